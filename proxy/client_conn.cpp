@@ -1,0 +1,332 @@
+// Client connection I/O: accept set-up (plain or TLS), the read/parse loop with backpressure,
+// the ordered reply queue and its batched writev, limits and close.
+#include "proxy/client_conn.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
+#include "common/net/callback.h"
+#include "proxy/backend_conn.h"
+#include "proxy/worker.h"
+
+namespace strata::proxy {
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr int kMaxIov = 64;
+
+std::string peerName(int fd) {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof(sa);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return "?:0";
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (sa.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    port = ntohs(in->sin_port);
+  } else if (sa.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    port = ntohs(in6->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+}  // namespace
+
+ClientConn* ClientConn::create(Worker& worker, net::UniqueFd fd, bool tls) {
+  const auto& s = worker.settings();
+  net::setNoDelay(fd.get());
+  net::setKeepAlive(fd.get(), s.tcpKeepalive);
+  std::string peer = peerName(fd.get());
+  std::unique_ptr<net::Stream> stream;
+  if (tls) {
+    auto ctx = worker.shared().clientTls.load();
+    net::SslPtr ssl = ctx ? ctx->newSsl() : nullptr;
+    if (!ssl) return nullptr;
+    stream = net::Stream::tls(std::move(fd), std::move(ssl));
+  } else {
+    stream = net::Stream::plain(std::move(fd));
+  }
+  uint64_t id = worker.shared().nextClientId.fetch_add(1);
+  auto* client = new ClientConn(worker, std::move(stream), id, std::move(peer));
+  // maxclients: like Redis, accept, answer with the error and close.
+  if (worker.shared().clients.fetch_add(1) >= s.maxclients) {
+    client->worker_.metrics().clientRejected();
+    Request* r = client->newRequest({}, {});
+    client->enqueue(r);
+    client->replyError(r, "ERR max number of clients reached");
+    client->closeAfterReplies();
+  }
+  client->updateInterest();
+  return client;
+}
+
+ClientConn::ClientConn(Worker& worker, std::unique_ptr<net::Stream> stream, uint64_t id,
+                       std::string peer)
+    : worker_(worker),
+      stream_(std::move(stream)),
+      id_(id),
+      peer_(std::move(peer)),
+      authenticated_(!worker.settings().authRequired()),
+      parser_(worker.settings().clientLimits()),
+      lastActive_(Clock::now()),
+      created_(lastActive_) {
+  parser_.setAuthenticated(authenticated_);
+  event_.reset(event_new(worker_.base(), stream_->fd(), EV_READ | EV_PERSIST,
+                         net::callback<&ClientConn::onEvent>, this));
+  worker_.metrics().clientConnected(stream_->isTls());
+}
+
+ClientConn::~ClientConn() {
+  if (!closed_) close("destroyed");
+}
+
+void ClientConn::updateInterest() {
+  if (closed_) return;
+  short want = 0;
+  bool reading = !readingPaused_ && !stopReading_ && !closeAfterFlush_;
+  if (reading || stream_->writeWantsRead()) want |= EV_READ;
+  bool pendingOutput = head_ && head_->done();
+  if (pendingOutput || stream_->readWantsWrite()) want |= EV_WRITE;
+  if (want == armed_) return;
+  event_del(event_.get());
+  armed_ = want;
+  if (want == 0) return;
+  event_assign(event_.get(), worker_.base(), stream_->fd(), want | EV_PERSIST,
+               net::callback<&ClientConn::onEvent>, this);
+  event_add(event_.get(), nullptr);
+}
+
+void ClientConn::onEvent(evutil_socket_t, short what) {
+  if (closed_) return;
+  if ((what & EV_WRITE) || (stream_->writeWantsRead() && (what & EV_READ))) flush();
+  if (!closed_ && ((what & EV_READ) || stream_->readWantsWrite()) && !readingPaused_ &&
+      !stopReading_ && !closeAfterFlush_) {
+    onReadable();
+  }
+  worker_.endOfTurn();
+}
+
+void ClientConn::onReadable() {
+  const auto& s = worker_.settings();
+  for (int rounds = 0; rounds < 4 && !closed_; ++rounds) {
+    size_t want = std::max(kReadChunk, parser_.bytesWanted());
+    want = std::min<size_t>(want, 1024 * 1024);
+    char* dst = in_.prepare(want);
+    ssize_t n = stream_->read(dst, want);
+    if (n > 0) {
+      in_.commit(static_cast<size_t>(n));
+      worker_.metrics().clientBytesIn(static_cast<size_t>(n));
+      lastActive_ = Clock::now();
+    } else {
+      in_.commit(0);
+      if (n == net::Stream::kClosed) {
+        close("client closed the connection");
+        return;
+      }
+      if (n == net::Stream::kError) {
+        close("read error: " + stream_->error());
+        return;
+      }
+    }
+    if (static_cast<int64_t>(in_.size()) > s.clientQueryBufferLimit) {
+      spdlog::warn("closing client {} ({}): query buffer limit reached", id_, peer_);
+      worker_.metrics().clientLimitClose();
+      close("query buffer limit");
+      return;
+    }
+    processInput();
+    if (n <= 0 && !stream_->hasBufferedInput()) break;
+    if (readingPaused_ || closeAfterFlush_ || closed_) break;
+    if (static_cast<size_t>(n) < want && !stream_->hasBufferedInput()) break;
+  }
+  in_.shrinkIfIdle(64 * 1024);
+}
+
+void ClientConn::processInput() {
+  const auto& s = worker_.settings();
+  while (!in_.empty() && !closed_ && !closeAfterFlush_) {
+    if (inFlight_ >= static_cast<size_t>(s.maxPendingPerClient)) {
+      readingPaused_ = true;  // resumes when replies drain (flush)
+      worker_.metrics().clientPaused();
+      break;
+    }
+    resp::ParseStatus st = parser_.parse(in_.data(), in_.size());
+    if (st == resp::ParseStatus::kError) {
+      // Redis answers the protocol error, then closes the connection.
+      Request* r = newRequest({}, {});
+      enqueue(r);
+      replyError(r, parser_.error());
+      worker_.metrics().protocolError();
+      closeAfterReplies();
+      break;
+    }
+    size_t consumed = parser_.consumed();
+    if (st == resp::ParseStatus::kOk) {
+      const Args& args = parser_.args();
+      Request* r = newRequest(std::string_view(in_.data(), consumed), args);
+      enqueue(r);
+      dispatch(r, args);
+    }
+    in_.drop(consumed);
+    if (st == resp::ParseStatus::kIncomplete) break;
+  }
+  updateInterest();
+}
+
+Request* ClientConn::newRequest(std::string_view raw, const Args& args) {
+  Request* r = worker_.requests().acquire();
+  r->client = this;
+  r->resp3 = protocol_ == resp::Protocol::kResp3;
+  r->started = Clock::now();
+  r->deadline = r->started + std::chrono::milliseconds(worker_.settings().requestTimeoutMs);
+  if (!args.empty()) {
+    bool multibulk = raw.size() > 1 && raw[0] == '*' && raw[1] != '0' && raw[1] != '-';
+    if (multibulk) {
+      r->cmd.assign(raw.data(), raw.size());
+    } else {
+      resp::Writer(r->cmd, resp::Protocol::kResp2).command(args);
+    }
+  }
+  return r;
+}
+
+void ClientConn::enqueue(Request* r) {
+  r->nextInClient = nullptr;
+  if (tail_) {
+    tail_->nextInClient = r;
+  } else {
+    head_ = r;
+  }
+  tail_ = r;
+  ++inFlight_;
+}
+
+void ClientConn::onRequestDone(Request* r) {
+  doneBytes_ += r->reply.size();
+  worker_.metrics().commandDone(r->commandName, Clock::now() - r->started,
+                                !r->reply.empty() && r->reply[0] == '-');
+  if (static_cast<int64_t>(doneBytes_) > worker_.settings().clientOutputBufferLimit) {
+    spdlog::warn("closing client {} ({}): output buffer limit reached", id_, peer_);
+    worker_.metrics().clientLimitClose();
+    close("output buffer limit");
+    return;
+  }
+  if (r == head_) worker_.markDirty(this);
+}
+
+void ClientConn::flush() {
+  if (closed_) return;
+  while (head_ && head_->done()) {
+    iovec iov[kMaxIov];
+    int count = 0;
+    size_t offered = 0;
+    size_t offset = headWritten_;
+    for (Request* r = head_; r && r->done() && count < kMaxIov; r = r->nextInClient) {
+      if (r->reply.size() > offset) {
+        iov[count].iov_base = r->reply.data() + offset;
+        iov[count].iov_len = r->reply.size() - offset;
+        offered += iov[count].iov_len;
+        ++count;
+      }
+      offset = 0;
+    }
+    ssize_t n = count ? stream_->writev(iov, count) : 0;
+    if (n == net::Stream::kError) {
+      close("write error: " + stream_->error());
+      return;
+    }
+    size_t left = static_cast<size_t>(n);
+    worker_.metrics().clientBytesOut(left);
+    // Pop every fully written reply; remember how far into a partly written one we got.
+    while (head_ && head_->done()) {
+      size_t remaining = head_->reply.size() - headWritten_;
+      if (left < remaining) {
+        headWritten_ += left;
+        break;
+      }
+      left -= remaining;
+      Request* r = head_;
+      head_ = r->nextInClient;
+      if (!head_) tail_ = nullptr;
+      headWritten_ = 0;
+      doneBytes_ -= r->reply.size();
+      --inFlight_;
+      r->client = nullptr;
+      worker_.discard(r);
+    }
+    if (static_cast<size_t>(n) < offered) break;  // the socket is full: wait for EV_WRITE
+  }
+  if (closeAfterFlush_ && !head_) {
+    close("closed after reply");
+    return;
+  }
+  if (readingPaused_ &&
+      inFlight_ <= static_cast<size_t>(worker_.settings().maxPendingPerClient) / 2) {
+    readingPaused_ = false;
+    processInput();  // requests already buffered while paused
+  }
+  updateInterest();
+}
+
+void ClientConn::stopReading() {
+  stopReading_ = true;
+  updateInterest();
+}
+
+void ClientConn::close(std::string_view why) {
+  if (closed_) return;
+  closed_ = true;
+  spdlog::debug("client {} ({}) closed: {}", id_, peer_, why);
+  if (event_) event_del(event_.get());
+  resetTransaction();
+  releasePinned(false);
+  dropPubSub();
+  // Orphan everything still queued: backends finish and free what they hold.
+  for (Request* r = head_; r;) {
+    Request* next = r->nextInClient;
+    if (r->lease) {
+      BackendConn* lease = r->lease;
+      r->lease = nullptr;
+      r->client = nullptr;
+      worker_.backends().release(lease, false);  // ends the blocking command on the node
+    }
+    r->client = nullptr;
+    worker_.discard(r);
+    r = next;
+  }
+  head_ = tail_ = nullptr;
+  inFlight_ = 0;
+  worker_.shared().clients.fetch_sub(1);
+  worker_.metrics().clientDisconnected(stream_->isTls());
+  event_.reset();
+  stream_.reset();
+  worker_.removeClient(this);
+}
+
+std::string ClientConn::infoLine() const {
+  auto now = Clock::now();
+  auto age = std::chrono::duration_cast<std::chrono::seconds>(now - created_).count();
+  auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - lastActive_).count();
+  std::string line =
+      "id=" + std::to_string(id_) + " addr=" + peer_ +
+      " laddr=? fd=" + std::to_string(stream_ ? stream_->fd() : -1) + " name=" + name_ +
+      " age=" + std::to_string(age) + " idle=" + std::to_string(idle) +
+      " flags=" + (inMulti_ ? "x" : "N") + " db=0 sub=" + std::to_string(channels_.size()) +
+      " psub=" + std::to_string(patterns_.size()) +
+      " ssub=" + std::to_string(shardChannelNode_.size()) +
+      " multi=" + (inMulti_ ? std::to_string(multiCommands_.size()) : "-1") +
+      " qbuf=" + std::to_string(in_.size()) + " obl=0 oll=" + std::to_string(inFlight_) +
+      " omem=" + std::to_string(doneBytes_) +
+      " tot-mem=" + std::to_string(in_.capacity() + doneBytes_) +
+      " events=r cmd=unknown user=" + user_ +
+      " redir=-1 resp=" + std::to_string(protocol_ == resp::Protocol::kResp3 ? 3 : 2);
+  return line;
+}
+
+}  // namespace strata::proxy

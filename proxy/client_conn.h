@@ -1,0 +1,169 @@
+// One client connection to the proxy: reads and parses requests, dispatches each one (answered
+// locally, routed to one node, split across slots, fanned out to every master, or run on a
+// dedicated backend connection), and writes replies strictly in request order while requests to
+// different nodes complete in any order:
+//
+//   in_ ──RequestParser──> dispatch ──> Request queue: [r1 done][r2 sent][r3 done] ...
+//                                                        │ flush(): writev of the done prefix
+//   out (socket) <───────────────────────────────────────┘
+//
+// Memory is bounded: at most settings.maxPendingPerClient requests in flight (then reading
+// pauses), the query buffer by client-query-buffer-limit, unwritten replies by
+// client-output-buffer-limit (then the client is closed). Command handlers live in
+// proxy/commands/*.cpp. Owned by its Worker; worker thread only.
+#pragma once
+
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net/handles.h"
+#include "common/net/stream.h"
+#include "common/resp/request_parser.h"
+#include "common/resp/writer.h"
+#include "proxy/io_buffer.h"
+#include "proxy/request.h"
+#include "proxy/slot_map.h"
+
+namespace strata::proxy {
+
+class Worker;
+class BackendConn;
+struct CommandInfo;
+using Args = std::vector<std::string_view>;
+
+class ClientConn {
+ public:
+  // Takes the accepted socket; returns nullptr (socket closed) if the connection can't be set up.
+  static ClientConn* create(Worker& worker, net::UniqueFd fd, bool tls);
+  ~ClientConn();
+  ClientConn(const ClientConn&) = delete;
+
+  void onRequestDone(Request* r);
+  void flush();
+  void close(std::string_view why);
+  void stopReading();
+
+  bool closed() const { return closed_; }
+  bool hasInFlight() const { return head_ != nullptr; }
+  bool isSubscribed() const { return subscriptionCount() > 0; }
+  Clock::time_point lastActive() const { return lastActive_; }
+  uint64_t id() const { return id_; }
+  // `CLIENT INFO` / `CLIENT LIST` line for this connection.
+  std::string infoLine() const;
+
+ private:
+  ClientConn(Worker& worker, std::unique_ptr<net::Stream> stream, uint64_t id, std::string peer);
+
+  // I/O (client_conn.cpp).
+  void onEvent(evutil_socket_t fd, short what);
+  void onReadable();
+  void processInput();
+  void updateInterest();
+  void closeAfterReplies() { closeAfterFlush_ = true; }
+  Request* newRequest(std::string_view raw, const Args& args);
+  void enqueue(Request* r);
+
+  // Dispatch and connection-level commands (commands/dispatch.cpp, commands/connection.cpp).
+  void dispatch(Request* r, const Args& args);
+  bool handleLocal(Request* r, const Args& args, std::string_view name);
+  void routeByKeys(Request* r, const Args& args, const CommandInfo* info);
+  void replyLocal(Request* r);  // r->reply already written
+  void replyError(Request* r, std::string_view error);
+  void replySimple(Request* r, std::string_view text);
+  resp::Writer writer(Request* r) { return resp::Writer(r->reply, protocol_); }
+  void cmdHello(Request* r, const Args& args);
+  void cmdAuth(Request* r, const Args& args);
+  void cmdClient(Request* r, const Args& args);
+  void cmdCommand(Request* r, const Args& args);
+  void cmdReset(Request* r);
+  bool checkPassword(std::string_view user, std::string_view password) const;
+
+  // Multi-key split and fan-out (commands/multikey.cpp, commands/fanout.cpp).
+  bool trySplit(Request* r, const Args& args, std::string_view name, const CommandInfo* info);
+  void fanOut(Request* r, const Args& args, Aggregator aggregate, bool mastersOnly = true);
+  void cmdScan(Request* r, const Args& args);
+  void cmdInfo(Request* r, const Args& args);
+  Request* addChild(Request* parent, int slot, const Args& args);
+
+  // Blocking commands and transactions (commands/exclusive.cpp).
+  void runBlocking(Request* r, const Args& args, const CommandInfo* info, int slot);
+  bool handleTransaction(Request* r, const Args& args, std::string_view name,
+                         const CommandInfo* info);
+  void cmdExec(Request* r);
+  void resetTransaction();
+  void releasePinned(bool clean);
+
+  // Pub/Sub (commands/pubsub.cpp).
+  bool handlePubSub(Request* r, const Args& args, std::string_view name);
+  void onPubSubFrame(BackendConn* conn, const char* data, size_t len);
+  void onPubSubLost(BackendConn* conn);
+  BackendConn* leaseSubscriber(const Address* node);
+  void expectFrames(Request* r, BackendConn* conn, int frames);
+  void replyUnsubscribed(Request* r, std::string_view kind, const Args& args);
+  void onResubscribeTimer(evutil_socket_t, short);
+  void armResubscribe();
+  size_t subscriptionCount() const {
+    return channels_.size() + patterns_.size() + shardChannelNode_.size();
+  }
+  void dropPubSub();
+
+  Worker& worker_;
+  std::unique_ptr<net::Stream> stream_;
+  net::EventPtr event_;
+  short armed_ = 0;
+  uint64_t id_;
+  std::string peer_;
+  std::string name_;
+  std::string user_ = "default";
+  resp::Protocol protocol_ = resp::Protocol::kResp2;
+  bool authenticated_ = false;
+  bool closed_ = false;
+  bool closeAfterFlush_ = false;
+  bool readingPaused_ = false;
+  bool stopReading_ = false;
+  IoBuffer in_;
+  resp::RequestParser parser_;
+  Clock::time_point lastActive_;
+  Clock::time_point created_;
+
+  // Ordered queue of requests (intrusive through Request::nextInClient).
+  Request* head_ = nullptr;
+  Request* tail_ = nullptr;
+  size_t inFlight_ = 0;
+  size_t headWritten_ = 0;  // bytes of head_->reply already written
+  size_t doneBytes_ = 0;    // reply bytes completed but not yet written
+  std::vector<uint32_t> keyScratch_;
+  int lastWriteSlot_ = -1;  // WAIT goes to the node of the last write
+
+  // Transaction state: MULTI queues commands locally; EXEC ships them to one node.
+  bool inMulti_ = false;
+  bool multiFailed_ = false;  // a queued command was refused: EXEC answers EXECABORT
+  int multiSlot_ = -1;        // slot of the first keyed command (or of WATCH)
+  std::vector<std::string> multiCommands_;
+  BackendConn* pinned_ = nullptr;  // connection holding WATCHed keys
+  int watchSlot_ = -1;
+  bool watchBroken_ = false;  // the WATCH connection died: EXEC must abort
+
+  // Pub/Sub state. SUBSCRIBE/PSUBSCRIBE share one leased connection to any master (a cluster
+  // broadcasts PUBLISH to every node); SSUBSCRIBE channels live on their slot's master.
+  struct SubWaiter {
+    Request* request;
+    int frames;  // confirmations still expected on this connection
+  };
+  std::set<std::string> channels_, patterns_;
+  std::map<std::string, Address> shardChannelNode_;
+  BackendConn* subConn_ = nullptr;
+  std::map<Address, BackendConn*> shardSubConns_;
+  std::map<BackendConn*, std::deque<SubWaiter>> subWaiters_;
+  std::map<BackendConn*, int> swallow_;  // confirmations of resubscriptions: not for the client
+  bool resubscribeGlobal_ = false;
+  std::set<std::string> resubscribeShard_;
+  net::EventPtr resubscribeTimer_;
+};
+
+}  // namespace strata::proxy

@@ -1,0 +1,233 @@
+// Parsing of COMMAND replies into CommandInfo, and key extraction by key specs exactly as Redis 7
+// does it (db.c getKeysUsingKeySpecs): index/keyword begin search, range/keynum key finding.
+#include "proxy/command_table.h"
+
+#include <strings.h>
+#include <algorithm>
+#include <charconv>
+
+namespace strata::proxy {
+namespace {
+
+bool isList(const resp::Value& v) {
+  return v.type == resp::Type::kArray || v.type == resp::Type::kSet || v.type == resp::Type::kMap;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+const resp::Value* field(const resp::Value& map, std::string_view key) {
+  if (!isList(map)) return nullptr;
+  for (size_t i = 0; i + 1 < map.elements.size(); i += 2) {
+    if (map.elements[i].str == key) return &map.elements[i + 1];
+  }
+  return nullptr;
+}
+
+int intField(const resp::Value& map, std::string_view key, int fallback) {
+  const resp::Value* v = field(map, key);
+  return (v && v->type == resp::Type::kInteger) ? static_cast<int>(v->integer) : fallback;
+}
+
+uint32_t parseFlags(const resp::Value& flags) {
+  uint32_t out = 0;
+  for (const auto& f : flags.elements) {
+    const std::string& s = f.str;
+    if (s == "write")
+      out |= kFlagWrite;
+    else if (s == "readonly")
+      out |= kFlagReadonly;
+    else if (s == "blocking")
+      out |= kFlagBlocking;
+    else if (s == "pubsub")
+      out |= kFlagPubsub;
+    else if (s == "movablekeys")
+      out |= kFlagMovableKeys;
+    else if (s == "admin")
+      out |= kFlagAdmin;
+    else if (s == "noscript")
+      out |= kFlagNoScript;
+  }
+  return out;
+}
+
+KeySpec parseKeySpec(const resp::Value& spec, uint32_t& commandFlags) {
+  KeySpec ks;
+  if (const resp::Value* flags = field(spec, "flags")) {
+    for (const auto& f : flags->elements) {
+      if (f.str == "not_key") commandFlags |= kFlagNotKeyChannel;
+    }
+  }
+  if (const resp::Value* bs = field(spec, "begin_search")) {
+    const resp::Value* type = field(*bs, "type");
+    const resp::Value* body = field(*bs, "spec");
+    if (type && body && type->str == "index") {
+      ks.begin = KeySpec::Begin::kIndex;
+      ks.index = intField(*body, "index", 0);
+    } else if (type && body && type->str == "keyword") {
+      ks.begin = KeySpec::Begin::kKeyword;
+      const resp::Value* kw = field(*body, "keyword");
+      ks.keyword = kw ? kw->str : "";
+      ks.startFrom = intField(*body, "startfrom", 1);
+    }
+  }
+  if (const resp::Value* fk = field(spec, "find_keys")) {
+    const resp::Value* type = field(*fk, "type");
+    const resp::Value* body = field(*fk, "spec");
+    if (type && body && type->str == "range") {
+      ks.find = KeySpec::Find::kRange;
+      ks.lastKey = intField(*body, "lastkey", 0);
+      ks.keyStep = intField(*body, "keystep", 1);
+      ks.limit = intField(*body, "limit", 0);
+    } else if (type && body && type->str == "keynum") {
+      ks.find = KeySpec::Find::kKeynum;
+      ks.keyNumIdx = intField(*body, "keynumidx", 0);
+      ks.firstKey = intField(*body, "firstkey", 1);
+      ks.keyStep = intField(*body, "keystep", 1);
+    }
+  }
+  if (ks.keyStep <= 0) ks.keyStep = 1;
+  return ks;
+}
+
+bool parseCommand(const resp::Value& entry, CommandInfo& info) {
+  if (entry.type != resp::Type::kArray || entry.elements.size() < 6) return false;
+  const auto& e = entry.elements;
+  info.name = lower(e[0].str);
+  info.arity = static_cast<int>(e[1].integer);
+  info.flags = isList(e[2]) ? parseFlags(e[2]) : 0;
+  if (e.size() > 8 && isList(e[8])) {
+    for (const auto& spec : e[8].elements) info.keySpecs.push_back(parseKeySpec(spec, info.flags));
+  }
+  if (info.keySpecs.empty() && e[3].integer > 0) {
+    // No key specs (pre-7 servers): fall back to first/last/step.
+    KeySpec ks;
+    ks.begin = KeySpec::Begin::kIndex;
+    ks.index = static_cast<int>(e[3].integer);
+    ks.find = KeySpec::Find::kRange;
+    int64_t last = e[4].integer;
+    ks.lastKey = last >= 0 ? static_cast<int>(last - e[3].integer) : static_cast<int>(last);
+    ks.keyStep = e[5].integer > 0 ? static_cast<int>(e[5].integer) : 1;
+    info.keySpecs.push_back(ks);
+  }
+  if (e.size() > 9 && isList(e[9])) {
+    for (const auto& sub : e[9].elements) {
+      CommandInfo child;
+      if (!parseCommand(sub, child)) continue;
+      size_t bar = child.name.find('|');
+      std::string subName = bar == std::string::npos ? child.name : child.name.substr(bar + 1);
+      info.subcommands.emplace(std::move(subName), std::move(child));
+    }
+  }
+  return true;
+}
+
+bool parseInt(std::string_view s, int64_t& out) {
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && end == s.data() + s.size();
+}
+
+}  // namespace
+
+std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& reply,
+                                                             std::string& error) {
+  if (reply.type != resp::Type::kArray || reply.elements.empty()) {
+    error = "COMMAND: expected a non-empty array";
+    return nullptr;
+  }
+  auto table = std::make_shared<CommandTable>();
+  for (const auto& entry : reply.elements) {
+    CommandInfo info;
+    if (!parseCommand(entry, info)) continue;
+    std::string name = info.name;
+    table->commands_.emplace(std::move(name), std::move(info));
+  }
+  if (table->commands_.empty()) {
+    error = "COMMAND: no command could be parsed";
+    return nullptr;
+  }
+  table->raw_ = reply;
+  return table;
+}
+
+const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& args) const {
+  if (args.empty() || args[0].size() > 64) return nullptr;
+  char name[65];
+  for (size_t i = 0; i < args[0].size(); ++i) {
+    name[i] = static_cast<char>(tolower(static_cast<unsigned char>(args[0][i])));
+  }
+  auto it = commands_.find(std::string(name, args[0].size()));
+  if (it == commands_.end()) return nullptr;
+  const CommandInfo& info = it->second;
+  if (!info.subcommands.empty() && args.size() >= 2 && args[1].size() <= 64) {
+    for (size_t i = 0; i < args[1].size(); ++i) {
+      name[i] = static_cast<char>(tolower(static_cast<unsigned char>(args[1][i])));
+    }
+    auto sub = info.subcommands.find(std::string(name, args[1].size()));
+    if (sub != info.subcommands.end()) return &sub->second;
+  }
+  return &info;
+}
+
+bool CommandTable::keyPositions(const CommandInfo& info, const std::vector<std::string_view>& args,
+                                std::vector<uint32_t>& out) {
+  const int argc = static_cast<int>(args.size());
+  for (const KeySpec& spec : info.keySpecs) {
+    int first = 0;
+    if (spec.begin == KeySpec::Begin::kIndex) {
+      first = spec.index;
+    } else if (spec.begin == KeySpec::Begin::kKeyword) {
+      int start, end, step;
+      if (spec.startFrom >= 0) {
+        start = spec.startFrom, end = argc - 1, step = 1;
+      } else {
+        start = argc + spec.startFrom, end = 1, step = -1;
+      }
+      first = 0;
+      for (int i = start; step > 0 ? i <= end : i >= end; i += step) {
+        if (i <= 0 || i >= argc) break;
+        if (args[i].size() == spec.keyword.size() &&
+            strncasecmp(args[i].data(), spec.keyword.data(), spec.keyword.size()) == 0) {
+          first = i + 1;
+          break;
+        }
+      }
+      if (first == 0) continue;  // keyword absent: this spec names no key
+    } else {
+      continue;  // unknown begin search: keys can't be known (e.g. SORT BY patterns)
+    }
+    if (first <= 0 || first >= argc) continue;
+
+    int last = 0, step = spec.keyStep;
+    if (spec.find == KeySpec::Find::kRange) {
+      if (spec.lastKey >= 0) {
+        last = first + spec.lastKey;
+      } else if (spec.limit == 0) {
+        last = argc + spec.lastKey;
+      } else {
+        last = first + ((argc - first) / spec.limit + spec.lastKey);
+      }
+    } else if (spec.find == KeySpec::Find::kKeynum) {
+      int idx = first + spec.keyNumIdx;
+      int64_t numKeys = 0;
+      if (idx >= argc || !parseInt(args[idx], numKeys) || numKeys < 0 || numKeys > argc) {
+        return false;
+      }
+      first += spec.firstKey;
+      last = first + static_cast<int>(numKeys - 1) * step;
+      if (numKeys == 0) continue;
+    } else {
+      continue;
+    }
+    for (int i = first; i <= last; i += step) {
+      if (i >= argc || i < first) return false;  // the arguments don't match the spec
+      out.push_back(static_cast<uint32_t>(i));
+    }
+  }
+  return true;
+}
+
+}  // namespace strata::proxy

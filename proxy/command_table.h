@@ -1,0 +1,81 @@
+// The proxy's knowledge of commands, learned at start-up from a backend's COMMAND reply instead
+// of a hand-written list, so new commands route correctly: arity, flags and Redis 7 key specs
+// (begin_search index/keyword, find_keys range/keynum), subcommands included ("object|encoding").
+// Built once by the topology thread and shared read-only (shared_ptr<const CommandTable>) by
+// every worker; keyPositions() runs on the request path and does not allocate once `out` has
+// grown to the command's key count.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/resp/reply_parser.h"
+
+namespace strata::proxy {
+
+enum CommandFlag : uint32_t {
+  kFlagWrite = 1u << 0,
+  kFlagReadonly = 1u << 1,
+  kFlagBlocking = 1u << 2,
+  kFlagPubsub = 1u << 3,
+  kFlagMovableKeys = 1u << 4,
+  kFlagAdmin = 1u << 5,
+  kFlagNoScript = 1u << 6,
+  kFlagNotKeyChannel = 1u << 7,  // the "key" is a shard channel (SPUBLISH, SSUBSCRIBE)
+};
+
+struct KeySpec {
+  enum class Begin : uint8_t { kIndex, kKeyword, kUnknown } begin = Begin::kUnknown;
+  enum class Find : uint8_t { kRange, kKeynum, kUnknown } find = Find::kUnknown;
+  int index = 0;        // begin index
+  std::string keyword;  // begin keyword (upper case)
+  int startFrom = 0;    // keyword search start (negative: from the end, backwards)
+  int lastKey = 0;      // range
+  int keyStep = 1;      // range and keynum
+  int limit = 0;        // range
+  int keyNumIdx = 0;    // keynum
+  int firstKey = 1;     // keynum
+};
+
+struct CommandInfo {
+  std::string name;  // lower case; "container|sub" for subcommands
+  int arity = 0;     // Redis arity: negative means "at least -arity"
+  uint32_t flags = 0;
+  std::vector<KeySpec> keySpecs;
+  std::unordered_map<std::string, CommandInfo> subcommands;  // keyed by lower-case sub name
+
+  bool has(CommandFlag f) const { return (flags & f) != 0; }
+  bool arityOk(size_t argc) const {
+    return arity >= 0 ? argc == static_cast<size_t>(arity) : argc >= static_cast<size_t>(-arity);
+  }
+};
+
+class CommandTable {
+ public:
+  // Parses a COMMAND reply (RESP2 or RESP3 shapes). Returns nullptr and sets `error` if the reply
+  // is not a command list.
+  static std::shared_ptr<CommandTable> fromCommandReply(const resp::Value& reply,
+                                                        std::string& error);
+
+  // The command for argv (resolving a subcommand when the command has them), or nullptr.
+  const CommandInfo* lookup(const std::vector<std::string_view>& args) const;
+
+  // Appends to `out` the argv indexes of every key of the command, per its key specs. Returns
+  // false when the arguments don't fit the specs (e.g. a bad numkeys): the backend will answer.
+  static bool keyPositions(const CommandInfo& info, const std::vector<std::string_view>& args,
+                           std::vector<uint32_t>& out);
+
+  size_t size() const { return commands_.size(); }
+  // The original COMMAND reply, re-served by the proxy for COMMAND / COMMAND INFO / COUNT.
+  const resp::Value& raw() const { return raw_; }
+
+ private:
+  std::unordered_map<std::string, CommandInfo> commands_;
+  resp::Value raw_;
+};
+
+}  // namespace strata::proxy

@@ -1,0 +1,27 @@
+// Reply mergers for split and fan-out commands. Each takes a parent Request whose children all
+// completed (each child's reply in child->reply, children in creation order) and writes the
+// merged reply into parent.reply. If any child failed, the parent's reply is the first child
+// error, as a single Redis server would have answered with one error. Worker thread only.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "proxy/request.h"
+
+namespace strata::proxy {
+
+void aggregateSum(Request& parent);           // DBSIZE, DEL, UNLINK, EXISTS, TOUCH
+void aggregateAllOk(Request& parent);         // MSET, FLUSHALL, FLUSHDB, SCRIPT FLUSH
+void aggregateConcatArrays(Request& parent);  // KEYS, MGET
+void aggregateFirstNonNull(Request& parent);  // RANDOMKEY
+void aggregateFirstReply(Request& parent);    // SCRIPT LOAD (every master returns the SHA)
+void aggregateAndIntegers(Request& parent);   // SCRIPT EXISTS: 1 only where all masters say 1
+
+// Splits an array reply ("*N\r\n" + N element frames) into its element frames (views into
+// `reply`). False if `reply` is not an array.
+bool arrayElements(std::string_view reply, std::vector<std::string_view>& out);
+// The first child error reply, or nullptr.
+const Request* firstError(const Request& parent);
+
+}  // namespace strata::proxy

@@ -1,0 +1,144 @@
+// The command classifier: decides for each parsed request whether the proxy answers it, routes
+// it to the one node owning its keys' slot, splits it across slots, fans it out to every
+// master, or runs it on a dedicated connection (blocking, transactions, pub/sub).
+//
+//   auth? ─> local (PING, HELLO, CLIENT ...) ─> transaction state ─> pub/sub ─> fan-out
+//        ─> split (MGET, MSET, DEL ...) ─> blocking ─> single slot by key specs / CROSSSLOT
+#include <strings.h>
+
+#include <algorithm>
+
+#include "common/errors.h"
+#include "common/slots/key_slot.h"
+#include "proxy/client_conn.h"
+#include "proxy/command_table.h"
+#include "proxy/commands/aggregators.h"
+#include "proxy/worker.h"
+
+namespace strata::proxy {
+
+namespace {
+
+// Commands a plain client must not run through the proxy: they would act on one random node
+// or break the connection model.
+bool refused(std::string_view name) {
+  static constexpr std::string_view kRefused[] = {
+      "monitor",  "sync",         "psync",   "replicaof",      "slaveof",
+      "shutdown", "debug",        "cluster", "failover",       "save",
+      "bgsave",   "bgrewriteaof", "migrate", "restore-asking", "readwrite"};
+  for (auto r : kRefused) {
+    if (r == name) return true;
+  }
+  return false;
+}
+
+std::string lowerName(std::string_view s) {
+  std::string out(s.size(), '\0');
+  for (size_t i = 0; i < s.size(); ++i) {
+    out[i] = static_cast<char>(tolower(static_cast<unsigned char>(s[i])));
+  }
+  return out;
+}
+
+}  // namespace
+
+void ClientConn::replyLocal(Request* r) {
+  worker_.complete(r);
+}
+
+void ClientConn::replyError(Request* r, std::string_view error) {
+  r->reply.clear();
+  writer(r).error(error);
+  worker_.complete(r);
+}
+
+void ClientConn::replySimple(Request* r, std::string_view text) {
+  r->reply.clear();
+  writer(r).simpleString(text);
+  worker_.complete(r);
+}
+
+void ClientConn::dispatch(Request* r, const Args& args) {
+  std::string name = lowerName(args[0]);
+  const CommandTable* table = worker_.commands();
+  const CommandInfo* info = table ? table->lookup(args) : nullptr;
+  r->commandName = info ? info->name.c_str() : "unknown";
+  worker_.metrics().commandReceived();
+
+  if (!authenticated_ && name != "auth" && name != "hello" && name != "quit" && name != "reset") {
+    replyError(r, errors::kNoAuth);
+    return;
+  }
+  if (handleLocal(r, args, name)) return;
+  if (handlePubSub(r, args, name)) return;
+  if (handleTransaction(r, args, name, info)) return;
+
+  if (info && !info->arityOk(args.size())) {
+    replyError(r, "ERR wrong number of arguments for '" + name + "' command");
+    return;
+  }
+  if (refused(name)) {
+    replyError(r, "ERR command '" + name + "' is not available through the proxy");
+    return;
+  }
+
+  // Fan-out commands: every master answers, the proxy merges.
+  if (name == "dbsize") return fanOut(r, args, aggregateSum);
+  if (name == "keys") return fanOut(r, args, aggregateConcatArrays);
+  if (name == "flushall" || name == "flushdb") return fanOut(r, args, aggregateAllOk);
+  if (name == "randomkey") return fanOut(r, args, aggregateFirstNonNull);
+  if (name == "scan") return cmdScan(r, args);
+  if (name == "info") return cmdInfo(r, args);
+  if (name == "script" && args.size() >= 2) {
+    std::string sub = lowerName(args[1]);
+    if (sub == "load") return fanOut(r, args, aggregateFirstReply);
+    if (sub == "flush") return fanOut(r, args, aggregateAllOk);
+    if (sub == "exists") return fanOut(r, args, aggregateAndIntegers);
+  }
+  if (name == "wait") {
+    r->slot = lastWriteSlot_;
+    worker_.route(r);
+    return;
+  }
+
+  if (trySplit(r, args, name, info)) return;
+  if (!info) {
+    // Unknown to the cluster's command table: let a node answer with its own error.
+    worker_.route(r);
+    return;
+  }
+  routeByKeys(r, args, info);
+}
+
+void ClientConn::routeByKeys(Request* r, const Args& args, const CommandInfo* info) {
+  keyScratch_.clear();
+  CommandTable::keyPositions(*info, args, keyScratch_);
+  int slot = -1;
+  for (uint32_t pos : keyScratch_) {
+    int s = slots::keySlot(args[pos]);
+    if (slot == -1) {
+      slot = s;
+    } else if (s != slot) {
+      replyError(r, errors::kCrossSlot);
+      return;
+    }
+  }
+  r->slot = slot;
+  r->readonly = info->has(kFlagReadonly) && !info->has(kFlagWrite);
+  if (info->has(kFlagWrite) && slot >= 0) lastWriteSlot_ = slot;
+  if (info->has(kFlagBlocking)) {
+    bool blocks = true;
+    if (info->name == "xread" || info->name == "xreadgroup") {
+      blocks = std::any_of(args.begin(), args.end(), [](std::string_view a) {
+        return a.size() == 5 && strncasecmp(a.data(), "block", 5) == 0;
+      });
+    }
+    if (blocks) {
+      runBlocking(r, args, info, slot);
+      return;
+    }
+  }
+  worker_.route(r);
+}
+
+}  // namespace strata::proxy

@@ -1,0 +1,90 @@
+// One client command in flight through the proxy, and the per-worker pool that recycles them.
+//
+//   client ──parse──> Request{cmd bytes} ──> BackendConn (pipelined, shared) ──> node
+//      ^                                                                         │
+//      └── ClientConn writes replies in request order <── Request{reply bytes} <─┘
+//
+// A Request sits in its client's ordered queue from parse until its reply is written, and in at
+// most one backend queue while it waits for a reply. Split and fan-out commands make a parent
+// whose children go to different backends; the parent completes when all children have and its
+// Aggregator merges their replies. A client that disconnects orphans its requests (client ==
+// nullptr): backends still complete them, then they return to the pool. Worker thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace strata::proxy {
+
+class BackendConn;
+class ClientConn;
+struct CommandInfo;
+struct Request;
+
+using Clock = std::chrono::steady_clock;
+
+// Merges the children's replies into the parent's reply (called once, when all are done).
+using Aggregator = void (*)(Request& parent);
+
+struct Request {
+  enum class State : uint8_t { kNew, kQueued, kSent, kDone };
+
+  ClientConn* client = nullptr;  // null once orphaned or for internal requests
+  Request* parent = nullptr;
+  std::vector<Request*> children;
+  int pendingChildren = 0;
+  Aggregator aggregate = nullptr;
+
+  std::string cmd;    // the command as RESP bytes, exactly what is sent to the backend
+  std::string reply;  // the complete reply as RESP bytes, written to the client as is
+  State state = State::kNew;
+  bool inBackend = false;  // owned by a backend queue until its reply arrives
+  bool asking = false;     // send ASKING first (after an -ASK redirection)
+  bool readonly = false;   // may be served by a replica
+  bool exclusive = false;  // runs on a dedicated backend connection (blocking, transaction)
+  bool resp3 = false;
+  bool pinned = false;  // bound to one connection: redirections reach the client as is       // the
+                        // client speaks RESP3: use a RESP3 backend link
+  bool inRetry = false;  // waiting in the worker's retry list (backoff before re-routing)
+  uint8_t redirects = 0;
+  uint8_t retries = 0;
+  int slot = -1;        // -1: keyless
+  int shardIndex = -1;  // fan-out children: the shard they target
+  int64_t tag = 0;      // command-specific scratch (e.g. SCAN shard index, key count)
+  const char* commandName = "unknown";  // for metrics; points into the command table
+  Clock::time_point started;
+  Clock::time_point deadline;
+
+  // The dedicated connection an exclusive request runs on (blocking commands).
+  BackendConn* lease = nullptr;
+
+  // Intrusive links: the client's ordered queue.
+  Request* nextInClient = nullptr;
+
+  bool done() const { return state == State::kDone; }
+  // Nobody waits for it any more: whoever holds it last (backend, retry list) releases it.
+  bool orphaned() const { return client == nullptr && parent == nullptr; }
+  void resetForReuse();
+};
+
+// Recycles Requests (and the capacity of their strings) so the steady state allocates nothing.
+class RequestPool {
+ public:
+  RequestPool() = default;
+  RequestPool(const RequestPool&) = delete;
+  ~RequestPool();
+
+  Request* acquire();
+  void release(Request* r);
+  size_t live() const { return live_; }
+
+ private:
+  std::vector<Request*> free_;
+  size_t live_ = 0;
+};
+
+}  // namespace strata::proxy

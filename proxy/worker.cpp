@@ -1,0 +1,449 @@
+// Worker loop, routing, redirection handling (MOVED / ASK / TRYAGAIN), retries with backoff,
+// deadlines and the end-of-turn batching of writes.
+#include "proxy/worker.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "common/errors.h"
+#include "common/net/callback.h"
+#include "proxy/client_conn.h"
+
+namespace strata::proxy {
+
+namespace {
+constexpr auto kTick = std::chrono::milliseconds(100);
+constexpr auto kRetryTick = std::chrono::milliseconds(10);
+constexpr int kMaxTryAgain = 20;
+
+timeval toTimeval(std::chrono::microseconds d) {
+  return timeval{static_cast<time_t>(d.count() / 1000000),
+                 static_cast<suseconds_t>(d.count() % 1000000)};
+}
+
+// "MOVED 3999 127.0.0.1:6381" / "ASK 3999 127.0.0.1:6381" -> slot and address.
+bool parseRedirect(std::string_view text, size_t prefix, uint16_t& slot, Address& to) {
+  text.remove_prefix(prefix);
+  size_t space = text.find(' ');
+  if (space == std::string_view::npos) return false;
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + space, value);
+  if (ec != std::errc() || end != text.data() + space || value >= 16384) return false;
+  slot = static_cast<uint16_t>(value);
+  std::string_view addr = text.substr(space + 1);
+  while (!addr.empty() && (addr.back() == '\r' || addr.back() == '\n')) addr.remove_suffix(1);
+  return Address::parse(addr, to);
+}
+}  // namespace
+
+Worker::Worker(int id, SharedState& shared)
+    : id_(id),
+      shared_(shared),
+      base_(event_base_new()),
+      settings_(shared.settings.load()),
+      slotMap_(std::make_shared<SlotMap>()),
+      commands_(shared.commands.load()),
+      metrics_(*shared.metrics),
+      backends_(*this) {
+  if (auto map = shared.slotMap.load()) slotMap_ = map;
+  wakeup_.reset(event_new(base_.get(), -1, 0, net::callback<&Worker::onWakeup>, this));
+  tick_.reset(event_new(base_.get(), -1, EV_PERSIST, net::callback<&Worker::onTick>, this));
+  retryTimer_.reset(event_new(base_.get(), -1, 0, net::callback<&Worker::onRetryTimer>, this));
+  timeval tv = toTimeval(kTick);
+  event_add(tick_.get(), &tv);
+}
+
+Worker::~Worker() {
+  for (ClientConn* c : clients_) delete c;
+  clients_.clear();
+  for (ClientConn* c : closedClients_) delete c;
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::run() {
+  event_base_loop(base_.get(), 0);
+  // Leaving the loop: close every client and backend before the thread ends.
+  for (ClientConn* c : std::vector<ClientConn*>(clients_.begin(), clients_.end())) {
+    c->close("proxy stopping");
+  }
+  backends_.closeAll("proxy stopping");
+  endOfTurn();
+  finished_.store(true);
+}
+
+void Worker::post(std::function<void()> fn) {
+  {
+    std::lock_guard lock(mutex_);
+    inbox_.push_back(std::move(fn));
+  }
+  event_active(wakeup_.get(), EV_READ, 0);
+}
+
+void Worker::onWakeup(evutil_socket_t, short) {
+  std::vector<std::function<void()>> jobs;
+  {
+    std::lock_guard lock(mutex_);
+    jobs.swap(inbox_);
+  }
+  for (auto& job : jobs) job();
+  endOfTurn();
+}
+
+void Worker::adoptClient(net::UniqueFd fd, bool tls) {
+  int raw = fd.release();
+  post([this, raw, tls] {
+    net::UniqueFd owned(raw);
+    if (draining_ || stopping_) return;
+    auto* client = ClientConn::create(*this, std::move(owned), tls);
+    if (client) clients_.insert(client);
+  });
+}
+
+void Worker::setSlotMap(std::shared_ptr<const SlotMap> map) {
+  post([this, map = std::move(map)] {
+    slotMap_ = map;
+    metrics_.slotMapUpdated();
+  });
+}
+
+void Worker::reloadSettings() {
+  post([this] {
+    settings_ = shared_.settings.load();
+    if (auto cmds = shared_.commands.load()) commands_ = cmds;
+  });
+}
+
+void Worker::stop() {
+  post([this] {
+    stopping_ = true;
+    event_base_loopbreak(base_.get());
+  });
+}
+
+void Worker::drain() {
+  post([this] {
+    draining_ = true;
+    for (ClientConn* c : clients_) c->stopReading();
+    maybeFinishDrain();
+  });
+}
+
+void Worker::maybeFinishDrain() {
+  if (!draining_) return;
+  for (ClientConn* c : clients_) {
+    if (c->hasInFlight()) return;
+  }
+  for (ClientConn* c : std::vector<ClientConn*>(clients_.begin(), clients_.end())) {
+    c->close("proxy shutting down");
+  }
+  event_base_loopexit(base_.get(), nullptr);
+}
+
+Clock::time_point Worker::deadlineFromNow() const {
+  return Clock::now() + std::chrono::milliseconds(settings_->requestTimeoutMs);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+void Worker::route(Request* r) {
+  const Address* target = nullptr;
+  if (r->slot >= 0) {
+    target = slotMap_->masterFor(static_cast<uint16_t>(r->slot));
+  } else if (r->shardIndex >= 0) {
+    // A fan-out child targets one shard (if the map shrank meanwhile, the shard is gone).
+    if (static_cast<size_t>(r->shardIndex) < slotMap_->shards().size()) {
+      target = &slotMap_->shards()[r->shardIndex].master;
+    }
+  } else if (!slotMap_->shards().empty()) {
+    const auto& shards = slotMap_->shards();
+    target = &shards[keylessRoundRobin_++ % shards.size()].master;
+  }
+  if (!target) {
+    // No owner known (no map yet, or the slot is unassigned): ask for a fresh map and retry.
+    if (Clock::now() < r->deadline) {
+      shared_.requestTopologyRefresh();
+      retryLater(r);
+    } else {
+      fail(r, slotMap_->coveredSlots() == 0 ? errors::kClusterDown : errors::kClusterDownUnbound);
+    }
+    return;
+  }
+  if (r->exclusive) {
+    sendExclusive(r, *target);
+  } else {
+    sendTo(r, *target);
+  }
+}
+
+void Worker::sendTo(Request* r, const Address& address) {
+  BackendConn* conn = backends_.shared(address, r->resp3);
+  if (!conn) {
+    retryLater(r);
+    return;
+  }
+  conn->send(r);
+}
+
+void Worker::sendExclusive(Request* r, const Address& address) {
+  BackendConn* conn = backends_.lease(address, r->resp3);
+  if (!conn) {
+    retryLater(r);
+    return;
+  }
+  r->lease = conn;
+  conn->send(r);
+}
+
+void Worker::retryLater(Request* r) {
+  if (Clock::now() >= r->deadline) {
+    fail(r, "ERR proxy: no node could serve the request before its deadline");
+    return;
+  }
+  ++r->retries;
+  auto delay =
+      std::min<Clock::duration>(std::chrono::milliseconds(10) * (1 << std::min<int>(r->retries, 6)),
+                                std::chrono::milliseconds(500));
+  r->inRetry = true;
+  retries_.emplace_back(Clock::now() + delay, r);
+  armRetryTimer();
+}
+
+void Worker::armRetryTimer() {
+  if (retryArmed_ || retries_.empty()) return;
+  timeval tv = toTimeval(kRetryTick);
+  event_add(retryTimer_.get(), &tv);
+  retryArmed_ = true;
+}
+
+void Worker::onRetryTimer(evutil_socket_t, short) {
+  retryArmed_ = false;
+  auto now = Clock::now();
+  std::vector<Request*> due;
+  auto it = std::partition(retries_.begin(), retries_.end(),
+                           [&](const auto& e) { return e.first > now; });
+  for (auto i = it; i != retries_.end(); ++i) due.push_back(i->second);
+  retries_.erase(it, retries_.end());
+  for (Request* r : due) {
+    r->inRetry = false;
+    if (r->orphaned()) {
+      requests_.release(r);
+      continue;
+    }
+    route(r);
+  }
+  armRetryTimer();
+  endOfTurn();
+}
+
+void Worker::complete(Request* r) {
+  r->state = Request::State::kDone;
+  if (r->parent) {
+    Request* parent = r->parent;
+    if (--parent->pendingChildren == 0) {
+      if (parent->aggregate) parent->aggregate(*parent);
+      complete(parent);
+    }
+    return;
+  }
+  if (r->client) {
+    r->client->onRequestDone(r);
+    return;
+  }
+  if (r->orphaned()) discard(r);
+}
+
+void Worker::fail(Request* r, std::string_view error) {
+  r->reply.clear();
+  r->reply.reserve(error.size() + 3);
+  r->reply.push_back('-');
+  for (char c : error) r->reply.push_back(c == '\r' || c == '\n' ? ' ' : c);
+  r->reply.append("\r\n");
+  metrics_.requestFailed();
+  complete(r);
+}
+
+void Worker::discard(Request* r) {
+  for (Request* child : r->children) {
+    child->parent = nullptr;
+    child->client = nullptr;
+    discard(child);
+  }
+  r->children.clear();
+  r->client = nullptr;
+  r->parent = nullptr;
+  if (r->inBackend || r->inRetry) return;  // the backend / retry list frees it
+  requests_.release(r);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Backend callbacks
+
+void Worker::onBackendReply(BackendConn& conn, Request* r, const char* data, size_t len) {
+  backends_.noteSuccess(conn.address());
+  if (r->lease == &conn) {
+    // A blocking command finished: the connection is clean and can serve the next one.
+    r->lease = nullptr;
+    backends_.release(&conn, true);
+  }
+  if (r->orphaned()) {
+    requests_.release(r);
+    return;
+  }
+  if (len > 6 && data[0] == '-' && !r->pinned) {
+    std::string_view text(data + 1, len - 3);
+    uint16_t slot = 0;
+    Address to;
+    if (text.starts_with("MOVED ") && parseRedirect(text, 6, slot, to)) {
+      metrics_.moved();
+      applyMoved(slot, to);
+      if (r->redirects++ < settings_->maxRedirects) {
+        r->asking = false;
+        if (r->exclusive) {
+          sendExclusive(r, to);
+        } else {
+          sendTo(r, to);
+        }
+        return;
+      }
+    } else if (text.starts_with("ASK ") && parseRedirect(text, 4, slot, to)) {
+      metrics_.ask();
+      if (r->redirects++ < settings_->maxRedirects) {
+        r->asking = true;
+        if (r->exclusive) {
+          sendExclusive(r, to);
+        } else {
+          sendTo(r, to);
+        }
+        return;
+      }
+    } else if (text.starts_with("TRYAGAIN")) {
+      metrics_.tryAgain();
+      if (r->retries < kMaxTryAgain && Clock::now() < r->deadline) {
+        r->asking = false;
+        retryLater(r);
+        return;
+      }
+    } else if (text.starts_with("CLUSTERDOWN")) {
+      shared_.requestTopologyRefresh();
+    }
+  }
+  r->reply.assign(data, len);
+  complete(r);
+}
+
+void Worker::applyMoved(uint16_t slot, const Address& to) {
+  const Address* current = slotMap_->masterFor(slot);
+  if (!current || !(*current == to)) slotMap_ = slotMap_->withSlotOwner(slot, to);
+  shared_.requestTopologyRefresh();
+}
+
+void Worker::onBackendFailed(BackendConn& conn, Request* r, bool written, std::string_view why) {
+  if (r->lease == &conn) {
+    r->lease = nullptr;
+    backends_.release(&conn, false);
+  }
+  if (r->orphaned()) {
+    requests_.release(r);
+    return;
+  }
+  bool timedOut = Clock::now() >= r->deadline;
+  if (!timedOut && (!written || r->readonly) && !r->exclusive && !r->pinned) {
+    retryLater(r);
+    return;
+  }
+  if (timedOut) {
+    fail(r, "ERR proxy: request timed out waiting for " + conn.address().str());
+  } else {
+    fail(r, "ERR proxy: lost the connection to " + conn.address().str() + " (" + std::string(why) +
+                ")");
+  }
+}
+
+void Worker::onBackendClosed(BackendConn& conn, std::string_view why) {
+  if (!stopping_ && !draining_) {
+    if (!conn.connected()) backends_.noteFailure(conn.address());
+    spdlog::warn("worker {}: backend {} closed: {}", id_, conn.address().str(), why);
+    shared_.requestTopologyRefresh();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Turn bookkeeping
+
+void Worker::markDirty(BackendConn* conn) {
+  dirtyBackends_.push_back(conn);
+}
+void Worker::markDirty(ClientConn* client) {
+  dirtyClients_.push_back(client);
+}
+
+void Worker::endOfTurn() {
+  // Flushing a backend can complete requests (on failure), which dirties clients, and flushing
+  // clients never dirties backends; so backends first, then clients, until both are quiet.
+  for (int round = 0; round < 4 && (!dirtyBackends_.empty() || !dirtyClients_.empty()); ++round) {
+    std::vector<BackendConn*> backends;
+    backends.swap(dirtyBackends_);
+    std::sort(backends.begin(), backends.end());
+    backends.erase(std::unique(backends.begin(), backends.end()), backends.end());
+    for (BackendConn* b : backends) {
+      if (!b->closed()) b->flush();
+    }
+    std::vector<ClientConn*> clients;
+    clients.swap(dirtyClients_);
+    std::sort(clients.begin(), clients.end());
+    clients.erase(std::unique(clients.begin(), clients.end()), clients.end());
+    for (ClientConn* c : clients) {
+      if (!c->closed()) c->flush();
+    }
+  }
+  for (ClientConn* c : closedClients_) delete c;
+  closedClients_.clear();
+  backends_.collect();
+  if (draining_) maybeFinishDrain();
+}
+
+void Worker::removeClient(ClientConn* client) {
+  if (clients_.erase(client)) closedClients_.push_back(client);
+}
+
+void Worker::onTick(evutil_socket_t, short) {
+  auto now = Clock::now();
+  // Deadlines: a node that leaves its oldest request unanswered past the deadline is stuck;
+  // closing the link fails (or retries) everything queued on it.
+  std::vector<BackendConn*> stuck;
+  backends_.forEach([&](BackendConn& c) {
+    Request* oldest = c.oldestPending();
+    if (oldest && oldest->deadline < now) stuck.push_back(&c);
+  });
+  for (BackendConn* c : stuck) c->close("request deadline exceeded");
+  // Idle clients.
+  if (settings_->timeout > 0) {
+    auto limit = std::chrono::seconds(settings_->timeout);
+    std::vector<ClientConn*> idle;
+    for (ClientConn* c : clients_) {
+      if (!c->hasInFlight() && !c->isSubscribed() && now - c->lastActive() > limit) {
+        idle.push_back(c);
+      }
+    }
+    for (ClientConn* c : idle) c->close("idle timeout");
+  }
+  // While a node is unreachable, keep the slot map fresh so a promotion is seen quickly.
+  if (backends_.anyDown() && now - lastRefreshRequest_ > std::chrono::milliseconds(200)) {
+    lastRefreshRequest_ = now;
+    shared_.requestTopologyRefresh();
+  }
+  metrics_.flush(clients_.size(), backends_.connectionCount(), requests_.live());
+  endOfTurn();
+}
+
+}  // namespace strata::proxy
