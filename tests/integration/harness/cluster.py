@@ -3,7 +3,8 @@
 #   <bin> --port P --bind 127.0.0.1 --cluster-enabled yes --cluster-config-file nodes.conf
 #         --cluster-node-timeout <ms> --appendonly yes
 # formed with the real `redis-cli --cluster create ... --cluster-replicas 1 --cluster-yes`, then
-# waited on (bounded) until every node says cluster_state:ok with the same slot map.
+# waited on (bounded) until every node says cluster_state:ok with the same slot map and (unless
+# wait_replication=False) every replica has finished its initial sync.
 # Exposes roles, master of a slot/key, kill -9 and restart of a node, and stop().
 import os
 import shutil
@@ -46,12 +47,13 @@ class Node:
 
 class RedisCluster:
     def __init__(self, binary: str = None, masters: int = 3, replicas: int = 1,
-                 node_timeout_ms: int = 5000, extra_args=()):
+                 node_timeout_ms: int = 5000, extra_args=(), wait_replication: bool = True):
         self.binary = binary or node_binary()
         self.count = masters * (1 + replicas)
         self.replicas = replicas
         self.node_timeout_ms = node_timeout_ms
         self.extra_args = list(extra_args)
+        self.wait_replication = wait_replication
         self.nodes = []
         self.dir = None
 
@@ -127,20 +129,48 @@ class RedisCluster:
             out.append((start, end, addr(master), tuple(sorted(addr(r) for r in reps))))
         return sorted(out)
 
-    def converged(self, nodes=None) -> bool:
+    def not_converged(self, nodes=None):
+        """None when every live node says cluster_state:ok with one identical full slot map (and,
+        with wait_replication, every replica finished its initial sync); else the reason."""
         nodes = [n for n in (nodes or self.nodes) if n.alive()]
         maps = []
         for n in nodes:
             info = n.client().execute_command("CLUSTER", "INFO")
             if "cluster_state:ok" not in info or "cluster_slots_assigned:16384" not in info:
-                return False
-            maps.append(self.slot_map(n))
-        return all(m == maps[0] for m in maps) and sum(e - s + 1 for s, e, _, _ in maps[0]) == 16384
+                return f"{n.addr}: cluster_state/slots not ok"
+            # Masters only: Redis 7.0 lists a replica in CLUSTER SLOTS once it has heard (by
+            # gossip) a non-zero replication offset for it, so replica lists differ between
+            # nodes for seconds after every sync. Replicas are checked with ROLE below.
+            maps.append([(s, e, m) for s, e, m, _ in self.slot_map(n)])
+        for n, m in zip(nodes, maps):
+            if m != maps[0]:
+                return f"{n.addr} and {nodes[0].addr} disagree on the slot map"
+        if sum(e - s + 1 for s, e, _ in maps[0]) != 16384:
+            return "slot map does not cover 16384 slots"
+        if self.wait_replication:
+            # ROLE state "connected" = initial sync done: with Redis 7.0 defaults (diskless sync,
+            # 5 s delay) that is ~5 s after cluster_state:ok.
+            for n in nodes:
+                role = n.client().execute_command("ROLE")
+                if role[0] != "master" and role[3] != "connected":
+                    return f"replica {n.addr} link state {role[3]}"
+        return None
+
+    def converged(self, nodes=None) -> bool:
+        return self.not_converged(nodes) is None
 
     def wait_converged(self, timeout: float = 60.0):
-        wait_until(self.converged, timeout,
-                   "every live node to report cluster_state:ok and the same slot map",
-                   interval=0.2)
+        last = ["not checked"]
+
+        def check():
+            last[0] = self.not_converged()
+            return last[0] is None
+
+        try:
+            wait_until(check, timeout, "every live node to report cluster_state:ok and the same "
+                       "slot map", interval=0.2)
+        except TimeoutError as e:
+            raise TimeoutError(f"{e}; last reason: {last[0]}") from None
 
     def node(self, port: int) -> Node:
         return next(n for n in self.nodes if n.port == port)

@@ -32,10 +32,15 @@ class Proxy:
     def log_path(self):
         return os.path.join(self.dir, "proxy.log") if self.dir else None
 
-    def start(self, timeout: float = 20.0):
-        if not os.access(self.binary, os.X_OK):
-            raise RuntimeError(f"proxy binary not found or not executable: {self.binary} "
+    @staticmethod
+    def check_binary(binary: str = None):
+        binary = binary or proxy_binary()
+        if not os.access(binary, os.X_OK):
+            raise RuntimeError(f"proxy binary not found or not executable: {binary} "
                                "(build it, or set STRATA_PROXY_BIN)")
+
+    def start(self, timeout: float = 20.0):
+        self.check_binary(self.binary)
         self.dir = make_temp_dir("proxy")
         self.port, self.metrics_port = allocate_ports(2)
         argv = [self.binary, "--port", self.port, "--bind", HOST, "--nodes", ",".join(self.seeds),

@@ -38,6 +38,7 @@ class Target:
                 self.standalone = Standalone().start()
                 self.port = self.standalone.port
             else:
+                Proxy.check_binary()  # before the cluster: fail fast when it is not built
                 self.cluster = RedisCluster().start()
                 seeds = [n.addr for n in self.cluster.masters()[:2]]
                 self.proxy = Proxy(seeds).start()

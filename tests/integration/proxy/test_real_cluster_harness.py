@@ -52,7 +52,7 @@ class ClusterFixture(unittest.TestCase):
 class Formation(ClusterFixture):
     def test_created_with_redis_cli(self):
         self.assertIn("[OK] All 16384 slots covered.", self.cluster.create_output)
-        self.assertTrue(self.cluster.converged())
+        self.assertIsNone(self.cluster.not_converged())
 
     def test_cluster_check(self):
         for n in self.cluster.nodes:
