@@ -578,11 +578,11 @@ class Blocking(TargetTestCase):
         self.assertEqual(self.r.exists(k), 0)
 
     def test_brpop(self):
-        k = self.k()
+        k = self.tag("k")
         self.r.rpush(k, "a", "b")
         self.assertEqual(self.r.brpop([k], timeout=1), (k, "b"))
         waiter = self.client(socket_timeout=20)
-        bg = Background(lambda: waiter.brpop([k, self.k("other")], timeout=10))
+        bg = Background(lambda: waiter.brpop([self.tag("empty"), k], timeout=10))  # one slot
         self.assertEqual(bg.result(), (k, "a"))
 
     def test_blmove_same_slot(self):
