@@ -288,12 +288,12 @@ void BackendConn::failPending(std::string_view why) {
   }
 }
 
-void BackendConn::close(std::string_view why) {
+void BackendConn::close(std::string_view why, bool failure) {
   if (closed_) return;
   closed_ = true;
   if (event_) event_del(event_.get());
   if (connected_) worker_.metrics().backendDisconnected(address_);
-  worker_.onBackendClosed(*this, why);
+  worker_.onBackendClosed(*this, why, failure);
   failPending(why);
   if (closeHandler_) {
     auto handler = std::move(closeHandler_);

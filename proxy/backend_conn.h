@@ -50,7 +50,7 @@ class BackendConn {
   void flush();
 
   // Fails and releases everything, closes the socket. The pool deletes the object later.
-  void close(std::string_view why);
+  void close(std::string_view why, bool failure = true);
 
   const Address& address() const { return address_; }
   Mode mode() const { return mode_; }

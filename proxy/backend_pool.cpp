@@ -82,7 +82,7 @@ void BackendPool::release(BackendConn* conn, bool clean) {
   if (clean && !conn->closed() && conn->pendingCount() == 0 && idle.size() < kMaxIdlePerNode) {
     idle.push_back(std::move(owned));
   } else {
-    if (!conn->closed()) conn->close("lease ended");
+    if (!conn->closed()) conn->close("lease ended", false);
     graveyard_.push_back(std::move(owned));
   }
 }
@@ -136,11 +136,11 @@ void BackendPool::collect() {
 
 void BackendPool::closeAll(std::string_view why) {
   for (auto& [addr, list] : shared_) {
-    for (auto& c : list) c->close(why);
+    for (auto& c : list) c->close(why, false);
   }
-  for (auto& c : leased_) c->close(why);
+  for (auto& c : leased_) c->close(why, false);
   for (auto& [addr, list] : idle_) {
-    for (auto& c : list) c->close(why);
+    for (auto& c : list) c->close(why, false);
   }
 }
 

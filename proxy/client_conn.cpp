@@ -19,10 +19,12 @@ namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr int kMaxIov = 64;
 
-std::string peerName(int fd) {
+std::string peerName(int fd, bool local) {
   sockaddr_storage sa{};
   socklen_t len = sizeof(sa);
-  if (getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len) != 0) return "?:0";
+  int rc = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len)
+                 : getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  if (rc != 0) return "?:0";
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
   if (sa.ss_family == AF_INET) {
@@ -42,7 +44,8 @@ ClientConn* ClientConn::create(Worker& worker, net::UniqueFd fd, bool tls) {
   const auto& s = worker.settings();
   net::setNoDelay(fd.get());
   net::setKeepAlive(fd.get(), s.tcpKeepalive);
-  std::string peer = peerName(fd.get());
+  std::string peer = peerName(fd.get(), false);
+  std::string local = peerName(fd.get(), true);
   std::unique_ptr<net::Stream> stream;
   if (tls) {
     auto ctx = worker.shared().clientTls.load();
@@ -54,6 +57,7 @@ ClientConn* ClientConn::create(Worker& worker, net::UniqueFd fd, bool tls) {
   }
   uint64_t id = worker.shared().nextClientId.fetch_add(1);
   auto* client = new ClientConn(worker, std::move(stream), id, std::move(peer));
+  client->localAddr_ = std::move(local);
   // maxclients: like Redis, accept, answer with the error and close.
   if (worker.shared().clients.fetch_add(1) >= s.maxclients) {
     client->worker_.metrics().clientRejected();
@@ -310,23 +314,25 @@ void ClientConn::close(std::string_view why) {
 }
 
 std::string ClientConn::infoLine() const {
+  // Same fields, in the same order, as Redis 7.0's CLIENT INFO / CLIENT LIST (clients parse it).
   auto now = Clock::now();
   auto age = std::chrono::duration_cast<std::chrono::seconds>(now - created_).count();
   auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - lastActive_).count();
-  std::string line =
-      "id=" + std::to_string(id_) + " addr=" + peer_ +
-      " laddr=? fd=" + std::to_string(stream_ ? stream_->fd() : -1) + " name=" + name_ +
-      " age=" + std::to_string(age) + " idle=" + std::to_string(idle) +
-      " flags=" + (inMulti_ ? "x" : "N") + " db=0 sub=" + std::to_string(channels_.size()) +
-      " psub=" + std::to_string(patterns_.size()) +
-      " ssub=" + std::to_string(shardChannelNode_.size()) +
-      " multi=" + (inMulti_ ? std::to_string(multiCommands_.size()) : "-1") +
-      " qbuf=" + std::to_string(in_.size()) + " obl=0 oll=" + std::to_string(inFlight_) +
-      " omem=" + std::to_string(doneBytes_) +
-      " tot-mem=" + std::to_string(in_.capacity() + doneBytes_) +
-      " events=r cmd=unknown user=" + user_ +
-      " redir=-1 resp=" + std::to_string(protocol_ == resp::Protocol::kResp3 ? 3 : 2);
-  return line;
+  std::string flags;
+  if (inMulti_) flags += 'x';
+  if (isSubscribed()) flags += 'P';
+  if (flags.empty()) flags = "N";
+  auto n = [](auto v) { return std::to_string(v); };
+  return "id=" + n(id_) + " addr=" + peer_ + " laddr=" + localAddr_ +
+         " fd=" + n(stream_ ? stream_->fd() : -1) + " name=" + name_ + " age=" + n(age) +
+         " idle=" + n(idle) + " flags=" + flags + " db=0 sub=" + n(channels_.size()) +
+         " psub=" + n(patterns_.size()) + " ssub=" + n(shardChannelNode_.size()) +
+         " multi=" + (inMulti_ ? n(multiCommands_.size()) : std::string("-1")) +
+         " qbuf=" + n(in_.size()) + " qbuf-free=" + n(in_.capacity() - in_.size()) +
+         " argv-mem=0 multi-mem=0 rbs=" + n(in_.capacity()) + " rbp=" + n(in_.size()) +
+         " obl=0 oll=" + n(inFlight_) + " omem=" + n(doneBytes_) +
+         " tot-mem=" + n(in_.capacity() + doneBytes_) + " events=r cmd=" + lastCommand_ +
+         " user=" + user_ + " redir=-1 resp=" + (protocol_ == resp::Protocol::kResp3 ? "3" : "2");
 }
 
 }  // namespace strata::proxy

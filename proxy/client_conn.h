@@ -118,6 +118,8 @@ class ClientConn {
   short armed_ = 0;
   uint64_t id_;
   std::string peer_;
+  std::string localAddr_;
+  std::string lastCommand_ = "NULL";
   std::string name_;
   std::string user_ = "default";
   resp::Protocol protocol_ = resp::Protocol::kResp2;

@@ -369,8 +369,8 @@ void Worker::onBackendFailed(BackendConn& conn, Request* r, bool written, std::s
   }
 }
 
-void Worker::onBackendClosed(BackendConn& conn, std::string_view why) {
-  if (!stopping_ && !draining_) {
+void Worker::onBackendClosed(BackendConn& conn, std::string_view why, bool failure) {
+  if (failure && !stopping_ && !draining_) {
     if (!conn.connected()) backends_.noteFailure(conn.address());
     spdlog::warn("worker {}: backend {} closed: {}", id_, conn.address().str(), why);
     shared_.requestTopologyRefresh();

@@ -95,7 +95,7 @@ class Worker {
   // Backend callbacks.
   void onBackendReply(BackendConn& conn, Request* r, const char* data, size_t len);
   void onBackendFailed(BackendConn& conn, Request* r, bool written, std::string_view why);
-  void onBackendClosed(BackendConn& conn, std::string_view why);
+  void onBackendClosed(BackendConn& conn, std::string_view why, bool failure);
 
   void markDirty(BackendConn* conn);
   void markDirty(ClientConn* client);

@@ -92,7 +92,8 @@ bool ClientConn::handleLocal(Request* r, const Args& args, std::string_view name
     } else {
       bool numeric =
           !args[1].empty() && args[1].find_first_not_of("-0123456789") == std::string_view::npos;
-      replyError(r, numeric ? "ERR DB index is out of range" : errors::kNotInteger);
+      replyError(r,
+                 numeric ? errors::kSelectNotAllowed : errors::kNotInteger);  // cluster: db 0 only
     }
     return true;
   }

@@ -63,6 +63,7 @@ void ClientConn::dispatch(Request* r, const Args& args) {
   const CommandTable* table = worker_.commands();
   const CommandInfo* info = table ? table->lookup(args) : nullptr;
   r->commandName = info ? info->name.c_str() : "unknown";
+  lastCommand_ = r->commandName;
   worker_.metrics().commandReceived();
 
   if (!authenticated_ && name != "auth" && name != "hello" && name != "quit" && name != "reset") {
