@@ -19,6 +19,25 @@ inline constexpr std::string_view kUnauthBulkLength = "ERR Protocol error: unaut
 inline constexpr std::string_view kExpectedDollarPrefix = "ERR Protocol error: expected '$', got '";
 inline constexpr std::string_view kTooDeepNesting = "ERR Protocol error: too deep nesting";
 inline constexpr std::string_view kInvalidReply = "ERR Protocol error: invalid reply";
+// Reply-side (backend, replication, test client) protocol errors from resp::ReplyParser, and a
+// caller bug detected by resp::RequestParser. Not Redis texts: Redis never parses replies.
+inline constexpr std::string_view kInvalidReplyType = "ERR Protocol error: invalid reply type byte";
+inline constexpr std::string_view kInvalidReplyLength = "ERR Protocol error: invalid reply length";
+inline constexpr std::string_view kInvalidReplyInteger =
+    "ERR Protocol error: invalid integer in reply";
+inline constexpr std::string_view kInvalidReplyDouble =
+    "ERR Protocol error: invalid double in reply";
+inline constexpr std::string_view kInvalidReplyBoolean =
+    "ERR Protocol error: invalid boolean in reply";
+inline constexpr std::string_view kInvalidReplyNull = "ERR Protocol error: invalid null in reply";
+inline constexpr std::string_view kInvalidReplyBigNumber =
+    "ERR Protocol error: invalid big number in reply";
+inline constexpr std::string_view kInvalidReplyVerbatim =
+    "ERR Protocol error: invalid verbatim string in reply";
+inline constexpr std::string_view kReplyMissingCrlf = "ERR Protocol error: expected CRLF in reply";
+inline constexpr std::string_view kTooBigReplyLine = "ERR Protocol error: too big reply line";
+inline constexpr std::string_view kInputShrank =
+    "ERR Protocol error: input shrank between parse calls";
 
 // Generic command errors.
 inline constexpr std::string_view kSyntax = "ERR syntax error";
