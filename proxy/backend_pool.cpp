@@ -111,6 +111,8 @@ bool BackendPool::anyDown() const {
 }
 
 void BackendPool::collect() {
+  if (!needsCollect_ && graveyard_.empty()) return;
+  needsCollect_ = false;
   for (auto& [addr, list] : shared_) {
     for (auto it = list.begin(); it != list.end();) {
       if ((*it)->closed()) {

@@ -32,8 +32,9 @@ class BackendPool {
   bool isDown(const Address& address) const;
   bool anyDown() const;
 
-  // Deletes connections closed since the last call.
+  // Deletes connections closed since the last call (cheap when none closed).
   void collect();
+  void noteClosed() { needsCollect_ = true; }
   // Closes shared connections idle for longer than `idle` and connections to nodes that are no
   // longer in the slot map. Calls `visit` on every live connection (deadline checks).
   template <typename F>
@@ -66,6 +67,7 @@ class BackendPool {
   std::map<Key, std::vector<std::unique_ptr<BackendConn>>> idle_;
   std::vector<std::unique_ptr<BackendConn>> graveyard_;
   std::map<Address, Backoff> down_;
+  bool needsCollect_ = false;
 };
 
 }  // namespace strata::proxy

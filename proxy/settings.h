@@ -15,6 +15,7 @@ namespace strata::proxy {
 struct ProxyUser {
   std::string name;
   std::string password;
+  bool operator==(const ProxyUser&) const = default;
 };
 
 struct ProxySettings {

@@ -370,6 +370,7 @@ void Worker::onBackendFailed(BackendConn& conn, Request* r, bool written, std::s
 }
 
 void Worker::onBackendClosed(BackendConn& conn, std::string_view why, bool failure) {
+  backends_.noteClosed();
   if (failure && !stopping_ && !draining_) {
     if (!conn.connected()) backends_.noteFailure(conn.address());
     spdlog::warn("worker {}: backend {} closed: {}", id_, conn.address().str(), why);
@@ -388,26 +389,35 @@ void Worker::markDirty(ClientConn* client) {
 }
 
 void Worker::endOfTurn() {
-  // Flushing a backend can complete requests (on failure), which dirties clients, and flushing
-  // clients never dirties backends; so backends first, then clients, until both are quiet.
-  for (int round = 0; round < 4 && (!dirtyBackends_.empty() || !dirtyClients_.empty()); ++round) {
-    std::vector<BackendConn*> backends;
-    backends.swap(dirtyBackends_);
-    std::sort(backends.begin(), backends.end());
-    backends.erase(std::unique(backends.begin(), backends.end()), backends.end());
-    for (BackendConn* b : backends) {
+  // Flushing a backend can complete requests (on failure), which dirties clients, and flushing a
+  // client can parse buffered input (after a pause), which dirties backends: repeat until quiet.
+  for (int round = 0; round < 1000 && (!dirtyBackends_.empty() || !dirtyClients_.empty());
+       ++round) {
+    flushingBackends_.swap(dirtyBackends_);
+    if (flushingBackends_.size() > 1) {
+      std::sort(flushingBackends_.begin(), flushingBackends_.end());
+      flushingBackends_.erase(std::unique(flushingBackends_.begin(), flushingBackends_.end()),
+                              flushingBackends_.end());
+    }
+    for (BackendConn* b : flushingBackends_) {
       if (!b->closed()) b->flush();
     }
-    std::vector<ClientConn*> clients;
-    clients.swap(dirtyClients_);
-    std::sort(clients.begin(), clients.end());
-    clients.erase(std::unique(clients.begin(), clients.end()), clients.end());
-    for (ClientConn* c : clients) {
+    flushingBackends_.clear();
+    flushingClients_.swap(dirtyClients_);
+    if (flushingClients_.size() > 1) {
+      std::sort(flushingClients_.begin(), flushingClients_.end());
+      flushingClients_.erase(std::unique(flushingClients_.begin(), flushingClients_.end()),
+                             flushingClients_.end());
+    }
+    for (ClientConn* c : flushingClients_) {
       if (!c->closed()) c->flush();
     }
+    flushingClients_.clear();
   }
-  for (ClientConn* c : closedClients_) delete c;
-  closedClients_.clear();
+  if (!closedClients_.empty()) {
+    for (ClientConn* c : closedClients_) delete c;
+    closedClients_.clear();
+  }
   backends_.collect();
   if (draining_) maybeFinishDrain();
 }

@@ -139,6 +139,8 @@ class Worker {
   std::unordered_set<ClientConn*> clients_;
   std::vector<ClientConn*> dirtyClients_;
   std::vector<BackendConn*> dirtyBackends_;
+  std::vector<BackendConn*> flushingBackends_;  // scratch: keeps its capacity between turns
+  std::vector<ClientConn*> flushingClients_;
   std::vector<ClientConn*> closedClients_;
   std::vector<std::pair<Clock::time_point, Request*>> retries_;
   size_t keylessRoundRobin_ = 0;

@@ -13,13 +13,27 @@ PACKAGES=(
   redis-server redis-tools python3-redis nutcracker prometheus openssl procps psmisc iproute2
 )
 
+# Node.js runs the ioredis client tests; the machine image ships it, Debian's is the fallback.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
+
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
     missing+=("$pkg")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+install_npm_packages() {  # ioredis for the client tests, pinned by tests/package-lock.json
+  local root
+  root=$(cd "$(dirname "$0")/.." && pwd)
+  if [ ! -d "$root/tests/node_modules/ioredis" ] || [ "$root/tests/package-lock.json" -nt "$root/tests/node_modules" ]; then
+    npm ci --prefix "$root/tests" --no-audit --no-fund --loglevel=error >/dev/null
+  fi
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  install_npm_packages
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
@@ -31,3 +45,4 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 if pgrep -x redis-server >/dev/null 2>&1 && [ -x /etc/init.d/redis-server ]; then
   $SUDO /etc/init.d/redis-server stop >/dev/null 2>&1 || true
 fi
+install_npm_packages

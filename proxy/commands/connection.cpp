@@ -4,7 +4,7 @@
 #include <openssl/crypto.h>
 
 #include "common/errors.h"
-#include "common/resp/value_writer.h"
+#include "common/resp/writer.h"
 #include "proxy/client_conn.h"
 #include "proxy/command_table.h"
 #include "proxy/worker.h"
@@ -269,7 +269,7 @@ void ClientConn::cmdCommand(Request* r, const Args& args) {
   auto w = writer(r);
   const resp::Value& all = table->raw();
   if (args.size() == 1) {
-    resp::writeValue(w, all);
+    w.value(all);
   } else if (equalsNoCase(args[1], "count")) {
     w.integer(static_cast<int64_t>(all.elements.size()));
   } else {  // COMMAND INFO name...
@@ -283,7 +283,7 @@ void ClientConn::cmdCommand(Request* r, const Args& args) {
         }
       }
       if (found) {
-        resp::writeValue(w, *found);
+        w.value(*found);
       } else {
         w.nullArray();
       }
