@@ -47,8 +47,8 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
   step "fuzzers (${FUZZ_SECONDS:-30} s each)"
   fuzz_log=$(mktemp)
   scripts/run-fuzzers.sh 2>&1 | tee "$fuzz_log"
-  p=$(grep -c '^fuzz: .* ok' "$fuzz_log" || true)
-  f=$(grep -c '^fuzz: .* FAILED' "$fuzz_log" || true)
+  p=$(grep -c '^PASS ' "$fuzz_log" || true)
+  f=$(grep -c '^FAIL ' "$fuzz_log" || true)
   if [ "$p" -eq 0 ] && [ "$f" -eq 0 ]; then f=1; fi
   passed=$((passed + p)); failed=$((failed + f))
   rm -f "$fuzz_log"
