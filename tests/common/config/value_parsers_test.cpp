@@ -1,0 +1,145 @@
+// The shared value parsers: booleans, integers with bounds, Redis memory units, enums, lists and
+// the sdssplitargs-compatible tokenizer. These give the words of every config error message.
+#include "common/config/value_parsers.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+using namespace strata::config;
+
+namespace {
+
+int64_t memory(const std::string& text) {
+  int64_t v = -12345;
+  Status st = parseMemory(text, {}, v);
+  REQUIRE_MESSAGE(st.isOk(), st.message());
+  return v;
+}
+
+std::string memoryError(const std::string& text, Range range = {}) {
+  int64_t v = 0;
+  Status st = parseMemory(text, range, v);
+  return st.isOk() ? "ok" : st.message();
+}
+
+std::vector<std::string> args(const std::string& line) {
+  std::vector<std::string> out;
+  Status st = splitArgs(line, out);
+  REQUIRE_MESSAGE(st.isOk(), st.message());
+  return out;
+}
+
+}  // namespace
+
+TEST_SUITE("common.config") {
+  TEST_CASE("parseBool accepts yes/no, true/false, on/off, 1/0 in any case") {
+    for (const char* t : {"yes", "YES", "true", "True", "on", "1"}) {
+      bool v = false;
+      CHECK_MESSAGE(parseBool(t, v).isOk(), t);
+      CHECK(v);
+    }
+    for (const char* f : {"no", "No", "false", "FALSE", "off", "0"}) {
+      bool v = true;
+      CHECK_MESSAGE(parseBool(f, v).isOk(), f);
+      CHECK_FALSE(v);
+    }
+    bool v = true;
+    Status st = parseBool("maybe", v);
+    CHECK(st.message() == "expected yes or no, got 'maybe'");
+    CHECK(v);  // untouched on error
+    CHECK_FALSE(parseBool("", v).isOk());
+    CHECK_FALSE(parseBool("yes ", v).isOk());
+    CHECK(renderBool(true) == "yes");
+    CHECK(renderBool(false) == "no");
+  }
+
+  TEST_CASE("parseInteger is strict and checks bounds") {
+    int64_t v = 0;
+    CHECK(parseInteger("7000", {0, 65535}, v).isOk());
+    CHECK(v == 7000);
+    CHECK(parseInteger("-5", {-10, 10}, v).isOk());
+    CHECK(v == -5);
+    CHECK(parseInteger("0", {0, 0}, v).isOk());
+    CHECK(parseInteger("70000", {0, 65535}, v).message() == "70000 is out of range [0, 65535]");
+    CHECK(parseInteger("-1", {0, 65535}, v).message() == "-1 is out of range [0, 65535]");
+    CHECK(parseInteger("abc", {0, 65535}, v).message() == "expected an integer, got 'abc'");
+    CHECK(parseInteger("", {0, 65535}, v).message() == "expected an integer, got ''");
+    CHECK(parseInteger("12k", {0, 65535}, v).message() == "expected an integer, got '12k'");
+    CHECK_FALSE(parseInteger("+5", {0, 65535}, v).isOk());
+    CHECK_FALSE(parseInteger(" 5", {0, 65535}, v).isOk());
+    CHECK_FALSE(parseInteger("-", {0, 65535}, v).isOk());
+    CHECK(parseInteger("99999999999999999999", {0, 65535}, v).message() ==
+          "99999999999999999999 is out of range [0, 65535]");
+    CHECK(v == 0);  // last success was "0"
+    CHECK(describeRange({}) == "[-inf, +inf]");
+    CHECK(describeRange({1, kNoMax}) == "[1, +inf]");
+  }
+
+  TEST_CASE("parseMemory understands Redis units, case-insensitively") {
+    CHECK(memory("0") == 0);
+    CHECK(memory("100") == 100);
+    CHECK(memory("100b") == 100);
+    CHECK(memory("1k") == 1000);
+    CHECK(memory("1kb") == 1024);
+    CHECK(memory("1K") == 1000);
+    CHECK(memory("1KB") == 1024);
+    CHECK(memory("1m") == 1000000);
+    CHECK(memory("512mb") == 536870912);
+    CHECK(memory("512MB") == 536870912);
+    CHECK(memory("1g") == 1000000000);
+    CHECK(memory("1gb") == 1073741824);
+    CHECK(memory("1Gb") == 1073741824);
+    CHECK(memory("4194304gb") == 4194304LL * 1073741824LL);
+  }
+
+  TEST_CASE("parseMemory errors") {
+    const std::string expected =
+        "expected a memory size (bytes, or a number with unit b/k/kb/m/mb/g/gb like 512mb), got ";
+    CHECK(memoryError("12xb") == expected + "'12xb'");
+    CHECK(memoryError("mb") == expected + "'mb'");
+    CHECK(memoryError("") == expected + "''");
+    CHECK(memoryError("1.5gb") == expected + "'1.5gb'");
+    CHECK(memoryError("1 gb") == expected + "'1 gb'");
+    CHECK(memoryError("99999999999gb") == "memory size '99999999999gb' is too large");
+    CHECK(memoryError("2gb", {0, 1073741824}) == "2147483648 is out of range [0, 1073741824]");
+    CHECK(memoryError("-1", {0, kNoMax}) == "-1 is out of range [0, +inf]");
+    CHECK(memoryError("-1", {-1, kNoMax}) == "ok");
+  }
+
+  TEST_CASE("parseEnum is case-insensitive and lists the choices") {
+    const std::vector<std::string> choices{"debug", "verbose", "notice", "warning"};
+    size_t index = 99;
+    CHECK(parseEnum("NOTICE", choices, index).isOk());
+    CHECK(index == 2);
+    CHECK(parseEnum("loud", choices, index).message() ==
+          "expected one of debug|verbose|notice|warning, got 'loud'");
+    CHECK(index == 2);
+  }
+
+  TEST_CASE("splitList uses commas and spaces") {
+    using V = std::vector<std::string>;
+    CHECK(splitList("127.0.0.1:7000,127.0.0.1:7001") == V{"127.0.0.1:7000", "127.0.0.1:7001"});
+    CHECK(splitList("a, b  c,,d ") == V{"a", "b", "c", "d"});
+    CHECK(splitList("") == V{});
+    CHECK(renderList({"a", "b"}) == "a b");
+    CHECK(renderList({}) == "");
+  }
+
+  TEST_CASE("splitArgs follows sdssplitargs") {
+    using V = std::vector<std::string>;
+    CHECK(args("normal 0 0 0") == V{"normal", "0", "0", "0"});
+    CHECK(args("  a   b  ") == V{"a", "b"});
+    CHECK(args("") == V{});
+    CHECK(args("\"a b\" c") == V{"a b", "c"});
+    CHECK(args("\"\"") == V{""});
+    CHECK(args("'it\\'s' x") == V{"it's", "x"});
+    CHECK(args("\"\\x41\\n\\t\\\"\"") == V{"A\n\t\""});
+    CHECK(args("'\\n'") == V{"\\n"});
+    std::vector<std::string> out;
+    CHECK(splitArgs("\"abc", out).message() == "unbalanced quotes");
+    CHECK(splitArgs("'abc", out).message() == "unbalanced quotes");
+    CHECK(splitArgs("\"abc\"def", out).message() == "unbalanced quotes");
+  }
+}
