@@ -199,14 +199,12 @@ void BackendConn::onEvent(evutil_socket_t, short what) {
     getsockopt(stream_->fd(), SOL_SOCKET, SO_ERROR, &err, &len);
     if (err != 0) {
       close(std::string("connect: ") + strerror(err));
-      worker_.endOfTurn();
       return;
     }
     onConnected();
   }
   if ((what & EV_WRITE) || (stream_->writeWantsRead() && (what & EV_READ))) onWritable();
   if (!closed_ && ((what & EV_READ) || stream_->readWantsWrite())) onReadable();
-  worker_.endOfTurn();
 }
 
 void BackendConn::onWritable() {

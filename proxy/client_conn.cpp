@@ -113,7 +113,6 @@ void ClientConn::onEvent(evutil_socket_t, short what) {
       !stopReading_ && !closeAfterFlush_) {
     onReadable();
   }
-  worker_.endOfTurn();
 }
 
 void ClientConn::onReadable() {

@@ -70,7 +70,12 @@ void Worker::join() {
 }
 
 void Worker::run() {
-  event_base_loop(base_.get(), 0);
+  // One epoll round runs every ready callback; then all output queued by those callbacks goes
+  // out in one write per connection (Redis's beforeSleep). Callbacks never write themselves.
+  while (!exit_) {
+    if (event_base_loop(base_.get(), EVLOOP_ONCE) < 0) break;
+    endOfTurn();
+  }
   // Leaving the loop: close every client and backend before the thread ends.
   for (ClientConn* c : std::vector<ClientConn*>(clients_.begin(), clients_.end())) {
     c->close("proxy stopping");
@@ -95,7 +100,6 @@ void Worker::onWakeup(evutil_socket_t, short) {
     jobs.swap(inbox_);
   }
   for (auto& job : jobs) job();
-  endOfTurn();
 }
 
 void Worker::adoptClient(net::UniqueFd fd, bool tls) {
@@ -110,6 +114,12 @@ void Worker::adoptClient(net::UniqueFd fd, bool tls) {
 
 void Worker::setSlotMap(std::shared_ptr<const SlotMap> map) {
   post([this, map = std::move(map)] {
+    // A changed map (a promotion, a moved slot) may give the requests backing off in the retry
+    // list a reachable owner: retry them now, not after their backoff (up to 500 ms).
+    if (!slotMap_->sameAs(*map)) {
+      auto now = Clock::now();
+      for (auto& entry : retries_) entry.first = std::min(entry.first, now);
+    }
     slotMap_ = map;
     metrics_.slotMapUpdated();
   });
@@ -125,7 +135,7 @@ void Worker::reloadSettings() {
 void Worker::stop() {
   post([this] {
     stopping_ = true;
-    event_base_loopbreak(base_.get());
+    exit_ = true;
   });
 }
 
@@ -145,7 +155,7 @@ void Worker::maybeFinishDrain() {
   for (ClientConn* c : std::vector<ClientConn*>(clients_.begin(), clients_.end())) {
     c->close("proxy shutting down");
   }
-  event_base_loopexit(base_.get(), nullptr);
+  exit_ = true;
 }
 
 Clock::time_point Worker::deadlineFromNow() const {
@@ -242,7 +252,6 @@ void Worker::onRetryTimer(evutil_socket_t, short) {
     route(r);
   }
   armRetryTimer();
-  endOfTurn();
 }
 
 void Worker::complete(Request* r) {
@@ -453,7 +462,6 @@ void Worker::onTick(evutil_socket_t, short) {
     shared_.requestTopologyRefresh();
   }
   metrics_.flush(clients_.size(), backends_.connectionCount(), requests_.live());
-  endOfTurn();
 }
 
 }  // namespace strata::proxy

@@ -147,6 +147,7 @@ class Worker {
   std::atomic<bool> finished_{false};
   bool draining_ = false;
   bool stopping_ = false;
+  bool exit_ = false;  // leave the loop after this round
   Clock::time_point lastRefreshRequest_{};
 };
 

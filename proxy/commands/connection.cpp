@@ -108,6 +108,12 @@ bool ClientConn::handleLocal(Request* r, const Args& args, std::string_view name
     }
     return false;  // COMMAND DOCS / GETKEYS / LIST: any node answers
   }
+  if (name == "acl" && argc == 2 && equalsNoCase(args[1], "whoami")) {
+    // The user this client authenticated as; a node would name the proxy's own backend user.
+    writer(r).bulk(user_);
+    replyLocal(r);
+    return true;
+  }
   if (name == "readonly" || name == "readwrite" || name == "asking") {
     // Meaningful only on a cluster connection; the proxy manages its own.
     writer(r).ok();
@@ -182,8 +188,12 @@ void ClientConn::cmdHello(Request* r, const Args& args) {
 }
 
 void ClientConn::cmdAuth(Request* r, const Args& args) {
-  if (args.size() < 2 || args.size() > 3) {
+  if (args.size() < 2) {
     replyError(r, "ERR wrong number of arguments for 'auth' command");
+    return;
+  }
+  if (args.size() > 3) {
+    replyError(r, "ERR syntax error");  // as Redis 7.0: AUTH [username] password
     return;
   }
   const auto& s = worker_.settings();

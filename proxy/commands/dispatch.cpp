@@ -66,7 +66,12 @@ void ClientConn::dispatch(Request* r, const Args& args) {
   lastCommand_ = r->commandName;
   worker_.metrics().commandReceived();
 
-  if (!authenticated_ && name != "auth" && name != "hello" && name != "quit" && name != "reset") {
+  // Like Redis, whether a client must authenticate follows the live settings: a reload that
+  // removes every password lets in clients that never authenticated (and re-adding one locks
+  // them out again). The parser's unauthenticated-request limits follow from the next request.
+  bool mustAuth = !authenticated_ && worker_.settings().authRequired();
+  parser_.setAuthenticated(!mustAuth);
+  if (mustAuth && name != "auth" && name != "hello" && name != "quit" && name != "reset") {
     replyError(r, errors::kNoAuth);
     return;
   }

@@ -334,7 +334,6 @@ void ClientConn::onResubscribeTimer(evutil_socket_t, short) {
     worker_.shared().requestTopologyRefresh();
     armResubscribe();
   }
-  worker_.endOfTurn();
 }
 
 void ClientConn::dropPubSub() {

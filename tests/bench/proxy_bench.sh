@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 SERVER_CPUS=${SERVER_CPUS:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-base=${BENCH_PORT_BASE:-41000}  # outside the integration tests' 20000-39999
+base=${BENCH_PORT_BASE:-11000}  # bus = port+10000: below the ephemeral range, apart from the integration tests' ports
 work=$(mktemp -d /tmp/strata-bench.XXXXXX)
 pids=()
 cleanup() {
@@ -88,7 +88,7 @@ wait_ping $direct_port
 run() {  # port pipeline test -> "rps p50 p99"
   taskset -c "$CLIENT_CPU" redis-benchmark -h 127.0.0.1 -p "$1" -t "$3" -n "$requests" -c 50 \
     -P "$2" -r 100000 -d 16 --csv 2>/dev/null | tail -1 |
-    awk -F'","' '{gsub(/"/,""); print $2, $5, $7}'
+    awk -F',' '{ for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $2, $5, $7 }'
 }
 
 printf '\n| test | pipeline | strata proxy ops/s | nutcracker ops/s | direct ops/s | proxy/nutcracker | proxy/direct | p50 ms (proxy / twem / direct) | p99 ms (proxy / twem / direct) |\n'
