@@ -117,7 +117,7 @@ void BackendConn::onConnected() {
 }
 
 void BackendConn::send(Request* r) {
-  lastUsed_ = Clock::now();
+  lastUsed_ = worker_.now();
   r->inBackend = true;
   r->state = Request::State::kSent;
   size_t bytes = r->cmd.size();

@@ -125,7 +125,7 @@ void ClientConn::onReadable() {
     if (n > 0) {
       in_.commit(static_cast<size_t>(n));
       worker_.metrics().clientBytesIn(static_cast<size_t>(n));
-      lastActive_ = Clock::now();
+      lastActive_ = worker_.now();
     } else {
       in_.commit(0);
       if (n == net::Stream::kClosed) {
@@ -186,7 +186,7 @@ Request* ClientConn::newRequest(std::string_view raw, const Args& args) {
   Request* r = worker_.requests().acquire();
   r->client = this;
   r->resp3 = protocol_ == resp::Protocol::kResp3;
-  r->started = Clock::now();
+  r->started = worker_.now();
   r->deadline = r->started + std::chrono::milliseconds(worker_.settings().requestTimeoutMs);
   if (!args.empty()) {
     bool multibulk = raw.size() > 1 && raw[0] == '*' && raw[1] != '0' && raw[1] != '-';
@@ -212,7 +212,7 @@ void ClientConn::enqueue(Request* r) {
 
 void ClientConn::onRequestDone(Request* r) {
   doneBytes_ += r->reply.size();
-  worker_.metrics().commandDone(r->commandName, Clock::now() - r->started,
+  worker_.metrics().commandDone(r->commandId, r->commandName, worker_.now() - r->started,
                                 !r->reply.empty() && r->reply[0] == '-');
   if (static_cast<int64_t>(doneBytes_) > worker_.settings().clientOutputBufferLimit) {
     spdlog::warn("closing client {} ({}): output buffer limit reached", id_, peer_);

@@ -119,7 +119,8 @@ class ClientConn {
   uint64_t id_;
   std::string peer_;
   std::string localAddr_;
-  std::string lastCommand_ = "NULL";
+  const char* lastCommand_ = "NULL";
+  uint16_t lastCommandId_ = 0;
   std::string name_;
   std::string user_ = "default";
   resp::Protocol protocol_ = resp::Protocol::kResp2;

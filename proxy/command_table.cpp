@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 namespace strata::proxy {
 namespace {
@@ -149,6 +150,28 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
     error = "COMMAND: no command could be parsed";
     return nullptr;
   }
+  // Commands the proxy treats specially, by name, so the request path tests one flag instead of
+  // comparing strings; subcommands inherit their container's mark.
+  static const std::set<std::string> kSpecial = {
+      "ping",       "echo",         "hello",       "auth",          "quit",         "reset",
+      "select",     "client",       "command",     "readonly",      "readwrite",    "asking",
+      "multi",      "exec",         "discard",     "watch",         "unwatch",      "subscribe",
+      "psubscribe", "ssubscribe",   "unsubscribe", "punsubscribe",  "sunsubscribe", "dbsize",
+      "keys",       "flushall",     "flushdb",     "randomkey",     "scan",         "info",
+      "script",     "wait",         "mget",        "mset",          "del",          "unlink",
+      "exists",     "touch",        "monitor",     "sync",          "psync",        "replicaof",
+      "slaveof",    "shutdown",     "debug",       "cluster",       "failover",     "save",
+      "bgsave",     "bgrewriteaof", "migrate",     "restore-asking"};
+  uint16_t next = 0;
+  for (auto& [name, info] : table->commands_) {
+    info.special = kSpecial.count(name) > 0;
+    info.id = ++next;
+    for (auto& [sub, child] : info.subcommands) {
+      child.special = info.special;
+      child.id = ++next;
+    }
+  }
+  table->maxId_ = next;
   table->raw_ = reply;
   return table;
 }

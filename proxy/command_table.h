@@ -45,6 +45,8 @@ struct CommandInfo {
   std::string name;  // lower case; "container|sub" for subcommands
   int arity = 0;     // Redis arity: negative means "at least -arity"
   uint32_t flags = 0;
+  uint16_t id = 0;       // dense index (1..size), for per-command arrays such as metrics
+  bool special = false;  // the proxy handles it itself (answers, splits, fans out, pins)
   std::vector<KeySpec> keySpecs;
   std::unordered_map<std::string, CommandInfo> subcommands;  // keyed by lower-case sub name
 
@@ -70,12 +72,15 @@ class CommandTable {
                            std::vector<uint32_t>& out);
 
   size_t size() const { return commands_.size(); }
+  // Highest CommandInfo::id handed out (subcommands included).
+  uint16_t maxId() const { return maxId_; }
   // The original COMMAND reply, re-served by the proxy for COMMAND / COMMAND INFO / COUNT.
   const resp::Value& raw() const { return raw_; }
 
  private:
   std::unordered_map<std::string, CommandInfo> commands_;
   resp::Value raw_;
+  uint16_t maxId_ = 0;
 };
 
 }  // namespace strata::proxy

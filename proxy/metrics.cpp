@@ -76,9 +76,11 @@ ProxyMetrics::ProxyMetrics(std::shared_ptr<prometheus::Registry> registry)
 
 WorkerMetrics::WorkerMetrics(ProxyMetrics& shared) : shared_(shared) {}
 
-void WorkerMetrics::commandDone(const char* command, std::chrono::steady_clock::duration latency,
-                                bool error) {
-  CommandStats& s = commands_[command];
+void WorkerMetrics::commandDone(uint16_t id, const char* command,
+                                std::chrono::steady_clock::duration latency, bool error) {
+  if (id >= commands_.size()) commands_.resize(id + 64);
+  CommandStats& s = commands_[id];
+  s.name = command;
   ++s.calls;
   s.errors += error;
   double seconds = std::chrono::duration<double>(latency).count();
@@ -99,10 +101,10 @@ void WorkerMetrics::backendDisconnected(const Address& node) {
 void WorkerMetrics::flush(size_t clients, size_t backendConnections, size_t requestsLive) {
   std::lock_guard lock(shared_.mutex);
   const auto& b = bounds();
-  for (auto& [name, s] : commands_) {
+  for (auto& s : commands_) {
     if (s.calls == 0) continue;
     if (!s.callsSeries) {
-      prometheus::Labels labels{{"command", name}};
+      prometheus::Labels labels{{"command", s.name}};
       s.callsSeries = &shared_.commands.Add(labels);
       s.errorsSeries = &shared_.commandErrors.Add(labels);
       s.durationSeries = &shared_.commandDuration.Add(labels, b);

@@ -57,7 +57,8 @@ class WorkerMetrics {
   explicit WorkerMetrics(ProxyMetrics& shared);
 
   void commandReceived() {}
-  void commandDone(const char* command, std::chrono::steady_clock::duration latency, bool error);
+  void commandDone(uint16_t id, const char* command, std::chrono::steady_clock::duration latency,
+                   bool error);
   void requestFailed() { ++local_.failed; }
   void protocolError() { ++local_.protocolErrors; }
   void authFailure() { ++local_.authFailures; }
@@ -94,6 +95,7 @@ class WorkerMetrics {
     prometheus::Counter* callsSeries = nullptr;
     prometheus::Counter* errorsSeries = nullptr;
     prometheus::Histogram* durationSeries = nullptr;
+    const char* name = nullptr;
   };
   struct Counters {
     uint64_t failed = 0, protocolErrors = 0, authFailures = 0, limitCloses = 0, rejected = 0,
@@ -103,7 +105,7 @@ class WorkerMetrics {
   };
 
   ProxyMetrics& shared_;
-  std::unordered_map<const char*, CommandStats> commands_;  // keyed by the table's name pointer
+  std::vector<CommandStats> commands_;  // indexed by CommandInfo::id (0: unknown commands)
   Counters local_;
   std::map<std::string, int> backendOpen_;  // node -> connections opened minus closed
   std::map<std::string, int> backendPublished_;

@@ -33,6 +33,7 @@ void Request::resetForReuse() {
   shardIndex = -1;
   tag = 0;
   commandName = "unknown";
+  commandId = 0;
   lease = nullptr;
   nextInClient = nullptr;
 }

@@ -56,6 +56,7 @@ struct Request {
   int shardIndex = -1;  // fan-out children: the shard they target
   int64_t tag = 0;      // command-specific scratch (e.g. SCAN shard index, key count)
   const char* commandName = "unknown";  // for metrics; points into the command table
+  uint16_t commandId = 0;               // CommandInfo::id, 0 when unknown
   Clock::time_point started;
   Clock::time_point deadline;
 

@@ -121,6 +121,7 @@ void Worker::setSlotMap(std::shared_ptr<const SlotMap> map) {
       for (auto& entry : retries_) entry.first = std::min(entry.first, now);
     }
     slotMap_ = map;
+    clearShardLinks();
     metrics_.slotMapUpdated();
   });
 }
@@ -167,6 +168,26 @@ Clock::time_point Worker::deadlineFromNow() const {
 
 void Worker::route(Request* r) {
   const Address* target = nullptr;
+  if (r->slot >= 0 && !r->exclusive && settings_->backendConnections == 1) {
+    int shard = slotMap_->shardIndexFor(static_cast<uint16_t>(r->slot));
+    auto& links = shardLinks_[r->resp3 ? 1 : 0];
+    if (shard >= 0 && static_cast<size_t>(shard) < links.size() && links[shard] &&
+        !links[shard]->closed()) {
+      links[shard]->send(r);
+      return;
+    }
+    if (shard >= 0) {
+      BackendConn* conn = backends_.shared(slotMap_->shards()[shard].master, r->resp3);
+      if (!conn) {
+        retryLater(r);
+        return;
+      }
+      if (links.size() <= static_cast<size_t>(shard)) links.resize(shard + 1, nullptr);
+      links[shard] = conn;
+      conn->send(r);
+      return;
+    }
+  }
   if (r->slot >= 0) {
     target = slotMap_->masterFor(static_cast<uint16_t>(r->slot));
   } else if (r->shardIndex >= 0) {
@@ -352,7 +373,10 @@ void Worker::onBackendReply(BackendConn& conn, Request* r, const char* data, siz
 
 void Worker::applyMoved(uint16_t slot, const Address& to) {
   const Address* current = slotMap_->masterFor(slot);
-  if (!current || !(*current == to)) slotMap_ = slotMap_->withSlotOwner(slot, to);
+  if (!current || !(*current == to)) {
+    slotMap_ = slotMap_->withSlotOwner(slot, to);
+    clearShardLinks();
+  }
   shared_.requestTopologyRefresh();
 }
 
@@ -380,6 +404,7 @@ void Worker::onBackendFailed(BackendConn& conn, Request* r, bool written, std::s
 
 void Worker::onBackendClosed(BackendConn& conn, std::string_view why, bool failure) {
   backends_.noteClosed();
+  clearShardLinks();
   if (failure && !stopping_ && !draining_) {
     if (!conn.connected()) backends_.noteFailure(conn.address());
     spdlog::warn("worker {}: backend {} closed: {}", id_, conn.address().str(), why);
@@ -429,6 +454,7 @@ void Worker::endOfTurn() {
   }
   backends_.collect();
   if (draining_) maybeFinishDrain();
+  nowValid_ = false;
 }
 
 void Worker::removeClient(ClientConn* client) {

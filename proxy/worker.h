@@ -109,6 +109,14 @@ class Worker {
 
   // Request deadline from now.
   Clock::time_point deadlineFromNow() const;
+  // The time, read once per loop round (cheap on the request path).
+  Clock::time_point now() {
+    if (!nowValid_) {
+      now_ = Clock::now();
+      nowValid_ = true;
+    }
+    return now_;
+  }
 
  private:
   void run();
@@ -148,6 +156,15 @@ class Worker {
   bool draining_ = false;
   bool stopping_ = false;
   bool exit_ = false;  // leave the loop after this round
+  Clock::time_point now_{};
+  bool nowValid_ = false;
+  // Shared backend link per shard index of slotMap_, RESP2 and RESP3: skips the pool's lookup
+  // on the request path. Cleared whenever the map changes or any backend link closes.
+  std::vector<BackendConn*> shardLinks_[2];
+  void clearShardLinks() {
+    shardLinks_[0].clear();
+    shardLinks_[1].clear();
+  }
   Clock::time_point lastRefreshRequest_{};
 };
 

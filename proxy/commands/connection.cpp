@@ -1,6 +1,6 @@
 // Commands the proxy answers itself, without a node: PING, ECHO, HELLO, AUTH, QUIT, RESET,
-// SELECT, CLIENT (SETNAME/GETNAME/ID/INFO/LIST), COMMAND (from the cached table), READONLY,
-// READWRITE, ASKING. The proxy presents itself as one standalone Redis 7.0 server.
+// SELECT, CLIENT (SETNAME/GETNAME/ID/INFO/LIST), COMMAND (from the cached table), ACL WHOAMI,
+// READONLY, READWRITE, ASKING. The proxy presents itself as one standalone Redis 7.0 server.
 #include <openssl/crypto.h>
 
 #include "common/errors.h"

@@ -59,12 +59,23 @@ void ClientConn::replySimple(Request* r, std::string_view text) {
 }
 
 void ClientConn::dispatch(Request* r, const Args& args) {
-  std::string name = lowerName(args[0]);
   const CommandTable* table = worker_.commands();
   const CommandInfo* info = table ? table->lookup(args) : nullptr;
   r->commandName = info ? info->name.c_str() : "unknown";
+  r->commandId = info ? info->id : 0;
+  lastCommandId_ = r->commandId;
   lastCommand_ = r->commandName;
-  worker_.metrics().commandReceived();
+
+  // Fast path: an ordinary keyed command on an ordinary connection.
+  if (info && !info->special && authenticated_ && !inMulti_ && !isSubscribed()) {
+    if (!info->arityOk(args.size())) {
+      replyError(r, "ERR wrong number of arguments for '" + info->name + "' command");
+      return;
+    }
+    routeByKeys(r, args, info);
+    return;
+  }
+  std::string name = lowerName(args[0]);
 
   // Like Redis, whether a client must authenticate follows the live settings: a reload that
   // removes every password lets in clients that never authenticated (and re-adding one locks

@@ -44,6 +44,7 @@ Request* ClientConn::addChild(Request* parent, int slot, const Args& args) {
   child->readonly = parent->readonly;
   child->resp3 = parent->resp3;
   child->commandName = parent->commandName;
+  child->commandId = parent->commandId;
   resp::Writer(child->cmd, resp::Protocol::kResp2).command(args);
   parent->children.push_back(child);
   ++parent->pendingChildren;
