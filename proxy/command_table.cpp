@@ -161,7 +161,7 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
       "script",     "wait",         "mget",        "mset",          "del",          "unlink",
       "exists",     "touch",        "monitor",     "sync",          "psync",        "replicaof",
       "slaveof",    "shutdown",     "debug",       "cluster",       "failover",     "save",
-      "bgsave",     "bgrewriteaof", "migrate",     "restore-asking"};
+      "bgsave",     "bgrewriteaof", "migrate",     "restore-asking", "acl"};
   uint16_t next = 0;
   for (auto& [name, info] : table->commands_) {
     info.special = kSpecial.count(name) > 0;
