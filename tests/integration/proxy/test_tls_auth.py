@@ -137,9 +137,16 @@ class SecureProxy(Proxy):
     def sighup(self):
         self.proc.popen.send_signal(signal.SIGHUP)
 
-    def wait_log(self, text, timeout=10.0):
-        wait_until(lambda: text in open(self.log_path, errors="replace").read(), timeout,
-                   f"'{text}' in the proxy log")
+    def log(self):
+        with open(self.log_path, errors="replace") as f:
+            return f.read()
+
+    def reload(self, timeout=10.0):
+        """SIGHUP, then waits for one more "configuration reloaded" line in the log."""
+        done = self.log().count("configuration reloaded")
+        self.sighup()
+        wait_until(lambda: self.log().count("configuration reloaded") > done, timeout,
+                   "the proxy to log 'configuration reloaded'")
 
 
 class TlsResp(RespConn):
@@ -310,6 +317,23 @@ class Auth(ProxyCase):
         self.assertEqual(c.call("SET", "auth:h", "3"), "OK")
         self.assertEqual(c.call("GET", "auth:h"), b"3")
 
+    def test_auth_arguments(self):
+        c = self.raw()
+        self.assertEqual(c.call("AUTH"),
+                         RespError("ERR wrong number of arguments for 'auth' command"))
+        self.assertEqual(c.call("AUTH", "app", "secret", "extra"), RespError("ERR syntax error"))
+        self.assertEqual(c.call("GET", "auth:k"), NOAUTH)
+
+    def test_acl_whoami_is_the_authenticated_user(self):
+        c = self.raw()
+        self.assertEqual(c.call("AUTH", "app", "secret"), "OK")
+        self.assertEqual(c.call("ACL", "WHOAMI"), b"app")
+        self.assertEqual(c.call("AUTH", "pass"), "OK")
+        self.assertEqual(c.call("ACL", "WHOAMI"), b"default")
+        h = self.raw()
+        self.assertEqual(h.call("HELLO", "3", "AUTH", "app", "secret")[b"proto"], 3)
+        self.assertEqual(h.call("ACL", "WHOAMI"), b"app")
+
     def test_redis_py_with_password(self):
         r = self.proxy.client(username="app", password="secret", decode_responses=True)
         self.addCleanup(r.close)
@@ -331,7 +355,9 @@ class ReloadPassword(ProxyCase):
     def write_conf(cls, password):
         tmp = cls.conf + ".tmp"
         with open(tmp, "w") as f:
-            f.write(f'# reload test\nrequirepass = "{password}"\nloglevel = "notice"\n')
+            f.write("# reload test\nloglevel = \"notice\"\n")
+            if password is not None:
+                f.write(f'requirepass = "{password}"\n')
         os.replace(tmp, cls.conf)
 
     def test_sighup_changes_password_keeps_clients(self):
@@ -342,8 +368,7 @@ class ReloadPassword(ProxyCase):
         self.assertEqual(unauthenticated.call("GET", "reload:k"), NOAUTH)
 
         self.write_conf("new-pass")
-        self.proxy.sighup()
-        self.proxy.wait_log("configuration reloaded")
+        self.proxy.reload()
 
         # The authenticated client is neither dropped nor logged out.
         self.assertEqual(before.call("GET", "reload:k"), b"1")
@@ -356,6 +381,21 @@ class ReloadPassword(ProxyCase):
         self.assertEqual(c.call("GET", "reload:k"), b"2")
         self.assertEqual(unauthenticated.call("AUTH", "new-pass"), "OK")
         self.assertTrue(self.proxy.proc.alive())
+
+    def test_sighup_removing_password(self):
+        self.write_conf("third-pass")
+        self.proxy.reload()
+        waiting = self.raw()
+        self.assertEqual(waiting.call("SET", "reload:open", "1"), NOAUTH)
+        self.write_conf(None)
+        self.proxy.reload()
+        # As with CONFIG SET requirepass "" on Redis: no client needs to authenticate any more,
+        # including one that connected (and never authenticated) before the reload.
+        self.assertEqual(waiting.call("SET", "reload:open", "1"), "OK")
+        self.assertEqual(self.raw().call("GET", "reload:open"), b"1")
+        self.assertEqual(self.raw().call("AUTH", "x"), RespError(
+            "ERR AUTH <password> called without any password configured for the default user. "
+            "Are you sure your configuration is correct?"))
 
 
 class ReloadCertificates(ProxyCase):
@@ -379,8 +419,7 @@ class ReloadCertificates(ProxyCase):
         for src, dst in ((CERTS.server2, self.cert), (CERTS.server2_key, self.key)):
             shutil.copy(src, dst + ".tmp")
             os.replace(dst + ".tmp", dst)
-        self.proxy.sighup()
-        self.proxy.wait_log("configuration reloaded")
+        self.proxy.reload()
 
         # New connections get the new certificate: trusted by the other CA only.
         new = self.tls(CERTS.other_ca)
@@ -393,8 +432,15 @@ class ReloadCertificates(ProxyCase):
         self.assertEqual(old.call("SET", "certreload:k", "b"), "OK")
         self.assertEqual(old.call("GET", "certreload:k"), b"b")
         self.assertEqual(new.call("GET", "certreload:k"), b"b")
-        self.assertNotIn("keeping the previous certificates",
-                         open(self.proxy.log_path, errors="replace").read())
+        self.assertNotIn("keeping the previous certificates", self.proxy.log())
+
+        # A broken certificate file: the reload keeps the working certificate.
+        with open(self.cert, "w") as f:
+            f.write("not a certificate\n")
+        self.proxy.reload()
+        self.assertIn("keeping the previous certificates", self.proxy.log())
+        self.assertEqual(self.tls(CERTS.other_ca).call("GET", "certreload:k"), b"b")
+        self.assertEqual(old.call("PING"), "PONG")
 
 
 if __name__ == "__main__":
