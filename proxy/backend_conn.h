@@ -17,7 +17,7 @@
 #include "common/net/handles.h"
 #include "common/net/stream.h"
 #include "common/resp/reply_parser.h"
-#include "proxy/io_buffer.h"
+#include "common/net/io_buffer.h"
 #include "proxy/request.h"
 #include "proxy/slot_map.h"
 
@@ -89,8 +89,8 @@ class BackendConn {
   bool connecting_ = false;
   bool connected_ = false;
   bool closed_ = false;
-  IoBuffer in_;
-  IoBuffer out_;
+  net::IoBuffer in_;
+  net::IoBuffer out_;
   std::deque<Pending> pending_;
   // Bytes still unwritten of each of the last unwrittenLens_.size() entries of pending_ (written
   // entries are always a prefix: no reply can come for bytes not yet sent).

@@ -25,7 +25,7 @@
 #include "common/net/stream.h"
 #include "common/resp/request_parser.h"
 #include "common/resp/writer.h"
-#include "proxy/io_buffer.h"
+#include "common/net/io_buffer.h"
 #include "proxy/request.h"
 #include "proxy/slot_map.h"
 
@@ -129,7 +129,7 @@ class ClientConn {
   bool closeAfterFlush_ = false;
   bool readingPaused_ = false;
   bool stopReading_ = false;
-  IoBuffer in_;
+  net::IoBuffer in_;
   resp::RequestParser parser_;
   Clock::time_point lastActive_;
   Clock::time_point created_;

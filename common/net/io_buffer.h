@@ -2,7 +2,7 @@
 // bytes are appended at the end and dropped from the front; the live range moves back to the
 // start only when that is cheap or needed. Memory is raw (never zero-filled), so a 16 KiB read
 // costs no memset; steady-state I/O neither allocates nor moves much.
-// Owned by one connection, worker thread only.
+// Owned by one connection (node client, proxy client or backend link); its thread only.
 #pragma once
 
 #include <cstddef>
@@ -10,7 +10,7 @@
 #include <memory>
 #include <string_view>
 
-namespace strata::proxy {
+namespace strata::net {
 
 class IoBuffer {
  public:
@@ -70,4 +70,4 @@ class IoBuffer {
   size_t tail_ = 0;
 };
 
-}  // namespace strata::proxy
+}  // namespace strata::net
