@@ -293,14 +293,13 @@ void ClientConn::close(std::string_view why) {
   // Orphan everything still queued: backends finish and free what they hold.
   for (Request* r = head_; r;) {
     Request* next = r->nextInClient;
-    if (r->lease) {
-      BackendConn* lease = r->lease;
-      r->lease = nullptr;
-      r->client = nullptr;
-      worker_.backends().release(lease, false);  // ends the blocking command on the node
-    }
+    BackendConn* lease = r->lease;
+    r->lease = nullptr;
     r->client = nullptr;
     worker_.discard(r);
+    // Ends the blocking command on the node. Closing the lease fails its pending request, which
+    // (orphaned, and left to the backend by discard) is freed there: exactly once.
+    if (lease) worker_.backends().release(lease, false);
     r = next;
   }
   head_ = tail_ = nullptr;

@@ -171,6 +171,9 @@ void Server::reload() {
 
 void Server::beginShutdown() {
   if (shuttingDown_) {
+    // A second signal: stop now. The workers must leave their loops too, or run() waits on
+    // them forever (the drain timer that would stop them runs on this loop).
+    for (auto& w : workers_) w->stop();
     event_base_loopbreak(base_.get());
     return;
   }
