@@ -311,6 +311,30 @@ class PendingLimit(ProxyCase):
         self.assert_serving()
 
 
+class ClientLeavesWhileBlocked(ProxyCase):
+    def test_disconnect_during_blpop(self):
+        # The BLPOP's request object must be freed exactly once (a double free would let two
+        # later requests share one object and drive the in-flight gauge below zero).
+        for i in range(4):  # spread over both workers
+            c = RespConn(HOST, self.proxy.port, timeout=10)
+            c.send("BLPOP", f"leave:{i}", 0)
+            wait_until(lambda: metric(self.proxy, "strata_proxy_requests_in_flight") >= 1, 5,
+                       "the BLPOP to be in flight")
+            c.close()
+            wait_until(lambda: metric(self.proxy, "strata_proxy_requests_in_flight") <= 0, 5,
+                       "the BLPOP to be gone")
+        time.sleep(0.3)
+        self.assertEqual(metric(self.proxy, "strata_proxy_requests_in_flight"), 0)
+        clients = [self.raw() for _ in range(4)]
+        for n, c in enumerate(clients):
+            keys = [f"leave:{n}:{j}" for j in range(20)]
+            c.sock.sendall(b"".join(RespConn.encode("SET", k, k) for k in keys)
+                           + b"".join(RespConn.encode("GET", k) for k in keys))
+            self.assertEqual([c.read() for _ in keys], ["OK"] * len(keys))
+            self.assertEqual([c.read() for _ in keys], [k.encode() for k in keys])
+        self.assertTrue(self.proxy.proc.alive())
+
+
 # ---- (d) SIGTERM drain --------------------------------------------------------------------------
 class GracefulShutdown(unittest.TestCase):
     def test_sigterm_answers_in_flight_then_exits_0(self):
@@ -347,6 +371,46 @@ class GracefulShutdown(unittest.TestCase):
         self.assertIn("proxy stopped", proxy.proc.log_tail())
         with self.assertRaises(OSError):
             RespConn(HOST, proxy.port, timeout=2).call("PING")
+
+    def blocked_forever(self, proxy):
+        c = RespConn(HOST, proxy.port, timeout=30)
+        self.addCleanup(c.close)
+        c.send("BLPOP", "drain:never", 0)
+        wait_until(lambda: metric(proxy, "strata_proxy_requests_in_flight") >= 1, 5,
+                   "the BLPOP to be in flight")
+        return c
+
+    def test_drain_limit_ends_a_request_that_never_finishes(self):
+        proxy = start_proxy()
+        self.addCleanup(proxy.stop)
+        c = self.blocked_forever(proxy)
+        start = time.monotonic()
+        proxy.proc.popen.send_signal(signal.SIGTERM)
+        try:
+            rc = proxy.proc.popen.wait(timeout=30)  # the drain limit is 10 s
+        except subprocess.TimeoutExpired:
+            self.fail("the proxy did not exit within 30 s of SIGTERM")
+        self.assertEqual(rc, 0, proxy.proc.log_tail())
+        self.assertGreaterEqual(time.monotonic() - start, 5)
+        self.assertTrue(connection_closed(c, 5))
+        self.assertEqual(group_members(proxy.proc.pid), [])
+
+    def test_second_signal_stops_without_waiting(self):
+        proxy = start_proxy()
+        self.addCleanup(proxy.stop)
+        c = self.blocked_forever(proxy)
+        proxy.proc.popen.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        start = time.monotonic()
+        proxy.proc.popen.send_signal(signal.SIGINT)  # e.g. Ctrl-C again
+        try:
+            rc = proxy.proc.popen.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.fail("the proxy did not exit within 15 s of a second signal")
+        self.assertEqual(rc, 0, proxy.proc.log_tail())
+        self.assertLess(time.monotonic() - start, 5)
+        self.assertTrue(connection_closed(c, 5))
+        self.assertEqual(group_members(proxy.proc.pid), [])
 
     def test_sigterm_idle_proxy_exits_0_promptly(self):
         proxy = start_proxy()
