@@ -140,6 +140,11 @@ void ClientConn::routeByKeys(Request* r, const Args& args, const CommandInfo* in
       return;
     }
   }
+  // PUBLISH has no key, but every PUBLISH to a channel must enter the cluster through one node:
+  // published on different nodes, a client's messages reach a subscriber out of order (the
+  // subscriber's own node delivers at once, the others over the cluster bus). So the channel's
+  // slot picks the node, as for SPUBLISH.
+  if (slot == -1 && args.size() >= 2 && info->name == "publish") slot = slots::keySlot(args[1]);
   r->slot = slot;
   r->readonly = info->has(kFlagReadonly) && !info->has(kFlagWrite);
   if (info->has(kFlagWrite) && slot >= 0) lastWriteSlot_ = slot;
