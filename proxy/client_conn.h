@@ -103,12 +103,15 @@ class ClientConn {
   void onPubSubFrame(BackendConn* conn, const char* data, size_t len);
   void onPubSubLost(BackendConn* conn);
   BackendConn* leaseSubscriber(const Address* node);
-  void expectFrames(Request* r, BackendConn* conn, int frames);
+  void expectFrames(Request* r, BackendConn* conn, int frames,
+                    std::vector<std::string> shardChannels = {});
+  void onSubscribeRefused(BackendConn* conn, const char* data, size_t len);
   void replyUnsubscribed(Request* r, std::string_view kind, const Args& args);
   void onResubscribeTimer(evutil_socket_t, short);
   void armResubscribe();
   size_t subscriptionCount() const {
-    return channels_.size() + patterns_.size() + shardChannelNode_.size();
+    return channels_.size() + patterns_.size() + shardChannelNode_.size() +
+           resubscribeShard_.size();
   }
   void dropPubSub();
 
@@ -155,8 +158,10 @@ class ClientConn {
   // Pub/Sub state. SUBSCRIBE/PSUBSCRIBE share one leased connection to any master (a cluster
   // broadcasts PUBLISH to every node); SSUBSCRIBE channels live on their slot's master.
   struct SubWaiter {
-    Request* request;
-    int frames;  // confirmations still expected on this connection
+    Request* request;  // null: the proxy's own resubscription (its confirmation is dropped)
+    int frames;        // confirmations still expected on this connection
+    std::vector<std::string> shardChannels;  // SSUBSCRIBE: its channels (followed on -MOVED)
+    int redirects = 0;
   };
   std::set<std::string> channels_, patterns_;
   std::map<std::string, Address> shardChannelNode_;

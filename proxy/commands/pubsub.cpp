@@ -55,10 +55,11 @@ BackendConn* ClientConn::leaseSubscriber(const Address* node) {
   return conn;
 }
 
-void ClientConn::expectFrames(Request* r, BackendConn* conn, int frames) {
+void ClientConn::expectFrames(Request* r, BackendConn* conn, int frames,
+                              std::vector<std::string> shardChannels) {
   r->pinned = true;
   r->pendingChildren += frames;
-  subWaiters_[conn].push_back(SubWaiter{r, frames});
+  subWaiters_[conn].push_back(SubWaiter{r, frames, std::move(shardChannels)});
 }
 
 void ClientConn::replyUnsubscribed(Request* r, std::string_view kind, const Args& args) {
@@ -146,7 +147,8 @@ bool ClientConn::handlePubSub(Request* r, const Args& args, std::string_view nam
       return replyError(r, errors::kClusterDownUnbound), true;
     }
     for (size_t i = 1; i < args.size(); ++i) shardChannelNode_[std::string(args[i])] = *owner;
-    expectFrames(r, conn, static_cast<int>(args.size() - 1));
+    expectFrames(r, conn, static_cast<int>(args.size() - 1),
+                 std::vector<std::string>(args.begin() + 1, args.end()));
     conn->sendRaw(r->cmd);
     return true;
   }
@@ -195,7 +197,9 @@ void ClientConn::onPubSubFrame(BackendConn* conn, const char* data, size_t len) 
   if (closed_) return;
   resp::ReplyParser parser;
   resp::Value v;
-  if (parser.parse(data, len, v) != resp::ParseStatus::kOk || v.elements.empty()) return;
+  if (parser.parse(data, len, v) != resp::ParseStatus::kOk) return;
+  if (v.isError()) return onSubscribeRefused(conn, data, len);
+  if (v.elements.empty()) return;
   std::string kind = lower(v.elements[0].str);
   if (kind == "message" || kind == "pmessage" || kind == "smessage") {
     Request* m = newRequest({}, {});
@@ -224,9 +228,69 @@ void ClientConn::onPubSubFrame(BackendConn* conn, const char* data, size_t len) 
   if (waiters.empty()) return;
   SubWaiter& w = waiters.front();
   Request* r = w.request;
-  r->reply.append(data, len);
   if (--w.frames == 0) waiters.pop_front();
+  if (!r) return;  // the confirmation of a resubscription
+  r->reply.append(data, len);
   if (--r->pendingChildren == 0) {
+    r->pinned = false;
+    worker_.complete(r);
+  }
+}
+
+// A node refused a subscription command: -MOVED when the proxy's slot map is stale (a slot moved
+// and no refresh has happened yet). SSUBSCRIBE follows the redirect at once, so the client's
+// confirmation comes from the real owner; failing that, the channels are subscribed again once
+// the map is fresh and the client's SSUBSCRIBE is confirmed now. Either way it sees no redirect.
+void ClientConn::onSubscribeRefused(BackendConn* conn, const char* data, size_t len) {
+  auto& waiters = subWaiters_[conn];
+  if (waiters.empty()) return;
+  SubWaiter w = std::move(waiters.front());
+  waiters.pop_front();
+  Request* r = w.request;
+  if (!w.shardChannels.empty()) {
+    worker_.shared().requestTopologyRefresh();
+    std::string_view text(data + 1, len > 3 ? len - 3 : 0);
+    size_t space = text.rfind(' ');
+    Address to;
+    if (text.starts_with("MOVED ") && space != std::string_view::npos &&
+        Address::parse(text.substr(space + 1), to) && w.redirects++ < 5) {
+      BackendConn*& next = shardSubConns_[to];
+      if (!next) next = leaseSubscriber(&to);
+      if (next) {
+        std::vector<std::string_view> args{"SSUBSCRIBE"};
+        for (const auto& channel : w.shardChannels) {
+          args.emplace_back(channel);
+          shardChannelNode_[channel] = to;
+        }
+        std::string bytes;
+        resp::Writer(bytes, resp::Protocol::kResp2).command(args);
+        next->sendRaw(bytes);
+        subWaiters_[next].push_back(std::move(w));
+        return;
+      }
+      shardSubConns_.erase(to);
+    }
+    for (const auto& channel : w.shardChannels) {
+      shardChannelNode_.erase(channel);
+      resubscribeShard_.insert(channel);
+    }
+    armResubscribe();
+    if (!r) return;
+    auto out = writer(r);
+    for (const auto& channel : w.shardChannels) {
+      if (protocol_ == resp::Protocol::kResp3) {
+        out.pushHeader(3);
+      } else {
+        out.arrayHeader(3);
+      }
+      out.bulk("ssubscribe");
+      out.bulk(channel);
+      out.integer(static_cast<int64_t>(subscriptionCount()));
+    }
+  } else if (r) {
+    r->reply.append(data, len);  // not a shard channel command: the client sees the error
+  }
+  if (r && (r->pendingChildren -= w.frames) == 0) {
     r->pinned = false;
     worker_.complete(r);
   }
@@ -240,6 +304,7 @@ void ClientConn::onPubSubLost(BackendConn* conn) {
     subWaiters_.erase(it);
     for (auto& w : waiters) {
       Request* r = w.request;
+      if (!r) continue;
       r->pendingChildren -= w.frames;
       if (r->pendingChildren == 0) {
         if (r->reply.empty()) r->reply = "-ERR proxy: lost the pub/sub connection\r\n";
@@ -326,7 +391,7 @@ void ClientConn::onResubscribeTimer(evutil_socket_t, short) {
     std::string bytes;
     resp::Writer(bytes, proto).command({"SSUBSCRIBE", *it});
     conn->sendRaw(bytes);
-    swallow_[conn] += 1;
+    subWaiters_[conn].push_back(SubWaiter{nullptr, 1, {*it}});
     shardChannelNode_[*it] = *owner;
     it = resubscribeShard_.erase(it);
   }
@@ -346,6 +411,7 @@ void ClientConn::dropPubSub() {
   // Requests waiting for confirmations are answered by the close path of their connections.
   for (auto& [conn, waiters] : subWaiters_) {
     for (auto& w : waiters) {
+      if (!w.request) continue;
       w.request->pendingChildren -= w.frames;
       if (w.request->pendingChildren == 0 && !closed_) {
         w.request->pinned = false;
