@@ -1,0 +1,35 @@
+// Helpers shared by the command families: Redis's integer parsing and its error replies, and
+// the read lookup that counts keyspace hits and misses.
+#include "common/errors.h"
+#include "node/commands/handlers.h"
+#include "node/server/server.h"
+
+namespace strata::node {
+
+bool parseInt64(std::string_view s, int64_t& out) { return parseCanonicalInt(s, out); }
+
+bool intArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out, std::string_view error) {
+  if (parseInt64(s, out)) return true;
+  if (error.empty()) {
+    ctx.w.error(errors::kNotInteger);
+  } else {
+    ctx.w.error(std::string("ERR ") + std::string(error));
+  }
+  return false;
+}
+
+void replyArity(resp::Writer& w, std::string_view name) {
+  w.error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+}
+
+Entry* lookupRead(CommandContext& ctx, std::string_view key) {
+  Entry* e = ctx.ks.find(key);
+  if (e) {
+    ctx.server.stats().keyspaceHits++;
+  } else {
+    ctx.server.stats().keyspaceMisses++;
+  }
+  return e;
+}
+
+}  // namespace strata::node

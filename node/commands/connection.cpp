@@ -1,0 +1,367 @@
+// Connection commands: PING, ECHO, HELLO (RESP3 switch), AUTH, SELECT, QUIT, RESET and CLIENT
+// SETNAME/GETNAME/ID/LIST/INFO/KILL/HELP, byte-exact with Redis 7.0 for the default user.
+#include <string>
+
+#include "common/config/value_parsers.h"
+#include "common/errors.h"
+#include "node/commands/handlers.h"
+#include "node/server/client.h"
+#include "node/server/server.h"
+
+namespace strata::node {
+
+namespace {
+
+using config::equalsNoCase;
+
+// The default user's password check ("nopass" when requirepass is empty).
+bool passwordOk(CommandContext& ctx, std::string_view user, std::string_view password) {
+  if (user != "default") return false;
+  const std::string& pass = ctx.server.settings().requirepass;
+  return pass.empty() || pass == password;
+}
+
+// clientSetName's validation; false (error written) if the name is invalid.
+bool validName(CommandContext& ctx, std::string_view name) {
+  for (char c : name) {
+    if (c < '!' || c > '~') {
+      ctx.w.error("ERR Client names cannot contain spaces, newlines or special characters.");
+      return false;
+    }
+  }
+  return true;
+}
+
+void writeLines(CommandContext& ctx, std::string text) {
+  ctx.w.verbatim("txt", text);
+}
+
+}  // namespace
+
+namespace cmd {
+
+void ping(CommandContext& ctx) {
+  if (ctx.argc() > 2) {
+    replyArity(ctx.w, ctx.def.name);
+    return;
+  }
+  if (ctx.argc() == 1) {
+    ctx.w.simpleString("PONG");
+  } else {
+    ctx.w.bulk(ctx.arg(1));
+  }
+}
+
+void echo(CommandContext& ctx) { ctx.w.bulk(ctx.arg(1)); }
+
+void hello(CommandContext& ctx) {
+  int64_t ver = 0;
+  size_t next = 1;
+  if (ctx.argc() >= 2) {
+    if (!intArgOrReply(ctx, ctx.arg(next++), ver,
+                       "Protocol version is not an integer or out of range")) {
+      return;
+    }
+    if (ver < 2 || ver > 3) {
+      ctx.w.error("NOPROTO unsupported protocol version");
+      return;
+    }
+  }
+  std::string_view user, pass, name;
+  bool hasAuth = false, hasName = false;
+  for (size_t j = next; j < ctx.argc(); ++j) {
+    size_t more = ctx.argc() - 1 - j;
+    if (equalsNoCase(ctx.arg(j), "AUTH") && more >= 2) {
+      user = ctx.arg(j + 1);
+      pass = ctx.arg(j + 2);
+      hasAuth = true;
+      j += 2;
+    } else if (equalsNoCase(ctx.arg(j), "SETNAME") && more >= 1) {
+      name = ctx.arg(j + 1);
+      hasName = true;
+      ++j;
+    } else {
+      ctx.w.error("ERR Syntax error in HELLO option '" + std::string(ctx.arg(j)) + "'");
+      return;
+    }
+  }
+  if (hasAuth) {
+    if (!passwordOk(ctx, user, pass)) {
+      ctx.w.error(errors::kWrongPass);
+      return;
+    }
+    ctx.client.setAuthenticated(true);
+  }
+  if (!ctx.client.authenticated) {
+    ctx.w.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+                "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
+                "and select the RESP protocol version at the same time");
+    return;
+  }
+  if (hasName) {
+    if (!validName(ctx, name)) return;
+    ctx.client.name = std::string(name);
+  }
+  if (ver) ctx.client.setProtocol(ver == 3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
+  resp::Writer& w = ctx.w;
+  w.mapHeader(7);
+  w.bulk("server");
+  w.bulk("redis");
+  w.bulk("version");
+  w.bulk("7.0.15");
+  w.bulk("proto");
+  w.integer(ctx.client.protocol() == resp::Protocol::kResp3 ? 3 : 2);
+  w.bulk("id");
+  w.integer(static_cast<int64_t>(ctx.client.id()));
+  w.bulk("mode");
+  w.bulk(ctx.server.settings().clusterEnabled ? "cluster" : "standalone");
+  w.bulk("role");
+  w.bulk("master");
+  w.bulk("modules");
+  w.arrayHeader(0);
+}
+
+void auth(CommandContext& ctx) {
+  if (ctx.argc() > 3) {
+    ctx.w.error(errors::kSyntax);
+    return;
+  }
+  std::string_view user = "default", pass;
+  if (ctx.argc() == 2) {
+    if (ctx.server.settings().requirepass.empty()) {
+      ctx.w.error("ERR AUTH <password> called without any password configured for the default "
+                  "user. Are you sure your configuration is correct?");
+      return;
+    }
+    pass = ctx.arg(1);
+  } else {
+    user = ctx.arg(1);
+    pass = ctx.arg(2);
+  }
+  if (!passwordOk(ctx, user, pass)) {
+    ctx.w.error(errors::kWrongPass);
+    return;
+  }
+  ctx.client.setAuthenticated(true);
+  ctx.w.ok();
+}
+
+void select(CommandContext& ctx) {
+  int64_t id = 0;
+  if (!intArgOrReply(ctx, ctx.arg(1), id, "invalid DB index")) return;
+  if (id < INT32_MIN || id > INT32_MAX) {
+    ctx.w.error("ERR invalid DB index");
+    return;
+  }
+  if (ctx.server.settings().clusterEnabled && id != 0) {
+    ctx.w.error(errors::kSelectNotAllowed);
+    return;
+  }
+  if (id != 0) {
+    ctx.w.error("ERR DB index is out of range");
+    return;
+  }
+  ctx.w.ok();
+}
+
+void quit(CommandContext& ctx) {
+  ctx.w.ok();
+  ctx.client.closeAfterReply();
+}
+
+void reset(CommandContext& ctx) {
+  ctx.client.name.clear();
+  ctx.client.setProtocol(resp::Protocol::kResp2);
+  ctx.client.setAuthenticated(ctx.server.settings().requirepass.empty());
+  ctx.w.simpleString("RESET");
+}
+
+void clientSetname(CommandContext& ctx) {
+  if (!validName(ctx, ctx.arg(2))) return;
+  ctx.client.name = std::string(ctx.arg(2));
+  ctx.w.ok();
+}
+
+void clientGetname(CommandContext& ctx) {
+  if (ctx.client.name.empty()) {
+    ctx.w.null();
+  } else {
+    ctx.w.bulk(ctx.client.name);
+  }
+}
+
+void clientId(CommandContext& ctx) { ctx.w.integer(static_cast<int64_t>(ctx.client.id())); }
+
+void clientList(CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  for (size_t j = 2; j < ctx.argc(); ++j) {
+    if (equalsNoCase(ctx.arg(j), "type") && j + 1 < ctx.argc()) {
+      std::string_view t = ctx.arg(++j);
+      if (!equalsNoCase(t, "normal") && !equalsNoCase(t, "master") &&
+          !equalsNoCase(t, "replica") && !equalsNoCase(t, "slave") && !equalsNoCase(t, "pubsub")) {
+        ctx.w.error("ERR Unknown client type '" + std::string(t) + "'");
+        return;
+      }
+      if (!equalsNoCase(t, "normal")) {
+        writeLines(ctx, "");
+        return;
+      }
+    } else if (equalsNoCase(ctx.arg(j), "id") && j + 1 < ctx.argc()) {
+      for (++j; j < ctx.argc(); ++j) {
+        int64_t id = 0;
+        if (!parseInt64(ctx.arg(j), id) || id <= 0) {
+          ctx.w.error("ERR Invalid client ID");
+          return;
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      ctx.w.error(errors::kSyntax);
+      return;
+    }
+  }
+  std::string out;
+  for (const auto& [id, c] : ctx.server.clients()) {
+    if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    out += c->infoLine(ctx.server.now());
+    out += '\n';
+  }
+  writeLines(ctx, std::move(out));
+}
+
+void clientInfo(CommandContext& ctx) {
+  writeLines(ctx, ctx.client.infoLine(ctx.server.now()) + "\n");
+}
+
+void clientKill(CommandContext& ctx) {
+  std::vector<Client*> victims;
+  if (ctx.argc() == 3) {
+    // Old form: CLIENT KILL addr:port.
+    for (const auto& [id, c] : ctx.server.clients()) {
+      if (c->peer() == ctx.arg(2)) victims.push_back(c);
+    }
+    if (victims.empty()) {
+      ctx.w.error("ERR No such client");
+      return;
+    }
+    for (Client* c : victims) {
+      if (c == &ctx.client) {
+        c->closeAfterReply();
+      } else {
+        c->close("killed");
+      }
+    }
+    ctx.w.ok();
+    return;
+  }
+  uint64_t id = 0;
+  std::string_view addr, laddr;
+  bool skipme = true;
+  bool typeMatchesNone = false;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    if (i + 1 >= ctx.argc()) {
+      ctx.w.error(errors::kSyntax);
+      return;
+    }
+    std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
+    if (equalsNoCase(opt, "id")) {
+      int64_t v = 0;
+      if (!parseInt64(val, v) || v <= 0) {
+        ctx.w.error("ERR client-id should be greater than 0");
+        return;
+      }
+      id = static_cast<uint64_t>(v);
+    } else if (equalsNoCase(opt, "addr")) {
+      addr = val;
+    } else if (equalsNoCase(opt, "laddr")) {
+      laddr = val;
+    } else if (equalsNoCase(opt, "type")) {
+      if (equalsNoCase(val, "normal")) {
+      } else if (equalsNoCase(val, "master") || equalsNoCase(val, "replica") ||
+                 equalsNoCase(val, "slave") || equalsNoCase(val, "pubsub")) {
+        typeMatchesNone = true;
+      } else {
+        ctx.w.error("ERR Unknown client type '" + std::string(val) + "'");
+        return;
+      }
+    } else if (equalsNoCase(opt, "user")) {
+      if (val != "default") {
+        ctx.w.error("ERR No such user '" + std::string(val) + "'");
+        return;
+      }
+    } else if (equalsNoCase(opt, "skipme")) {
+      if (equalsNoCase(val, "yes")) {
+        skipme = true;
+      } else if (equalsNoCase(val, "no")) {
+        skipme = false;
+      } else {
+        ctx.w.error(errors::kSyntax);
+        return;
+      }
+    } else {
+      ctx.w.error(errors::kSyntax);
+      return;
+    }
+  }
+  int64_t killed = 0;
+  if (!typeMatchesNone) {
+    for (const auto& [cid, c] : ctx.server.clients()) {
+      if (id && cid != id) continue;
+      if (!addr.empty() && c->peer() != addr) continue;
+      if (!laddr.empty() && c->local() != laddr) continue;
+      if (skipme && c == &ctx.client) continue;
+      victims.push_back(c);
+    }
+  }
+  for (Client* c : victims) {
+    if (c == &ctx.client) {
+      c->closeAfterReply();
+    } else {
+      c->close("killed");
+    }
+    ++killed;
+  }
+  ctx.w.integer(killed);
+}
+
+void clientHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "    * ID <client-id>",
+      "      Kill connections by client id.",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.w.arrayHeader(std::size(kLines));
+  for (auto line : kLines) ctx.w.simpleString(line);
+}
+
+}  // namespace cmd
+
+}  // namespace strata::node

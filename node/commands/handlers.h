@@ -1,0 +1,80 @@
+// The command handlers, one function per command or subcommand, grouped in one file per family
+// (strings.cpp, keys.cpp, connection.cpp, server_cmds.cpp, introspection.cpp), plus the context
+// every handler receives. Handlers run on the event-loop thread, never throw across the loop
+// (the server catches and answers an error), and write exactly one reply through ctx.w.
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+#include "common/resp/writer.h"
+#include "node/keyspace/keyspace.h"
+#include "node/server/command_table.h"
+
+namespace strata::node {
+
+class Server;
+class Client;
+
+struct CommandContext {
+  Server& server;
+  Client& client;
+  Keyspace& ks;
+  const std::vector<std::string_view>& argv;
+  resp::Writer& w;
+  const CommandDef& def;
+
+  size_t argc() const { return argv.size(); }
+  std::string_view arg(size_t i) const { return argv[i]; }
+};
+
+// Helpers shared by the families (common.cpp).
+// Redis's getLongLongFromObject: a canonical int64 (string2ll); false otherwise.
+bool parseInt64(std::string_view s, int64_t& out);
+// Replies ERR value is not an integer or out of range (or `error`) and returns false on failure.
+bool intArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out,
+                   std::string_view error = {});
+// "ERR wrong number of arguments for '<name>' command"
+void replyArity(resp::Writer& w, std::string_view name);
+// Keys lookups that count keyspace hits/misses like Redis's lookupKeyRead.
+Entry* lookupRead(CommandContext& ctx, std::string_view key);
+
+namespace cmd {
+#define STRATA_NODE_HANDLER(name) void name(CommandContext& ctx);
+// strings.cpp
+STRATA_NODE_HANDLER(set) STRATA_NODE_HANDLER(get) STRATA_NODE_HANDLER(mget)
+STRATA_NODE_HANDLER(mset) STRATA_NODE_HANDLER(msetnx) STRATA_NODE_HANDLER(setnx)
+STRATA_NODE_HANDLER(setex) STRATA_NODE_HANDLER(psetex) STRATA_NODE_HANDLER(getset)
+STRATA_NODE_HANDLER(getdel) STRATA_NODE_HANDLER(getex) STRATA_NODE_HANDLER(append)
+STRATA_NODE_HANDLER(strlen) STRATA_NODE_HANDLER(incr) STRATA_NODE_HANDLER(decr)
+STRATA_NODE_HANDLER(incrby) STRATA_NODE_HANDLER(decrby) STRATA_NODE_HANDLER(incrbyfloat)
+STRATA_NODE_HANDLER(getrange) STRATA_NODE_HANDLER(setrange) STRATA_NODE_HANDLER(substr)
+// keys.cpp
+STRATA_NODE_HANDLER(del) STRATA_NODE_HANDLER(unlink) STRATA_NODE_HANDLER(exists)
+STRATA_NODE_HANDLER(type) STRATA_NODE_HANDLER(expire) STRATA_NODE_HANDLER(pexpire)
+STRATA_NODE_HANDLER(expireat) STRATA_NODE_HANDLER(pexpireat) STRATA_NODE_HANDLER(ttl)
+STRATA_NODE_HANDLER(pttl) STRATA_NODE_HANDLER(expiretime) STRATA_NODE_HANDLER(pexpiretime)
+STRATA_NODE_HANDLER(persist) STRATA_NODE_HANDLER(rename) STRATA_NODE_HANDLER(renamenx)
+STRATA_NODE_HANDLER(copy) STRATA_NODE_HANDLER(keys) STRATA_NODE_HANDLER(scan)
+STRATA_NODE_HANDLER(randomkey) STRATA_NODE_HANDLER(dbsize) STRATA_NODE_HANDLER(flushall)
+STRATA_NODE_HANDLER(flushdb) STRATA_NODE_HANDLER(touch) STRATA_NODE_HANDLER(objectEncoding)
+STRATA_NODE_HANDLER(objectIdletime) STRATA_NODE_HANDLER(objectFreq)
+STRATA_NODE_HANDLER(objectRefcount) STRATA_NODE_HANDLER(objectHelp)
+// connection.cpp
+STRATA_NODE_HANDLER(ping) STRATA_NODE_HANDLER(echo) STRATA_NODE_HANDLER(hello)
+STRATA_NODE_HANDLER(auth) STRATA_NODE_HANDLER(select) STRATA_NODE_HANDLER(quit)
+STRATA_NODE_HANDLER(reset) STRATA_NODE_HANDLER(clientSetname) STRATA_NODE_HANDLER(clientGetname)
+STRATA_NODE_HANDLER(clientId) STRATA_NODE_HANDLER(clientList) STRATA_NODE_HANDLER(clientInfo)
+STRATA_NODE_HANDLER(clientKill) STRATA_NODE_HANDLER(clientHelp)
+// server_cmds.cpp
+STRATA_NODE_HANDLER(info) STRATA_NODE_HANDLER(configGet) STRATA_NODE_HANDLER(configSet)
+STRATA_NODE_HANDLER(configResetstat) STRATA_NODE_HANDLER(configHelp) STRATA_NODE_HANDLER(time)
+STRATA_NODE_HANDLER(lastsave) STRATA_NODE_HANDLER(shutdown) STRATA_NODE_HANDLER(debug)
+// introspection.cpp
+STRATA_NODE_HANDLER(command) STRATA_NODE_HANDLER(commandCount) STRATA_NODE_HANDLER(commandInfo)
+STRATA_NODE_HANDLER(commandDocs) STRATA_NODE_HANDLER(commandGetkeys)
+STRATA_NODE_HANDLER(commandList) STRATA_NODE_HANDLER(commandHelp)
+#undef STRATA_NODE_HANDLER
+}  // namespace cmd
+
+}  // namespace strata::node

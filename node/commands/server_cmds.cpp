@@ -1,0 +1,284 @@
+// Server commands: INFO (Redis's sections and field names), CONFIG GET/SET/RESETSTAT through
+// the config registry, TIME, LASTSAVE, SHUTDOWN and DEBUG SLEEP.
+#include <malloc.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <fstream>
+#include <string>
+#include <thread>
+
+#include "common/config/value_parsers.h"
+#include "common/errors.h"
+#include "node/commands/handlers.h"
+#include "node/server/client.h"
+#include "node/server/server.h"
+
+namespace strata::node {
+
+namespace {
+
+using config::equalsNoCase;
+
+size_t residentBytes() {
+  std::ifstream statm("/proc/self/statm");
+  size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
+}
+
+std::string humanBytes(double n) {
+  const char* units[] = {"B", "K", "M", "G", "T"};
+  int u = 0;
+  while (n >= 1024 && u < 4) {
+    n /= 1024;
+    ++u;
+  }
+  char buf[32];
+  if (u == 0) {
+    std::snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(n));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%.2f%s", n, units[u]);
+  }
+  return buf;
+}
+
+void field(std::string& out, std::string_view name, const std::string& value) {
+  out.append(name).append(":").append(value).append("\r\n");
+}
+template <class T>
+void field(std::string& out, std::string_view name, T value) {
+  field(out, name, std::to_string(value));
+}
+
+std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted) {
+  Server& s = ctx.server;
+  const auto& st = s.stats();
+  auto want = [&](std::string_view section, bool inDefault) {
+    if (wanted.empty()) return inDefault;
+    for (const auto& w : wanted) {
+      if (equalsNoCase(w, section) || equalsNoCase(w, "all") || equalsNoCase(w, "everything") ||
+          (equalsNoCase(w, "default") && inDefault)) {
+        return true;
+      }
+    }
+    return false;
+  };
+  std::string out;
+  auto section = [&](std::string_view title) {
+    if (!out.empty()) out += "\r\n";
+    out.append("# ").append(title).append("\r\n");
+  };
+  int64_t now = s.now();
+  if (want("server", true)) {
+    section("Server");
+    field(out, "redis_version", std::string("7.0.15"));
+    field(out, "strata_version", std::string("0.1.0"));
+    field(out, "redis_mode", std::string(s.settings().clusterEnabled ? "cluster" : "standalone"));
+    field(out, "os", std::string("Linux"));
+    field(out, "arch_bits", 64);
+    field(out, "multiplexing_api", std::string("epoll"));
+    field(out, "process_id", static_cast<int64_t>(getpid()));
+    field(out, "tcp_port", s.boundPort());
+    field(out, "server_time_usec", nowUs());
+    field(out, "uptime_in_seconds", (now - s.startMs()) / 1000);
+    field(out, "uptime_in_days", (now - s.startMs()) / 86400000);
+    field(out, "hz", s.settings().hz);
+    field(out, "configured_hz", s.settings().hz);
+    field(out, "lru_clock", ctx.ks.lruClock());
+    field(out, "executable", std::string(""));
+    field(out, "config_file", std::string(""));
+  }
+  if (want("clients", true)) {
+    section("Clients");
+    field(out, "connected_clients", s.clients().size());
+    field(out, "cluster_connections", 0);
+    field(out, "maxclients", s.settings().maxclients);
+    size_t maxIn = 0, maxOut = 0;
+    for (const auto& [id, c] : s.clients()) {
+      maxIn = std::max(maxIn, c->queryBufferSize());
+      maxOut = std::max(maxOut, c->pendingOutput());
+    }
+    field(out, "client_recent_max_input_buffer", maxIn);
+    field(out, "client_recent_max_output_buffer", maxOut);
+    field(out, "blocked_clients", 0);
+    field(out, "tracking_clients", 0);
+    field(out, "clients_in_timeout_table", 0);
+  }
+  if (want("memory", true)) {
+    section("Memory");
+    struct mallinfo2 mi = mallinfo2();
+    size_t used = mi.uordblks + mi.hblkhd;
+    size_t rss = residentBytes();
+    size_t dataset = ctx.ks.memoryUsage();
+    field(out, "used_memory", used);
+    field(out, "used_memory_human", humanBytes(static_cast<double>(used)));
+    field(out, "used_memory_rss", rss);
+    field(out, "used_memory_rss_human", humanBytes(static_cast<double>(rss)));
+    field(out, "used_memory_dataset", dataset);
+    field(out, "maxmemory", s.settings().maxmemory);
+    field(out, "maxmemory_human", humanBytes(static_cast<double>(s.settings().maxmemory)));
+    field(out, "maxmemory_policy", s.settings().maxmemoryPolicy);
+    char ratio[32];
+    std::snprintf(ratio, sizeof(ratio), "%.2f", used ? static_cast<double>(rss) / used : 0.0);
+    field(out, "mem_fragmentation_ratio", std::string(ratio));
+    field(out, "mem_allocator", std::string("libc"));
+  }
+  if (want("persistence", true)) {
+    section("Persistence");
+    field(out, "loading", 0);
+    field(out, "rdb_changes_since_last_save", 0);
+    field(out, "rdb_bgsave_in_progress", 0);
+    field(out, "rdb_last_save_time", s.startMs() / 1000);
+    field(out, "aof_enabled", s.settings().appendonly ? 1 : 0);
+    field(out, "aof_rewrite_in_progress", 0);
+  }
+  if (want("stats", true)) {
+    section("Stats");
+    field(out, "total_connections_received", st.totalConnections);
+    field(out, "total_commands_processed", st.totalCommands);
+    field(out, "instantaneous_ops_per_sec", 0);
+    field(out, "total_net_input_bytes", st.netInputBytes);
+    field(out, "total_net_output_bytes", st.netOutputBytes);
+    field(out, "rejected_connections", st.rejectedConnections);
+    field(out, "expired_keys", st.expiredKeys);
+    field(out, "evicted_keys", 0);
+    field(out, "keyspace_hits", st.keyspaceHits);
+    field(out, "keyspace_misses", st.keyspaceMisses);
+    field(out, "total_error_replies", st.errorReplies);
+    field(out, "client_query_buffer_limit_disconnections", st.queryLimitDisconnections);
+    field(out, "client_output_buffer_limit_disconnections", st.outputLimitDisconnections);
+  }
+  if (want("replication", true)) {
+    section("Replication");
+    field(out, "role", std::string("master"));
+    field(out, "connected_slaves", 0);
+    field(out, "master_repl_offset", 0);
+  }
+  if (want("cpu", true)) {
+    section("CPU");
+    rusage self{};
+    getrusage(RUSAGE_SELF, &self);
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(self.ru_stime.tv_sec),
+                  static_cast<long>(self.ru_stime.tv_usec));
+    field(out, "used_cpu_sys", std::string(buf));
+    std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(self.ru_utime.tv_sec),
+                  static_cast<long>(self.ru_utime.tv_usec));
+    field(out, "used_cpu_user", std::string(buf));
+  }
+  if (want("cluster", true)) {
+    section("Cluster");
+    field(out, "cluster_enabled", s.settings().clusterEnabled ? 1 : 0);
+  }
+  if (want("keyspace", true)) {
+    section("Keyspace");
+    if (ctx.ks.size() > 0) {
+      out += "db0:keys=" + std::to_string(ctx.ks.size()) +
+             ",expires=" + std::to_string(ctx.ks.volatileCount()) + ",avg_ttl=0\r\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+namespace cmd {
+
+void info(CommandContext& ctx) {
+  std::vector<std::string> wanted;
+  for (size_t i = 1; i < ctx.argc(); ++i) wanted.emplace_back(ctx.arg(i));
+  ctx.w.verbatim("txt", infoText(ctx, wanted));
+}
+
+void configGet(CommandContext& ctx) {
+  std::vector<std::string> patterns;
+  for (size_t i = 2; i < ctx.argc(); ++i) patterns.emplace_back(ctx.arg(i));
+  auto pairs = ctx.server.registry().getMatching(patterns);
+  ctx.w.mapHeader(pairs.size());
+  for (const auto& [name, value] : pairs) {
+    ctx.w.bulk(name);
+    ctx.w.bulk(value);
+  }
+}
+
+void configSet(CommandContext& ctx) {
+  if ((ctx.argc() - 2) % 2 != 0) {
+    replyArity(ctx.w, ctx.def.name);
+    return;
+  }
+  std::vector<config::NameValue> pairs;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    pairs.emplace_back(std::string(ctx.arg(i)), std::string(ctx.arg(i + 1)));
+  }
+  config::Status st = ctx.server.registry().set(pairs);
+  if (!st.isOk()) {
+    ctx.w.error(st.message());
+    return;
+  }
+  ctx.w.ok();
+}
+
+void configResetstat(CommandContext& ctx) {
+  ctx.server.stats() = Stats{};
+  ctx.w.ok();
+}
+
+void configHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "HELP",
+      "    Prints this help.",
+  };
+  ctx.w.arrayHeader(std::size(kLines));
+  for (auto line : kLines) ctx.w.simpleString(line);
+}
+
+void time(CommandContext& ctx) {
+  int64_t us = nowUs();
+  ctx.w.arrayHeader(2);
+  ctx.w.bulk(std::to_string(us / 1000000));
+  ctx.w.bulk(std::to_string(us % 1000000));
+}
+
+void lastsave(CommandContext& ctx) { ctx.w.integer(ctx.server.startMs() / 1000); }
+
+void shutdown(CommandContext& ctx) {
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view a = ctx.arg(i);
+    if (!equalsNoCase(a, "nosave") && !equalsNoCase(a, "save") && !equalsNoCase(a, "now") &&
+        !equalsNoCase(a, "force") && !equalsNoCase(a, "abort")) {
+      ctx.w.error(errors::kSyntax);
+      return;
+    }
+    if (equalsNoCase(a, "abort")) {
+      ctx.w.error("ERR No shutdown in progress.");
+      return;
+    }
+  }
+  ctx.server.requestShutdown();
+  ctx.client.closeAfterReply();  // Redis sends nothing: the connection just closes
+}
+
+void debug(CommandContext& ctx) {
+  if (equalsNoCase(ctx.arg(1), "sleep") && ctx.argc() == 3) {
+    double seconds = std::strtod(std::string(ctx.arg(2)).c_str(), nullptr);
+    if (seconds > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
+    }
+    ctx.w.ok();
+    return;
+  }
+  ctx.w.error("ERR unknown subcommand '" + std::string(ctx.arg(1)) + "'. Try DEBUG HELP.");
+}
+
+}  // namespace cmd
+
+}  // namespace strata::node

@@ -1,0 +1,497 @@
+// Keyspace implementation: the two-table chained hash (Redis dict.c's rehashing and dictScan
+// cursor), entry allocation and in-place string overwrite, the dense volatile index, lazy and
+// active expiry, random sampling and memory accounting.
+#include "node/keyspace/keyspace.h"
+
+#include <malloc.h>
+
+#include <bit>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+namespace strata::node {
+
+namespace {
+
+constexpr size_t kInitialBuckets = 4;
+constexpr size_t kMinFillPercent = 10;
+
+inline uint64_t load64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, sizeof(v));
+  return v;
+}
+
+inline uint64_t mix(uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+size_t nextPow2(size_t n) {
+  size_t p = kInitialBuckets;
+  while (p < n) p <<= 1;
+  return p;
+}
+
+uint64_t rev(uint64_t v) {
+  v = ((v >> 1) & 0x5555555555555555ULL) | ((v & 0x5555555555555555ULL) << 1);
+  v = ((v >> 2) & 0x3333333333333333ULL) | ((v & 0x3333333333333333ULL) << 2);
+  v = ((v >> 4) & 0x0F0F0F0F0F0F0F0FULL) | ((v & 0x0F0F0F0F0F0F0F0FULL) << 4);
+  return __builtin_bswap64(v);
+}
+
+}  // namespace
+
+std::string_view Entry::stringView(char (&scratch)[24]) const {
+  if (!isInt()) return bytes();
+  int64_t v = intValue();
+  uint64_t u = v < 0 ? 0 - static_cast<uint64_t>(v) : static_cast<uint64_t>(v);
+  char* end = scratch + sizeof(scratch);
+  char* p = end;
+  do {
+    *--p = static_cast<char>('0' + u % 10);
+    u /= 10;
+  } while (u != 0);
+  if (v < 0) *--p = '-';
+  return {p, static_cast<size_t>(end - p)};
+}
+
+size_t Entry::stringLength() const {
+  if (!isInt()) return valLen_;
+  char scratch[24];
+  return stringView(scratch).size();
+}
+
+Keyspace::Keyspace() : seed_(std::random_device{}()), rng_(seed_ ^ 0x5bd1e995) {}
+
+Keyspace::~Keyspace() { clear(); }
+
+uint64_t Keyspace::hash(std::string_view key) const {
+  const char* p = key.data();
+  size_t n = key.size();
+  uint64_t h = seed_ ^ (n * 0x9E3779B97F4A7C15ULL);
+  while (n >= 8) {
+    uint64_t k = load64(p) * 0xbf58476d1ce4e5b9ULL;
+    k ^= k >> 31;
+    h = (h ^ k) * 0x94d049bb133111ebULL;
+    h = (h << 27) | (h >> 37);
+    p += 8;
+    n -= 8;
+  }
+  uint64_t tail = 0;
+  std::memcpy(&tail, p, n);
+  h ^= tail * 0x9E3779B97F4A7C15ULL;
+  return mix(h);
+}
+
+Entry** Keyspace::findLink(std::string_view key, uint64_t h, int* tableOut) {
+  for (int t = 0; t < 2; ++t) {
+    Table& table = tables_[t];
+    if (table.size == 0) break;
+    Entry** link = &table.buckets[h & (table.size - 1)];
+    for (; *link; link = &(*link)->next_) {
+      Entry* e = *link;
+      if (e->keyLen_ == key.size() && std::memcmp(e->keyData(), key.data(), key.size()) == 0) {
+        if (tableOut) *tableOut = t;
+        return link;
+      }
+    }
+    if (!rehashing()) break;
+  }
+  return nullptr;
+}
+
+Entry* Keyspace::allocate(std::string_view key, ValueType type, Encoding encoding,
+                          const void* payload, size_t payloadLen) {
+  void* mem = std::malloc(sizeof(Entry) + key.size() + payloadLen);
+  if (mem == nullptr) throw std::bad_alloc();
+  Entry* e = new (mem) Entry();
+  e->keyLen_ = static_cast<uint32_t>(key.size());
+  e->valLen_ = static_cast<uint32_t>(payloadLen);
+  e->type_ = static_cast<uint32_t>(type);
+  e->encoding_ = static_cast<uint32_t>(encoding);
+  std::memcpy(e->keyData(), key.data(), key.size());
+  if (payloadLen) std::memcpy(e->valueData(), payload, payloadLen);
+  return e;
+}
+
+Entry* Keyspace::allocateValue(std::string_view key, Value& value) {
+  if (value.type() != ValueType::kString) {
+    Object* o = value.object().release();
+    return allocate(key, value.type(), value.encoding(), &o, sizeof(o));
+  }
+  if (value.encoding() == Encoding::kInt) {
+    int64_t v = value.intValue();
+    return allocate(key, ValueType::kString, Encoding::kInt, &v, sizeof(v));
+  }
+  return allocate(key, ValueType::kString, value.encoding(), value.bytes().data(),
+                  value.bytes().size());
+}
+
+void Keyspace::account(const Entry* e, bool add) {
+  size_t bytes = malloc_usable_size(const_cast<Entry*>(e));
+  if (!e->isString()) bytes += e->object()->memoryUsage();
+  if (add) {
+    entryBytes_ += bytes;
+  } else {
+    entryBytes_ -= bytes;
+  }
+}
+
+void Keyspace::freeEntry(Entry* e) {
+  if (!e->isString()) delete e->object();
+  e->~Entry();
+  std::free(e);
+}
+
+void Keyspace::removeVolatile(Entry* e) {
+  uint32_t idx = e->volIndex_;
+  Volatile last = volatile_.back();
+  volatile_[idx] = last;
+  last.entry->volIndex_ = idx;
+  volatile_.pop_back();
+  e->volIndex_ = Entry::kNoExpire;
+}
+
+void Keyspace::startResize(size_t buckets) {
+  Table fresh;
+  fresh.size = buckets;
+  fresh.buckets = static_cast<Entry**>(std::calloc(buckets, sizeof(Entry*)));
+  if (fresh.buckets == nullptr) throw std::bad_alloc();
+  if (tables_[0].size == 0) {
+    tables_[0] = fresh;
+    return;
+  }
+  tables_[1] = fresh;
+  rehashIdx_ = 0;
+}
+
+void Keyspace::expandIfNeeded() {
+  if (rehashing()) return;
+  if (tables_[0].size == 0) {
+    startResize(kInitialBuckets);
+  } else if (tables_[0].used >= tables_[0].size) {
+    startResize(nextPow2(tables_[0].used + 1));
+  }
+}
+
+void Keyspace::shrinkIfSparse() {
+  if (rehashing() || tables_[0].size <= kInitialBuckets) return;
+  if (tables_[0].used * 100 / tables_[0].size < kMinFillPercent) {
+    startResize(nextPow2(tables_[0].used));
+  }
+}
+
+bool Keyspace::rehashStep(size_t buckets) {
+  if (!rehashing()) return false;
+  Table& from = tables_[0];
+  Table& to = tables_[1];
+  size_t emptyVisits = buckets * 10;
+  while (buckets-- > 0 && from.used != 0) {
+    while (from.buckets[rehashIdx_] == nullptr) {
+      ++rehashIdx_;
+      if (--emptyVisits == 0) return true;
+    }
+    Entry* e = from.buckets[rehashIdx_];
+    while (e) {
+      Entry* next = e->next_;
+      size_t idx = hash(e->key()) & (to.size - 1);
+      e->next_ = to.buckets[idx];
+      to.buckets[idx] = e;
+      --from.used;
+      ++to.used;
+      e = next;
+    }
+    from.buckets[rehashIdx_] = nullptr;
+    ++rehashIdx_;
+  }
+  if (from.used == 0) {
+    std::free(from.buckets);
+    tables_[0] = to;
+    tables_[1] = Table{};
+    rehashIdx_ = -1;
+    return false;
+  }
+  return true;
+}
+
+void Keyspace::insertNew(Entry* e, uint64_t h) {
+  expandIfNeeded();
+  Table& t = tables_[rehashing() ? 1 : 0];
+  size_t idx = h & (t.size - 1);
+  e->next_ = t.buckets[idx];
+  t.buckets[idx] = e;
+  ++t.used;
+  account(e, true);
+}
+
+void Keyspace::unlinkAndFree(Entry** link, Entry* e, int table, bool expired) {
+  *link = e->next_;
+  --tables_[table].used;
+  if (e->hasExpire()) removeVolatile(e);
+  account(e, false);
+  if (expired && expiredHook_) expiredHook_(e->key());
+  freeEntry(e);
+}
+
+void Keyspace::replace(Entry** link, Entry* old, Entry* fresh) {
+  fresh->next_ = old->next_;
+  fresh->lru_ = old->lru_;
+  *link = fresh;
+  if (old->hasExpire()) {
+    fresh->volIndex_ = old->volIndex_;
+    volatile_[old->volIndex_].entry = fresh;
+    old->volIndex_ = Entry::kNoExpire;
+  }
+  account(old, false);
+  account(fresh, true);
+  freeEntry(old);
+}
+
+Entry* Keyspace::lookup(std::string_view key, bool touch) {
+  if (rehashing()) rehashStep(1);
+  if (size() == 0) return nullptr;
+  int table = 0;
+  Entry** link = findLink(key, hash(key), &table);
+  if (link == nullptr) return nullptr;
+  Entry* e = *link;
+  if (isExpired(e)) {
+    unlinkAndFree(link, e, table, true);
+    return nullptr;
+  }
+  if (touch) e->lru_ = lruClock_;
+  return e;
+}
+
+Entry* Keyspace::find(std::string_view key) { return lookup(key, true); }
+Entry* Keyspace::peek(std::string_view key) { return lookup(key, false); }
+
+Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
+  if (rehashing()) rehashStep(1);
+  uint64_t h = hash(key);
+  int table = 0;
+  Entry** link = size() ? findLink(key, h, &table) : nullptr;
+  if (link && isExpired(*link)) {
+    unlinkAndFree(link, *link, table, true);
+    link = nullptr;
+  }
+  if (link == nullptr) {
+    Entry* e = allocateValue(key, value);
+    e->lru_ = lruClock_;
+    insertNew(e, h);
+    return e;
+  }
+  Entry* old = *link;
+  Entry* result = nullptr;
+  size_t payload = value.type() != ValueType::kString   ? sizeof(Object*)
+                   : value.encoding() == Encoding::kInt ? sizeof(int64_t)
+                                                        : value.bytes().size();
+  if (old->isString() && value.type() == ValueType::kString && old->valLen_ == payload) {
+    // Same-size string: overwrite in place, no allocation.
+    if (value.encoding() == Encoding::kInt) {
+      int64_t v = value.intValue();
+      std::memcpy(old->valueData(), &v, sizeof(v));
+    } else if (payload) {
+      std::memcpy(old->valueData(), value.bytes().data(), payload);
+    }
+    old->encoding_ = static_cast<uint32_t>(value.encoding());
+    result = old;
+  } else {
+    result = allocateValue(key, value);
+    replace(link, old, result);
+  }
+  result->lru_ = lruClock_;
+  if (!keepTtl && result->hasExpire()) removeVolatile(result);
+  return result;
+}
+
+bool Keyspace::erase(std::string_view key) {
+  if (rehashing()) rehashStep(1);
+  if (size() == 0) return false;
+  int table = 0;
+  Entry** link = findLink(key, hash(key), &table);
+  if (link == nullptr) return false;
+  Entry* e = *link;
+  bool expired = isExpired(e);
+  unlinkAndFree(link, e, table, expired);
+  return !expired;
+}
+
+bool Keyspace::rename(std::string_view from, std::string_view to) {
+  Entry* src = find(from);
+  if (src == nullptr) return false;
+  Millis at = expireAt(src);
+  Entry* fresh = allocate(to, src->type(), src->encoding(), src->valueData(), src->valLen_);
+  fresh->lru_ = src->lru_;
+  // The object (if any) now belongs to `fresh`: detach it from `src` before freeing.
+  if (!src->isString()) src->type_ = static_cast<uint32_t>(ValueType::kString);
+  int table = 0;
+  Entry** link = findLink(from, hash(from), &table);
+  // Free src without touching the moved object (type forced to string above).
+  unlinkAndFree(link, src, table, false);
+  erase(to);
+  insertNew(fresh, hash(to));
+  if (at >= 0) setExpireAt(fresh, at);
+  return true;
+}
+
+Entry* Keyspace::copy(const Entry* e, std::string_view to) {
+  Millis at = expireAt(e);
+  Entry* fresh;
+  if (e->isString()) {
+    fresh = allocate(to, e->type(), e->encoding(), e->valueData(), e->valLen_);
+  } else {
+    Object* o = e->object()->clone().release();
+    fresh = allocate(to, e->type(), e->encoding(), &o, sizeof(o));
+  }
+  fresh->lru_ = lruClock_;
+  erase(to);
+  insertNew(fresh, hash(to));
+  if (at >= 0) setExpireAt(fresh, at);
+  return fresh;
+}
+
+Millis Keyspace::expireAt(const Entry* e) const {
+  return e->hasExpire() ? volatile_[e->volIndex_].at : -1;
+}
+
+void Keyspace::setExpireAt(Entry* e, Millis at) {
+  if (at < 0) {
+    if (e->hasExpire()) removeVolatile(e);
+    return;
+  }
+  if (e->hasExpire()) {
+    volatile_[e->volIndex_].at = at;
+    return;
+  }
+  e->volIndex_ = static_cast<uint32_t>(volatile_.size());
+  volatile_.push_back(Volatile{e, at});
+}
+
+void Keyspace::clear() {
+  for (Table& t : tables_) {
+    for (size_t i = 0; i < t.size; ++i) {
+      for (Entry* e = t.buckets[i]; e;) {
+        Entry* next = e->next_;
+        freeEntry(e);
+        e = next;
+      }
+    }
+    std::free(t.buckets);
+    t = Table{};
+  }
+  rehashIdx_ = -1;
+  volatile_.clear();
+  volatile_.shrink_to_fit();
+  entryBytes_ = 0;
+}
+
+uint64_t Keyspace::scan(uint64_t cursor, const std::function<void(const Entry&)>& visit) {
+  if (size() == 0) return 0;
+  std::vector<Entry*> found;
+  auto collect = [&](const Table& t, uint64_t idx) {
+    for (Entry* e = t.buckets[idx & (t.size - 1)]; e; e = e->next_) found.push_back(e);
+  };
+  uint64_t v = cursor;
+  if (!rehashing()) {
+    const Table& t0 = tables_[0];
+    uint64_t m0 = t0.size - 1;
+    collect(t0, v & m0);
+    v |= ~m0;
+    v = rev(v);
+    ++v;
+    v = rev(v);
+  } else {
+    const Table* t0 = &tables_[0];
+    const Table* t1 = &tables_[1];
+    if (t0->size > t1->size) std::swap(t0, t1);
+    uint64_t m0 = t0->size - 1;
+    uint64_t m1 = t1->size - 1;
+    collect(*t0, v & m0);
+    do {
+      collect(*t1, v & m1);
+      v |= ~m1;
+      v = rev(v);
+      ++v;
+      v = rev(v);
+    } while (v & (m0 ^ m1));
+  }
+  std::vector<std::string> expired;
+  for (Entry* e : found) {
+    if (isExpired(e)) {
+      expired.emplace_back(e->key());
+    } else {
+      visit(*e);
+    }
+  }
+  for (const auto& key : expired) peek(key);  // lazy expiry deletes it
+  return v;
+}
+
+void Keyspace::forEach(const std::function<void(const Entry&)>& visit) const {
+  for (const Table& t : tables_) {
+    for (size_t i = 0; i < t.size; ++i) {
+      for (Entry* e = t.buckets[i]; e; e = e->next_) {
+        if (!isExpired(e)) visit(*e);
+      }
+    }
+  }
+}
+
+bool Keyspace::randomKey(std::string& out) {
+  while (size() > 0) {
+    if (rehashing()) rehashStep(1);
+    Entry* head = nullptr;
+    while (head == nullptr) {
+      if (rehashing()) {
+        size_t span = tables_[0].size + tables_[1].size - static_cast<size_t>(rehashIdx_);
+        size_t idx = static_cast<size_t>(rehashIdx_) + rng_() % span;
+        head = idx >= tables_[0].size ? tables_[1].buckets[idx - tables_[0].size]
+                                      : tables_[0].buckets[idx];
+      } else {
+        head = tables_[0].buckets[rng_() & (tables_[0].size - 1)];
+      }
+    }
+    size_t len = 0;
+    for (Entry* e = head; e; e = e->next_) ++len;
+    Entry* pick = head;
+    for (size_t skip = rng_() % len; skip > 0; --skip) pick = pick->next_;
+    if (!isExpired(pick)) {
+      out.assign(pick->key());
+      return true;
+    }
+    std::string key(pick->key());
+    peek(key);  // deletes it
+  }
+  return false;
+}
+
+size_t Keyspace::expireCycle(size_t budget, size_t& sampled) {
+  size_t expired = 0;
+  sampled = 0;
+  while (budget-- > 0 && !volatile_.empty()) {
+    const Volatile& v = volatile_[rng_() % volatile_.size()];
+    ++sampled;
+    if (v.at > now_) continue;
+    std::string_view key = v.entry->key();
+    int table = 0;
+    Entry** link = findLink(key, hash(key), &table);
+    if (link) {
+      unlinkAndFree(link, *link, table, true);
+      ++expired;
+    }
+  }
+  return expired;
+}
+
+size_t Keyspace::memoryUsage() const {
+  return entryBytes_ + (tables_[0].size + tables_[1].size) * sizeof(Entry*) +
+         volatile_.capacity() * sizeof(Volatile);
+}
+
+}  // namespace strata::node

@@ -1,0 +1,135 @@
+// The node's keyspace (one database, db 0): every key with its value, its expiry and its
+// eviction metadata, in a chained hash table with power-of-two buckets and incremental rehashing
+// (two tables while growing or shrinking, one bucket moved per write and more per cron tick), so
+// no single command pays for a whole resize. SCAN uses Redis's reverse-binary cursor, which
+// returns every key present for the whole scan at least once even across resizes.
+//
+// Memory: one allocation per key (Entry, see entry.h); other types hang off the entry as an owned
+// Object. Keys with an expiry are also in a dense index (volatile_: entry pointer + expiry time),
+// the entry remembering its slot, so TTL lookups, the active expire cycle and volatile-* eviction
+// sampling are all O(1).
+//
+// Single-threaded: owned by the node's event loop. Lookups never return expired keys (lazy
+// expiry: find() deletes an expired key it meets and reports it through the expired hook).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "node/keyspace/entry.h"
+#include "node/keyspace/value.h"
+
+namespace strata::node {
+
+using Millis = int64_t;  // Unix time in milliseconds (expiry times, PXAT)
+
+class Keyspace {
+ public:
+  // Called for every key removed because it expired (lazily or by the active cycle).
+  using ExpiredHook = std::function<void(std::string_view key)>;
+
+  Keyspace();
+  ~Keyspace();
+  Keyspace(const Keyspace&) = delete;
+  Keyspace& operator=(const Keyspace&) = delete;
+
+  void setExpiredHook(ExpiredHook hook) { expiredHook_ = std::move(hook); }
+  // The time used for expiry decisions; the server sets it once per command (as Redis caches
+  // mstime()), tests set it directly.
+  void setNow(Millis now) { now_ = now; }
+  Millis now() const { return now_; }
+  // The LRU clock stamped on entries when accessed (seconds, 24 bits, like Redis's LRU_CLOCK).
+  void setLruClock(uint32_t clock) { lruClock_ = clock & 0xFFFFFF; }
+  uint32_t lruClock() const { return lruClock_; }
+
+  // Lookup: nullptr if absent or expired (an expired key is deleted on the way). find() stamps
+  // the LRU clock; peek() does not (TYPE, TTL, OBJECT, SCAN).
+  Entry* find(std::string_view key);
+  Entry* peek(std::string_view key);
+  // Inserts or replaces the value of `key`. Replacing keeps the expiry only if keepTtl.
+  Entry* set(std::string_view key, Value value, bool keepTtl = false);
+  // Removes the key. False if it did not exist (or had expired).
+  bool erase(std::string_view key);
+  // Moves `from` to `to` (RENAME), replacing `to`, keeping value and expiry. False if `from` is
+  // absent.
+  bool rename(std::string_view from, std::string_view to);
+  // A deep copy of `e`'s value under `to` (COPY), replacing `to`; keeps the expiry.
+  Entry* copy(const Entry* e, std::string_view to);
+
+  // Expiry: -1 when the entry has none.
+  Millis expireAt(const Entry* e) const;
+  // Sets (at >= 0) or clears (at < 0) the expiry of an existing entry.
+  void setExpireAt(Entry* e, Millis at);
+  bool isExpired(const Entry* e) const { return e->hasExpire() && expireAt(e) <= now_; }
+
+  size_t size() const { return tables_[0].used + tables_[1].used; }
+  size_t volatileCount() const { return volatile_.size(); }
+  void clear();  // FLUSHDB
+
+  // One step of SCAN: visits the keys of the bucket(s) under `cursor` (expired ones skipped and
+  // deleted), returns the next cursor (0 when the scan is complete).
+  uint64_t scan(uint64_t cursor, const std::function<void(const Entry&)>& visit);
+  // Every live key (KEYS).
+  void forEach(const std::function<void(const Entry&)>& visit) const;
+  // A random live key (RANDOMKEY); false when there is none.
+  bool randomKey(std::string& out);
+
+  // Active expiry: examines up to `budget` random keys with an expiry and removes the expired
+  // ones; `sampled` receives how many were examined. Returns how many were removed.
+  size_t expireCycle(size_t budget, size_t& sampled);
+
+  // Incremental rehash: moves up to `buckets` buckets; true while a rehash is in progress.
+  bool rehashStep(size_t buckets);
+  // Starts a shrink when the table is less than 10% full (server cron).
+  void shrinkIfSparse();
+  bool rehashing() const { return rehashIdx_ >= 0; }
+  size_t bucketCount() const { return tables_[0].size + tables_[1].size; }
+  // Bytes used by the tables, the volatile index and every entry (keys, inline values, objects).
+  size_t memoryUsage() const;
+
+ private:
+  struct Table {
+    Entry** buckets = nullptr;
+    size_t size = 0;  // bucket count, a power of two (or 0)
+    size_t used = 0;
+  };
+  struct Volatile {
+    Entry* entry;
+    Millis at;
+  };
+
+  uint64_t hash(std::string_view key) const;
+  // Pointer to the link that points at `key`'s entry (nullptr if absent); `tableOut` receives
+  // the table it is in.
+  Entry** findLink(std::string_view key, uint64_t h, int* tableOut = nullptr);
+  Entry* lookup(std::string_view key, bool touch);
+  static Entry* allocate(std::string_view key, ValueType type, Encoding encoding, const void* payload,
+                         size_t payloadLen);
+  static Entry* allocateValue(std::string_view key, Value& value);
+  void freeEntry(Entry* e);
+  void insertNew(Entry* e, uint64_t h);
+  // Replaces *link (== old) by `fresh` in its chain and the volatile index; frees `old`.
+  void replace(Entry** link, Entry* old, Entry* fresh);
+  void unlinkAndFree(Entry** link, Entry* e, int table, bool expired);
+  void removeVolatile(Entry* e);
+  void expandIfNeeded();
+  void startResize(size_t buckets);
+  void account(const Entry* e, bool add);
+
+  Table tables_[2];
+  long rehashIdx_ = -1;
+  std::vector<Volatile> volatile_;
+  size_t entryBytes_ = 0;
+  uint64_t seed_;
+  mutable std::mt19937_64 rng_;
+  ExpiredHook expiredHook_;
+  Millis now_ = 0;
+  uint32_t lruClock_ = 0;
+};
+
+}  // namespace strata::node

@@ -1,0 +1,191 @@
+// Client connection I/O: the read/parse/execute loop, the output buffer flushed once per loop
+// round, the query and output buffer limits, and CLIENT LIST's line.
+#include "node/server/client.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/uio.h>
+
+#include <algorithm>
+
+#include "common/net/callback.h"
+#include "node/server/server.h"
+
+namespace strata::node {
+
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kMaxReadChunk = 1024 * 1024;
+constexpr size_t kKeepOutputCapacity = 64 * 1024;
+}  // namespace
+
+Client::Client(Server& server, net::UniqueFd fd, uint64_t id, std::string peer, std::string local)
+    : server_(server),
+      stream_(net::Stream::plain(std::move(fd))),
+      id_(id),
+      peer_(std::move(peer)),
+      local_(std::move(local)),
+      parser_(server.settings().clientLimits()),
+      writer_(out_, resp::Protocol::kResp2) {
+  setAuthenticated(server.settings().requirepass.empty());
+  createdMs = lastInteractionMs = server.now();
+  readEvent_.reset(event_new(server_.base(), stream_->fd(), EV_READ | EV_PERSIST,
+                             net::callback<&Client::onEvent>, this));
+  writeEvent_.reset(event_new(server_.base(), stream_->fd(), EV_WRITE | EV_PERSIST,
+                              net::callback<&Client::onEvent>, this));
+  event_add(readEvent_.get(), nullptr);
+}
+
+Client::~Client() = default;
+
+void Client::onEvent(evutil_socket_t, short what) {
+  if (closed_) return;
+  if (what & EV_WRITE) flush();
+  if (!closed_ && (what & EV_READ)) onReadable();
+}
+
+void Client::onReadable() {
+  if (closeAfterReply_) return;
+  size_t want = std::min(std::max(kReadChunk, parser_.bytesWanted()), kMaxReadChunk);
+  char* dst = in_.prepare(want);
+  ssize_t n = stream_->read(dst, want);
+  if (n == net::Stream::kClosed) {
+    in_.commit(0);
+    close("client closed connection");
+    return;
+  }
+  if (n == net::Stream::kError) {
+    in_.commit(0);
+    close("read error: " + stream_->error());
+    return;
+  }
+  if (n <= 0) {
+    in_.commit(0);
+    return;
+  }
+  in_.commit(static_cast<size_t>(n));
+  server_.stats().netInputBytes += static_cast<uint64_t>(n);
+  lastInteractionMs = server_.now();
+  if (static_cast<int64_t>(in_.size()) > server_.settings().clientQueryBufferLimit) {
+    spdlog::warn("Closing client that reached max query buffer length: id={} addr={} (qbuf={})",
+                 id_, peer_, in_.size());
+    server_.stats().queryLimitDisconnections++;
+    close("query buffer limit");
+    return;
+  }
+  processInput();
+  in_.shrinkIfIdle(64 * 1024);
+}
+
+void Client::processInput() {
+  while (!closed_ && !closeAfterReply_ && !in_.empty()) {
+    resp::ParseStatus st = parser_.parse(in_.data(), in_.size());
+    if (st == resp::ParseStatus::kError) {
+      // Redis answers the protocol error, then closes the connection.
+      writer_.error(parser_.error());
+      server_.stats().errorReplies++;
+      spdlog::info("Protocol error ({}) from client: id={} addr={}", parser_.error(), id_, peer_);
+      closeAfterReply();
+      break;
+    }
+    size_t consumed = parser_.consumed();
+    if (st == resp::ParseStatus::kOk) server_.execute(*this, parser_.args());
+    in_.drop(consumed);
+    if (st == resp::ParseStatus::kIncomplete) break;
+  }
+  if (!closed_ && (hasPendingOutput() || closeAfterReply_)) server_.wantFlush(*this);
+}
+
+void Client::armWrite(bool on) {
+  if (on == writeArmed_ || closed_) return;
+  writeArmed_ = on;
+  if (on) {
+    event_add(writeEvent_.get(), nullptr);
+  } else {
+    event_del(writeEvent_.get());
+  }
+}
+
+void Client::flush() {
+  if (closed_) return;
+  while (outSent_ < out_.size()) {
+    iovec iov{out_.data() + outSent_, out_.size() - outSent_};
+    ssize_t n = stream_->writev(&iov, 1);
+    if (n == net::Stream::kError) {
+      close("write error: " + stream_->error());
+      return;
+    }
+    if (n == 0) {
+      armWrite(true);
+      return;
+    }
+    outSent_ += static_cast<size_t>(n);
+    server_.stats().netOutputBytes += static_cast<uint64_t>(n);
+  }
+  out_.clear();
+  outSent_ = 0;
+  if (out_.capacity() > kKeepOutputCapacity) std::string().swap(out_);
+  softLimitSinceMs_ = 0;
+  armWrite(false);
+  if (closeAfterReply_) close("close after reply");
+}
+
+void Client::close(std::string_view why) {
+  if (closed_) return;
+  spdlog::debug("closing client id={} addr={}: {}", id_, peer_, why);
+  if (writeArmed_) event_del(writeEvent_.get());
+  event_del(readEvent_.get());
+  closed_ = true;
+  server_.clientClosed(*this);
+}
+
+void Client::checkOutputLimits(int64_t nowMs) {
+  if (closed_) return;
+  const OutputBufferLimit& limit = server_.settings().clientOutputBufferLimit.normal;
+  int64_t used = static_cast<int64_t>(pendingOutput());
+  bool hard = limit.hard > 0 && used >= limit.hard;
+  bool soft = false;
+  if (limit.soft > 0 && used >= limit.soft) {
+    if (softLimitSinceMs_ == 0) {
+      softLimitSinceMs_ = nowMs;
+    } else if (nowMs - softLimitSinceMs_ > limit.softSeconds * 1000) {
+      soft = true;
+    }
+  } else {
+    softLimitSinceMs_ = 0;
+  }
+  if (hard || soft) {
+    spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+                 "buffer limits.",
+                 id_, peer_);
+    server_.stats().outputLimitDisconnections++;
+    close("output buffer limit");
+  }
+}
+
+std::string Client::infoLine(int64_t nowMs) const {
+  std::string s;
+  s.reserve(320);
+  s += "id=" + std::to_string(id_);
+  s += " addr=" + peer_;
+  s += " laddr=" + local_;
+  s += " fd=" + std::to_string(stream_->fd());
+  s += " name=" + name;
+  s += " age=" + std::to_string((nowMs - createdMs) / 1000);
+  s += " idle=" + std::to_string((nowMs - lastInteractionMs) / 1000);
+  s += " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1";
+  s += " qbuf=" + std::to_string(in_.size());
+  s += " qbuf-free=" + std::to_string(in_.capacity() - in_.size());
+  s += " argv-mem=0 multi-mem=0";
+  s += " rbs=" + std::to_string(out_.capacity());
+  s += " rbp=" + std::to_string(out_.size());
+  s += " obl=" + std::to_string(pendingOutput());
+  s += " oll=0 omem=0";
+  s += " tot-mem=" + std::to_string(in_.capacity() + out_.capacity() + sizeof(*this));
+  s += writeArmed_ ? " events=rw" : " events=r";
+  s += " cmd=" + lastCommand;
+  s += " user=default redir=-1 resp=";
+  s += protocol() == resp::Protocol::kResp3 ? "3" : "2";
+  return s;
+}
+
+}  // namespace strata::node

@@ -1,0 +1,96 @@
+// One client connection of the node, Redis-style:
+//
+//   socket ──read──> in_ ──RequestParser──> Server::execute() ──Writer──> out_
+//                                                                          │ beforeSleep flush
+//   socket <──write────────────────────────────────────────────────────────┘ (EV_WRITE if short)
+//
+// Every complete request in the input is executed in order (pipelining); replies accumulate in
+// out_ and go out once per loop round (Server::beforeSleep), or when the socket becomes writable
+// again. Enforces client-query-buffer-limit on input and client-output-buffer-limit (normal
+// class) on output. Owned by the Server; freed by it after close(). Event-loop thread only.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/net/handles.h"
+#include "common/net/io_buffer.h"
+#include "common/net/stream.h"
+#include "common/resp/request_parser.h"
+#include "common/resp/writer.h"
+
+namespace strata::node {
+
+class Server;
+
+class Client {
+ public:
+  Client(Server& server, net::UniqueFd fd, uint64_t id, std::string peer, std::string local);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Writes pending output; arms EV_WRITE if the socket is full. Closes on error.
+  void flush();
+  // Marks the client closed (the Server frees it in beforeSleep); stops all I/O.
+  void close(std::string_view why);
+  // Closes once every reply queued so far has been written (QUIT, protocol errors).
+  void closeAfterReply() { closeAfterReply_ = true; }
+  bool closed() const { return closed_; }
+  bool hasPendingOutput() const { return out_.size() > outSent_; }
+  size_t pendingOutput() const { return out_.size() - outSent_; }
+  // Checks client-output-buffer-limit after a reply was added; closes the client if exceeded.
+  void checkOutputLimits(int64_t nowMs);
+
+  resp::Writer& writer() { return writer_; }
+  std::string& out() { return out_; }
+  uint64_t id() const { return id_; }
+  const std::string& peer() const { return peer_; }
+  const std::string& local() const { return local_; }
+  int fd() const { return stream_->fd(); }
+
+  // Connection state read and changed by commands.
+  std::string name;
+  bool authenticated = false;
+  std::string lastCommand = "NULL";
+  int64_t createdMs = 0;
+  int64_t lastInteractionMs = 0;
+  bool inPendingList = false;
+
+  void setProtocol(resp::Protocol p) { writer_.setProtocol(p); }
+  resp::Protocol protocol() const { return writer_.protocol(); }
+  void setAuthenticated(bool yes) {
+    authenticated = yes;
+    parser_.setAuthenticated(yes);
+  }
+  size_t queryBufferSize() const { return in_.size(); }
+  // `CLIENT LIST` / `CLIENT INFO` line (without the trailing newline).
+  std::string infoLine(int64_t nowMs) const;
+
+ private:
+  void onEvent(evutil_socket_t fd, short what);
+  void onReadable();
+  void processInput();
+  void armWrite(bool on);
+
+  Server& server_;
+  std::unique_ptr<net::Stream> stream_;
+  net::EventPtr readEvent_;
+  net::EventPtr writeEvent_;
+  bool writeArmed_ = false;
+  uint64_t id_;
+  std::string peer_;
+  std::string local_;
+  net::IoBuffer in_;
+  resp::RequestParser parser_;
+  std::string out_;
+  size_t outSent_ = 0;
+  resp::Writer writer_;
+  bool closed_ = false;
+  bool closeAfterReply_ = false;
+  int64_t softLimitSinceMs_ = 0;  // when the soft output limit was first exceeded (0: not)
+};
+
+}  // namespace strata::node

@@ -1,0 +1,339 @@
+// The event loop: listeners and accept (maxclients), per-request dispatch (lookup, arity, auth,
+// handler), the beforeSleep flush, the cron (active expiry, rehashing, idle timeouts) and
+// SIGTERM/SIGINT shutdown.
+#include "node/server/server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+
+#include "common/config/value_parsers.h"
+#include "common/errors.h"
+#include "common/net/callback.h"
+#include "common/net/stream.h"
+#include "node/commands/handlers.h"
+#include "node/server/client.h"
+#include "node/settings_schema.h"
+
+namespace strata::node {
+
+namespace {
+
+constexpr int kMaxAcceptsPerCall = 1000;
+constexpr size_t kExpireKeysPerLoop = 20;
+constexpr int kExpireAcceptableStalePercent = 10;
+constexpr int kExpireCycleCpuPercent = 25;
+
+std::string sockName(int fd, bool local) {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof(sa);
+  int rc = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len)
+                 : getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  if (rc != 0) return "?:0";
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (sa.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    port = ntohs(in->sin_port);
+  } else if (sa.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    port = ntohs(in6->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
+}
+
+std::string upper(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+int64_t nowMs() {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
+}
+
+int64_t nowUs() {
+  timeval tv;
+  gettimeofday(&tv, nullptr);
+  return static_cast<int64_t>(tv.tv_sec) * 1000000 + tv.tv_usec;
+}
+
+Server::Server(NodeSettings settings)
+    : settings_(std::move(settings)),
+      registry_(nodeSchema(), settings_),
+      base_(event_base_new()) {
+  startMs_ = nowMs();
+  updateClock();
+  keyspace_.setExpiredHook([this](std::string_view) { stats_.expiredKeys++; });
+}
+
+Server::~Server() {
+  for (auto& [id, c] : clients_) delete c;
+  for (Client* c : closing_) delete c;
+}
+
+void Server::updateClock() {
+  nowCachedMs_ = nowMs();
+  keyspace_.setNow(nowCachedMs_);
+  keyspace_.setLruClock(static_cast<uint32_t>(nowCachedMs_ / 1000));
+}
+
+bool Server::bindOne(const std::string& address, bool optional) {
+  std::string host = address;
+  bool v6 = host.find(':') != std::string::npos;
+  if (host == "*") host = "0.0.0.0";
+  if (host == "::*") host = "::";
+  sockaddr_storage sa{};
+  socklen_t len = 0;
+  if (v6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons(static_cast<uint16_t>(settings_.port));
+    if (inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) != 1) {
+      spdlog::warn("Invalid bind address '{}'", address);
+      return optional;
+    }
+    len = sizeof(sockaddr_in6);
+  } else {
+    auto* in = reinterpret_cast<sockaddr_in*>(&sa);
+    in->sin_family = AF_INET;
+    in->sin_port = htons(static_cast<uint16_t>(settings_.port));
+    if (inet_pton(AF_INET, host.c_str(), &in->sin_addr) != 1) {
+      spdlog::warn("Invalid bind address '{}'", address);
+      return optional;
+    }
+    len = sizeof(sockaddr_in);
+  }
+  net::UniqueFd fd(socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
+  if (!fd) return optional;
+  int yes = 1;
+  setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  if (v6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &yes, sizeof(yes));
+  if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0 || ::listen(fd.get(), 511) != 0) {
+    if (!optional) {
+      spdlog::error("Could not create server TCP listening socket {}:{}: {}", address,
+                    settings_.port, std::strerror(errno));
+    }
+    return optional;
+  }
+  sockaddr_storage bound{};
+  socklen_t boundLen = sizeof(bound);
+  getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &boundLen);
+  boundPort_ = ntohs(bound.ss_family == AF_INET6
+                         ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  listenEvents_.emplace_back(event_new(base_.get(), fd.get(), EV_READ | EV_PERSIST,
+                                       net::callback<&Server::onAccept>, this));
+  event_add(listenEvents_.back().get(), nullptr);
+  listenFds_.push_back(std::move(fd));
+  return true;
+}
+
+bool Server::listen() {
+  std::vector<std::string> addresses = settings_.bind;
+  if (addresses.empty()) addresses = {"*", "-::*"};
+  for (const auto& a : addresses) {
+    bool optional = !a.empty() && a[0] == '-';
+    if (!bindOne(optional ? a.substr(1) : a, optional)) return false;
+  }
+  if (listenFds_.empty()) {
+    spdlog::error("Configured to not listen anywhere, exiting.");
+    return false;
+  }
+  return true;
+}
+
+void Server::onAccept(evutil_socket_t listenFd, short) {
+  for (int i = 0; i < kMaxAcceptsPerCall; ++i) {
+    int raw = accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (raw < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        spdlog::warn("Accepting client connection: {}", std::strerror(errno));
+      }
+      return;
+    }
+    net::UniqueFd fd(raw);
+    if (clients_.size() >= static_cast<size_t>(settings_.maxclients)) {
+      static constexpr std::string_view kMsg = "-ERR max number of clients reached\r\n";
+      ssize_t ignored = ::write(fd.get(), kMsg.data(), kMsg.size());
+      (void)ignored;
+      stats_.rejectedConnections++;
+      continue;
+    }
+    net::setNoDelay(fd.get());
+    if (settings_.tcpKeepalive > 0) net::setKeepAlive(fd.get(), settings_.tcpKeepalive);
+    std::string peer = sockName(fd.get(), false);
+    std::string local = sockName(fd.get(), true);
+    uint64_t id = nextClientId_++;
+    updateClock();
+    auto* client = new Client(*this, std::move(fd), id, std::move(peer), std::move(local));
+    clients_.emplace(id, client);
+    stats_.totalConnections++;
+  }
+}
+
+void Server::wantFlush(Client& client) {
+  if (client.inPendingList) return;
+  client.inPendingList = true;
+  pendingFlush_.push_back(&client);
+}
+
+void Server::clientClosed(Client& client) {
+  clients_.erase(client.id());
+  closing_.push_back(&client);
+}
+
+void Server::beforeSleep() {
+  for (size_t i = 0; i < pendingFlush_.size(); ++i) {
+    Client* c = pendingFlush_[i];
+    c->inPendingList = false;
+    if (!c->closed()) c->flush();
+  }
+  pendingFlush_.clear();
+  for (Client* c : closing_) delete c;
+  closing_.clear();
+}
+
+void Server::execute(Client& client, const std::vector<std::string_view>& argv) {
+  resp::Writer& w = client.writer();
+  updateClock();
+  client.lastInteractionMs = nowCachedMs_;
+  const size_t before = client.out().size();
+  const CommandDef* def = commands_.find(argv[0]);
+  if (def == nullptr) {
+    std::string args;
+    for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+      size_t room = 128 - args.size();
+      args += "'";
+      args += argv[i].substr(0, room);
+      args += "' ";
+    }
+    w.error("ERR unknown command '" + std::string(argv[0].substr(0, 128)) +
+            "', with args beginning with: " + args);
+    stats_.errorReplies++;
+    return;
+  }
+  if (!def->subcommands.empty() && argv.size() >= 2) {
+    const CommandDef* sub = CommandTable::findSub(*def, argv[1]);
+    if (sub == nullptr) {
+      w.error("ERR unknown subcommand '" + std::string(argv[1].substr(0, 128)) + "'. Try " +
+              upper(argv[0]) + " HELP.");
+      stats_.errorReplies++;
+      return;
+    }
+    def = sub;
+  }
+  const int argc = static_cast<int>(argv.size());
+  if ((def->arity > 0 && argc != def->arity) || argc < -def->arity) {
+    replyArity(w, def->name);
+    stats_.errorReplies++;
+    return;
+  }
+  if (!client.authenticated && !def->hasFlag("no_auth")) {
+    w.error(errors::kNoAuth);
+    stats_.errorReplies++;
+    return;
+  }
+  client.lastCommand = std::string(def->name);
+  CommandContext ctx{*this, client, keyspace_, argv, w, *def};
+  try {
+    def->handler(ctx);
+  } catch (const std::exception& e) {
+    w.error(std::string("ERR ") + e.what());
+  }
+  stats_.totalCommands++;
+  if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
+  client.checkOutputLimits(nowCachedMs_);
+}
+
+void Server::armCron() {
+  cronHz_ = settings_.hz;
+  if (!cron_) {
+    cron_.reset(event_new(base_.get(), -1, EV_PERSIST, net::callback<&Server::onCron>, this));
+  } else {
+    event_del(cron_.get());
+  }
+  int64_t us = 1000000 / cronHz_;
+  timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+  event_add(cron_.get(), &tv);
+}
+
+void Server::activeExpireCycle() {
+  const int64_t start = nowUs();
+  const int64_t limitUs = 1000000LL * kExpireCycleCpuPercent / settings_.hz / 100;
+  for (;;) {
+    size_t sampled = 0;
+    size_t expired = keyspace_.expireCycle(kExpireKeysPerLoop, sampled);
+    if (sampled == 0) break;
+    if (expired * 100 / sampled <= static_cast<size_t>(kExpireAcceptableStalePercent)) break;
+    if (nowUs() - start > limitUs) break;
+  }
+}
+
+void Server::onCron(evutil_socket_t, short) {
+  updateClock();
+  activeExpireCycle();
+  // Incremental rehashing: up to 1 ms per tick, 100 buckets at a time (Redis's databasesCron).
+  keyspace_.shrinkIfSparse();
+  if (keyspace_.rehashing()) {
+    const int64_t start = nowUs();
+    while (keyspace_.rehashStep(100) && nowUs() - start < 1000) {
+    }
+  }
+  if (nowCachedMs_ - lastTimeoutCheckMs_ >= 1000) {
+    lastTimeoutCheckMs_ = nowCachedMs_;
+    std::vector<Client*> idle;
+    for (auto& [id, c] : clients_) {
+      if (settings_.timeout > 0 && !c->hasPendingOutput() &&
+          nowCachedMs_ - c->lastInteractionMs > static_cast<int64_t>(settings_.timeout) * 1000) {
+        idle.push_back(c);
+      } else if (c->hasPendingOutput()) {
+        c->checkOutputLimits(nowCachedMs_);
+      }
+    }
+    for (Client* c : idle) {
+      spdlog::debug("Closing idle client id={}", c->id());
+      c->close("idle timeout");
+    }
+  }
+  if (settings_.hz != cronHz_) armCron();
+}
+
+void Server::onSignal(evutil_socket_t sig, short) {
+  spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  exit_ = true;
+  event_base_loopbreak(base_.get());
+}
+
+int Server::run() {
+  armCron();
+  signal(SIGPIPE, SIG_IGN);
+  sigterm_.reset(evsignal_new(base_.get(), SIGTERM, net::callback<&Server::onSignal>, this));
+  sigint_.reset(evsignal_new(base_.get(), SIGINT, net::callback<&Server::onSignal>, this));
+  event_add(sigterm_.get(), nullptr);
+  event_add(sigint_.get(), nullptr);
+  spdlog::info("Ready to accept connections tcp (port {})", boundPort_);
+  while (!exit_) {
+    if (event_base_loop(base_.get(), EVLOOP_ONCE) < 0) break;
+    beforeSleep();
+  }
+  beforeSleep();
+  for (auto& [id, c] : std::map<uint64_t, Client*>(clients_)) c->close("server shutting down");
+  beforeSleep();
+  spdlog::warn("strata node is now ready to exit, bye bye...");
+  return 0;
+}
+
+}  // namespace strata::node

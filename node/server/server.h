@@ -1,0 +1,111 @@
+// The node's single-threaded server, shaped like redis-server's ae loop:
+//
+//   event_base_loop(ONCE) ──> accept / read+execute / writable / cron / signals
+//          ^                                  │
+//          └──── beforeSleep(): flush every client with new output, free closed clients
+//
+// Owns the settings (and their CONFIG registry), the keyspace, the command table, every client,
+// the listeners and the cron timer (at `hz`: active expiry, incremental rehash, idle timeouts).
+// execute() is the one entry of a parsed request: lookup, arity, auth, handler, limits.
+// Everything runs on the thread that called run().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/config/registry.h"
+#include "common/net/handles.h"
+#include "node/keyspace/keyspace.h"
+#include "node/server/command_table.h"
+#include "node/settings.h"
+
+namespace strata::node {
+
+class Client;
+
+// Counters reported by INFO stats (CONFIG RESETSTAT zeroes them).
+struct Stats {
+  uint64_t totalConnections = 0;
+  uint64_t totalCommands = 0;
+  uint64_t rejectedConnections = 0;
+  uint64_t expiredKeys = 0;
+  uint64_t keyspaceHits = 0;
+  uint64_t keyspaceMisses = 0;
+  uint64_t netInputBytes = 0;
+  uint64_t netOutputBytes = 0;
+  uint64_t errorReplies = 0;
+  uint64_t outputLimitDisconnections = 0;
+  uint64_t queryLimitDisconnections = 0;
+};
+
+// Wall-clock Unix time in milliseconds / microseconds.
+int64_t nowMs();
+int64_t nowUs();
+
+class Server {
+ public:
+  explicit Server(NodeSettings settings);
+  ~Server();
+  Server(const Server&) = delete;
+
+  // Binds the listeners; false (with a logged reason) if none could be opened.
+  bool listen();
+  // Runs the loop until SHUTDOWN or SIGTERM/SIGINT; returns the exit status.
+  int run();
+  void requestShutdown() { exit_ = true; }
+
+  // Executes one request for `client`, writing the reply into its output buffer.
+  void execute(Client& client, const std::vector<std::string_view>& argv);
+  // Called by a client that has new output (queued for beforeSleep's flush).
+  void wantFlush(Client& client);
+  void clientClosed(Client& client);
+  // The port actually bound (port 0 in tests picks a free one).
+  int boundPort() const { return boundPort_; }
+
+  event_base* base() { return base_.get(); }
+  NodeSettings& settings() { return settings_; }
+  config::Registry<NodeSettings>& registry() { return registry_; }
+  Keyspace& keyspace() { return keyspace_; }
+  const CommandTable& commands() const { return commands_; }
+  Stats& stats() { return stats_; }
+  const std::map<uint64_t, Client*>& clients() const { return clients_; }
+  int64_t startMs() const { return startMs_; }
+  int64_t now() const { return nowCachedMs_; }
+  // Refreshes the cached clock (once per command, like Redis's commandTimeSnapshot).
+  void updateClock();
+
+ private:
+  void onAccept(evutil_socket_t fd, short what);
+  void onCron(evutil_socket_t fd, short what);
+  void onSignal(evutil_socket_t fd, short what);
+  void armCron();
+  void beforeSleep();
+  void activeExpireCycle();
+  bool bindOne(const std::string& address, bool optional);
+
+  NodeSettings settings_;
+  config::Registry<NodeSettings> registry_;
+  net::EventBasePtr base_;
+  Keyspace keyspace_;
+  CommandTable commands_;
+  Stats stats_;
+  std::vector<net::UniqueFd> listenFds_;
+  std::vector<net::EventPtr> listenEvents_;
+  net::EventPtr cron_;
+  int cronHz_ = 0;
+  net::EventPtr sigterm_, sigint_;
+  std::map<uint64_t, Client*> clients_;
+  std::vector<Client*> pendingFlush_;
+  std::vector<Client*> closing_;
+  uint64_t nextClientId_ = 1;
+  int64_t startMs_ = 0;
+  int64_t nowCachedMs_ = 0;
+  int64_t lastTimeoutCheckMs_ = 0;
+  int boundPort_ = 0;
+  bool exit_ = false;
+};
+
+}  // namespace strata::node

@@ -1,0 +1,81 @@
+// Everything the node can be configured with: redis-server's option names and defaults, filled
+// from the optional TOML file and `--name value` flags by the option table in settings_schema.cpp
+// and changed at run time by CONFIG SET (reloadable options). Persistence and cluster options are
+// parsed now and used by later milestones (AOF, cluster mode). Read by the event-loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "common/resp/limits.h"
+
+namespace strata::node {
+
+// One class of client-output-buffer-limit: close the client when its pending output exceeds
+// `hard` bytes, or stays above `soft` bytes for `softSeconds` (0 disables a limit).
+struct OutputBufferLimit {
+  int64_t hard = 0;
+  int64_t soft = 0;
+  int64_t softSeconds = 0;
+  bool operator==(const OutputBufferLimit&) const = default;
+};
+
+struct OutputBufferLimits {
+  OutputBufferLimit normal{0, 0, 0};
+  OutputBufferLimit replica{256LL << 20, 64LL << 20, 60};
+  OutputBufferLimit pubsub{32LL << 20, 8LL << 20, 60};
+  bool operator==(const OutputBufferLimits&) const = default;
+};
+
+struct NodeSettings {
+  // Network and clients.
+  int port = 6379;
+  std::vector<std::string> bind;
+  int maxclients = 10000;
+  int timeout = 0;  // idle client timeout, seconds (0: never)
+  int tcpKeepalive = 300;
+  std::string requirepass;
+  int64_t protoMaxBulkLen = 512LL << 20;
+  int64_t clientQueryBufferLimit = 1LL << 30;
+  OutputBufferLimits clientOutputBufferLimit;
+
+  // Process.
+  std::string dir = "./";
+  bool daemonize = false;  // only "no" is supported
+  std::string logfile;
+  std::string loglevel = "notice";
+  int hz = 10;
+  int databases = 16;
+
+  // Memory.
+  int64_t maxmemory = 0;
+  std::string maxmemoryPolicy = "noeviction";
+
+  // Persistence (later milestone: AOF).
+  bool appendonly = false;
+  std::string appendfsync = "everysec";
+  std::string appendfilename = "appendonly.aof";
+  int autoAofRewritePercentage = 100;
+  int64_t autoAofRewriteMinSize = 64LL << 20;
+  std::vector<std::string> save;
+
+  // Cluster (later milestone).
+  bool clusterEnabled = false;
+  std::string clusterConfigFile = "nodes.conf";
+  int64_t clusterNodeTimeout = 15000;
+  int clusterPort = 0;
+  std::string clusterAnnounceIp;
+  int clusterAnnouncePort = 0;
+  int clusterAnnounceBusPort = 0;
+
+  resp::Limits clientLimits() const {
+    resp::Limits l;
+    l.maxBulkLen = protoMaxBulkLen;
+    return l;
+  }
+  bool lfuPolicy() const { return maxmemoryPolicy.find("lfu") != std::string::npos; }
+  bool lruPolicy() const { return maxmemoryPolicy.find("lru") != std::string::npos; }
+};
+
+}  // namespace strata::node

@@ -1,0 +1,138 @@
+// Declaration of the node's options, named and defaulted like redis-server 7.0's (port, bind,
+// maxmemory, appendonly, cluster-*, ...), with client-output-buffer-limit's custom codec.
+#include "node/settings_schema.h"
+
+#include "common/config/value_parsers.h"
+
+namespace strata::node {
+
+namespace {
+
+using config::kImmutable;
+using config::kNoMax;
+using config::kReloadable;
+using config::Range;
+using config::Status;
+
+// "normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60": any subset of the classes, in groups
+// of four words; renders like Redis 7.0's CONFIG GET (the replica class is spelled "slave").
+config::Codec<OutputBufferLimits> outputLimitsCodec() {
+  config::Codec<OutputBufferLimits> c;
+  c.hint = "<class> <hard> <soft> <soft-seconds> ... (class: normal|replica|pubsub)";
+  c.parse = [](const std::vector<std::string>& tokens, OutputBufferLimits& out) {
+    if (tokens.size() % 4 != 0) {
+      return Status::error("Wrong number of arguments in buffer limit configuration.");
+    }
+    OutputBufferLimits next = out;
+    for (size_t i = 0; i < tokens.size(); i += 4) {
+      std::string cls = config::toLower(tokens[i]);
+      OutputBufferLimit* limit = nullptr;
+      if (cls == "normal") {
+        limit = &next.normal;
+      } else if (cls == "replica" || cls == "slave") {
+        limit = &next.replica;
+      } else if (cls == "pubsub") {
+        limit = &next.pubsub;
+      } else {
+        return Status::error("Invalid client class specified in buffer limit configuration.");
+      }
+      int64_t hard = 0, soft = 0, seconds = 0;
+      if (!config::parseMemory(tokens[i + 1], Range{0, kNoMax}, hard).isOk() ||
+          !config::parseMemory(tokens[i + 2], Range{0, kNoMax}, soft).isOk() ||
+          !config::parseInteger(tokens[i + 3], Range{0, kNoMax}, seconds).isOk()) {
+        return Status::error("Error in hard, soft or soft_seconds setting in buffer limit "
+                             "configuration.");
+      }
+      *limit = OutputBufferLimit{hard, soft, seconds};
+    }
+    out = next;
+    return Status::ok();
+  };
+  c.render = [](const OutputBufferLimits& l) {
+    auto one = [](const char* name, const OutputBufferLimit& x) {
+      return std::string(name) + " " + std::to_string(x.hard) + " " + std::to_string(x.soft) +
+             " " + std::to_string(x.softSeconds);
+    };
+    return one("normal", l.normal) + " " + one("slave", l.replica) + " " +
+           one("pubsub", l.pubsub);
+  };
+  return c;
+}
+
+config::Schema<NodeSettings> build() {
+  config::Schema<NodeSettings> s;
+  using S = NodeSettings;
+  // Network and clients.
+  s.integer("port", &S::port, 6379, Range{0, 65535}, kImmutable, "TCP port (0: do not listen)");
+  s.stringList("bind", &S::bind, {"*", "-::*"}, kImmutable,
+               "Addresses to listen on ('*' any IPv4, '::*' any IPv6, '-' prefix: optional)");
+  s.integer("maxclients", &S::maxclients, 10000, Range{1, 1000000}, kReloadable,
+            "Most client connections at once; more are answered with an error and closed");
+  s.integer("timeout", &S::timeout, 0, Range{0, 2147483647}, kReloadable,
+            "Close clients idle for this many seconds (0: never)");
+  s.integer("tcp-keepalive", &S::tcpKeepalive, 300, Range{0, 2147483647}, kReloadable,
+            "TCP keepalive period in seconds (0: off)");
+  s.string("requirepass", &S::requirepass, "", kReloadable,
+           "Password of the default user (AUTH <password>); empty: no password");
+  s.memory("proto-max-bulk-len", &S::protoMaxBulkLen, 512LL << 20, Range{1024 * 1024, kNoMax},
+           kReloadable, "Largest bulk string a client may send");
+  s.memory("client-query-buffer-limit", &S::clientQueryBufferLimit, 1LL << 30,
+           Range{1024 * 1024, kNoMax}, kReloadable,
+           "Largest unparsed input per client before it is closed");
+  s.custom("client-output-buffer-limit", &S::clientOutputBufferLimit, OutputBufferLimits{},
+           outputLimitsCodec(), kReloadable,
+           "Hard and soft limits of pending output per client class");
+  // Process.
+  s.string("dir", &S::dir, "./", kImmutable, "Working directory (AOF, nodes.conf)");
+  s.boolean("daemonize", &S::daemonize, false, kImmutable,
+            "Only 'no' is supported: run under a supervisor instead");
+  s.string("logfile", &S::logfile, "", kImmutable, "Log file (empty: stderr)");
+  s.enumeration("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, "notice",
+                kReloadable, "Log level");
+  s.integer("hz", &S::hz, 10, Range{1, 500}, kReloadable,
+            "Background task frequency (active expiry, timeouts, rehashing)");
+  s.integer("databases", &S::databases, 16, Range{1, 2147483647}, kImmutable,
+            "Accepted for compatibility; only db 0 exists");
+  // Memory.
+  s.memory("maxmemory", &S::maxmemory, 0, Range{0, kNoMax}, kReloadable,
+           "Memory limit for the dataset (0: none)");
+  s.enumeration("maxmemory-policy", &S::maxmemoryPolicy,
+                {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                 "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"},
+                "noeviction", kReloadable, "What to evict when maxmemory is reached");
+  // Persistence.
+  s.boolean("appendonly", &S::appendonly, false, kReloadable, "Append-only file persistence");
+  s.enumeration("appendfsync", &S::appendfsync, {"always", "everysec", "no"}, "everysec",
+                kReloadable, "When the AOF is fsynced");
+  s.string("appendfilename", &S::appendfilename, "appendonly.aof", kImmutable,
+           "Base name of the AOF");
+  s.integer("auto-aof-rewrite-percentage", &S::autoAofRewritePercentage, 100,
+            Range{0, 2147483647}, kReloadable, "AOF growth that triggers a rewrite");
+  s.memory("auto-aof-rewrite-min-size", &S::autoAofRewriteMinSize, 64LL << 20, Range{0, kNoMax},
+           kReloadable, "Smallest AOF that is rewritten");
+  s.stringList("save", &S::save, {}, kReloadable, "RDB save points (accepted; no RDB yet)");
+  // Cluster.
+  s.boolean("cluster-enabled", &S::clusterEnabled, false, kImmutable, "Run in cluster mode");
+  s.string("cluster-config-file", &S::clusterConfigFile, "nodes.conf", kImmutable,
+           "The node's cluster state file");
+  s.integer("cluster-node-timeout", &S::clusterNodeTimeout, 15000, Range{0, kNoMax}, kReloadable,
+            "Milliseconds before an unreachable node is considered failing");
+  s.integer("cluster-port", &S::clusterPort, 0, Range{0, 65535}, kImmutable,
+            "Cluster bus port (0: port + 10000)");
+  s.string("cluster-announce-ip", &S::clusterAnnounceIp, "", kReloadable,
+           "IP announced to the other nodes");
+  s.integer("cluster-announce-port", &S::clusterAnnouncePort, 0, Range{0, 65535}, kReloadable,
+            "Client port announced to the other nodes");
+  s.integer("cluster-announce-bus-port", &S::clusterAnnounceBusPort, 0, Range{0, 65535},
+            kReloadable, "Bus port announced to the other nodes");
+  return s;
+}
+
+}  // namespace
+
+const config::Schema<NodeSettings>& nodeSchema() {
+  static const config::Schema<NodeSettings> schema = build();
+  return schema;
+}
+
+}  // namespace strata::node

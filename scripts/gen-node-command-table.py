@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+# Generates node/server/command_defs.cpp, the node's command table, from a running redis-server
+# 7.0 (COMMAND INFO + COMMAND DOCS over RESP3), so arity, flags, ACL categories, tips and key specs
+# are byte-exact with Redis. Only the commands (and subcommands) listed below are emitted; each
+# row names its handler (node/commands/handlers.h) by convention: "client|setname" ->
+# cmd::clientSetname. Usage: scripts/gen-node-command-table.py <redis-port> > node/server/command_defs.cpp
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests", "integration"))
+from harness.resp import RespConn, Map  # noqa: E402
+
+COMMANDS = {
+    # strings
+    "set": None, "get": None, "mget": None, "mset": None, "msetnx": None, "setnx": None,
+    "setex": None, "psetex": None, "getset": None, "getdel": None, "getex": None,
+    "append": None, "strlen": None, "incr": None, "decr": None, "incrby": None, "decrby": None,
+    "incrbyfloat": None, "getrange": None, "setrange": None, "substr": None,
+    # keys
+    "del": None, "unlink": None, "exists": None, "type": None, "expire": None, "pexpire": None,
+    "expireat": None, "pexpireat": None, "ttl": None, "pttl": None, "expiretime": None,
+    "pexpiretime": None, "persist": None, "rename": None, "renamenx": None, "copy": None,
+    "keys": None, "scan": None, "randomkey": None, "dbsize": None, "flushall": None,
+    "flushdb": None, "touch": None,
+    "object": ["encoding", "idletime", "freq", "refcount", "help"],
+    # connection / server
+    "ping": None, "echo": None, "hello": None, "auth": None, "select": None, "quit": None,
+    "reset": None,
+    "client": ["setname", "getname", "id", "list", "info", "kill", "help"],
+    "info": None, "config": ["get", "set", "resetstat", "help"], "time": None, "lastsave": None,
+    "shutdown": None, "debug": None,
+    "command": ["count", "info", "docs", "getkeys", "list", "help"],
+}
+
+
+def camel(name):
+    parts = name.replace("|", "-").split("-")
+    return parts[0] + "".join(p[:1].upper() + p[1:] for p in parts[1:])
+
+
+def s(x):
+    if isinstance(x, bytes):
+        x = x.decode()
+    return '"' + str(x).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def strlist(xs):
+    return "{" + ", ".join(s(x) for x in xs) + "}"
+
+
+def keyspec(spec):
+    spec = {k.decode() if isinstance(k, bytes) else k: v for k, v in spec.items()}
+    def norm(m):
+        return {k.decode() if isinstance(k, bytes) else k: v for k, v in m.items()}
+    bs, fk = norm(spec["begin_search"]), norm(spec["find_keys"])
+    bspec, fspec = norm(bs["spec"]), norm(fk["spec"])
+    btype, ftype = bs["type"].decode() if isinstance(bs["type"], bytes) else bs["type"], \
+        fk["type"].decode() if isinstance(fk["type"], bytes) else fk["type"]
+    if btype == "index":
+        begin = f"BeginSearch::atIndex({bspec['index']})"
+    elif btype == "keyword":
+        begin = f"BeginSearch::atKeyword({s(bspec['keyword'])}, {bspec['startfrom']})"
+    else:
+        begin = "BeginSearch::unknown()"
+    if ftype == "range":
+        find = f"FindKeys::range({fspec['lastkey']}, {fspec['keystep']}, {fspec['limit']})"
+    elif ftype == "keynum":
+        find = f"FindKeys::keynum({fspec['keynumidx']}, {fspec['firstkey']}, {fspec['keystep']})"
+    else:
+        find = "FindKeys::unknown()"
+    notes = s(spec["notes"]) if "notes" in spec else '""'
+    return f"KeySpec{{{notes}, {strlist(spec['flags'])}, {begin}, {find}}}"
+
+
+def row(info, docs, indent, subs):
+    name = info[0].decode() if isinstance(info[0], bytes) else info[0]
+    d = {k.decode() if isinstance(k, bytes) else k: v for k, v in docs.items()}
+    pad = " " * indent
+    out = [f"{pad}CommandDef{{"]
+    out.append(f"{pad}    .name = {s(name)},")
+    out.append(f"{pad}    .arity = {info[1]},")
+    out.append(f"{pad}    .flags = {strlist(info[2])},")
+    out.append(f"{pad}    .firstKey = {info[3]}, .lastKey = {info[4]}, .keyStep = {info[5]},")
+    out.append(f"{pad}    .aclCategories = {strlist(info[6])},")
+    out.append(f"{pad}    .tips = {strlist(info[7])},")
+    specs = ", ".join(keyspec(k) for k in info[8])
+    out.append(f"{pad}    .keySpecs = {{{specs}}},")
+    out.append(f"{pad}    .summary = {s(d.get('summary', ''))},")
+    out.append(f"{pad}    .since = {s(d.get('since', ''))},")
+    out.append(f"{pad}    .group = {s(d.get('group', ''))},")
+    out.append(f"{pad}    .complexity = {s(d.get('complexity', ''))},")
+    if subs is None:
+        out.append(f"{pad}    .handler = &cmd::{camel(name)},")
+        out.append(f"{pad}    .subcommands = {{}},")
+    else:
+        # A container answers on its own only when called bare (COMMAND): else subcommands.
+        handler = f"&cmd::{camel(name)}" if info[1] == -1 else "nullptr"
+        out.append(f"{pad}    .handler = {handler},")
+        out.append(f"{pad}    .subcommands = {{")
+        sub_docs = {k.decode() if isinstance(k, bytes) else k: v
+                    for k, v in d.get("subcommands", Map()).items()}
+        by_name = {(x[0].decode() if isinstance(x[0], bytes) else x[0]): x for x in info[9]}
+        for sub in subs:
+            full = f"{name}|{sub}"
+            out.append(row(by_name[full], sub_docs[full], indent + 8, None) + ",")
+        out.append(f"{pad}    }},")
+    out.append(f"{pad}}}")
+    return "\n".join(out)
+
+
+def main():
+    conn = RespConn("127.0.0.1", int(sys.argv[1]))
+    conn.call("HELLO", 3)
+    print("// GENERATED by scripts/gen-node-command-table.py from redis-server 7.0's COMMAND INFO and")
+    print("// COMMAND DOCS: the node's command table, one row per command (subcommands nested), with")
+    print("// Redis's arity, flags, ACL categories, tips, legacy first/last/step and key specs, plus the")
+    print("// handler. Read by CommandTable at start-up; edit the generator, not this file.")
+    print('#include "node/commands/handlers.h"')
+    print('#include "node/server/command_table.h"')
+    print()
+    print("namespace strata::node {")
+    print()
+    print("std::vector<CommandDef> commandDefs() {")
+    print("  std::vector<CommandDef> defs;")
+    for name, subs in COMMANDS.items():
+        info = conn.call("COMMAND", "INFO", name)[0]
+        docs = conn.call("COMMAND", "DOCS", name)
+        docs = list(docs.values())[0]
+        print("  defs.push_back(" + row(info, docs, 2, subs).lstrip() + ");")
+    print("  return defs;")
+    print("}")
+    print()
+    print("}  // namespace strata::node")
+
+
+main()
