@@ -26,7 +26,12 @@ BackendConn* BackendPool::fresh(const Address& address, BackendConn::Mode mode, 
   } else {
     leased_.push_back(std::move(conn));
   }
-  if (!raw->connect()) return nullptr;
+  if (!raw->connect()) {
+    // Closed already: a shared link is swept by collect(); a lease must be ended here or it
+    // would stay in leased_ for good.
+    if (mode == BackendConn::Mode::kExclusive) release(raw, false);
+    return nullptr;
+  }
   return raw;
 }
 
