@@ -60,6 +60,7 @@ KeySpec parseKeySpec(const resp::Value& spec, uint32_t& commandFlags) {
   if (const resp::Value* flags = field(spec, "flags")) {
     for (const auto& f : flags->elements) {
       if (f.str == "not_key") commandFlags |= kFlagNotKeyChannel;
+      if (f.str == "incomplete") ks.incomplete = true;
     }
   }
   if (const resp::Value* bs = field(spec, "begin_search")) {
@@ -198,6 +199,7 @@ const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& arg
 bool CommandTable::keyPositions(const CommandInfo& info, const std::vector<std::string_view>& args,
                                 std::vector<uint32_t>& out) {
   const int argc = static_cast<int>(args.size());
+  const size_t base = out.size();
   for (const KeySpec& spec : info.keySpecs) {
     int first = 0;
     if (spec.begin == KeySpec::Begin::kIndex) {
@@ -245,6 +247,9 @@ bool CommandTable::keyPositions(const CommandInfo& info, const std::vector<std::
     } else {
       continue;
     }
+    // A matching incomplete spec makes Redis ask the command itself (migrateGetKeys): for
+    // MIGRATE ... "" ... KEYS a b only the keys after KEYS count, not the "" placeholder.
+    if (spec.incomplete) out.resize(base);
     for (int i = first; i <= last; i += step) {
       if (i >= argc || i < first) return false;  // the arguments don't match the spec
       out.push_back(static_cast<uint32_t>(i));

@@ -39,6 +39,8 @@ struct KeySpec {
   int limit = 0;        // range
   int keyNumIdx = 0;    // keynum
   int firstKey = 1;     // keynum
+  // Flag "incomplete" (MIGRATE's KEYS): when it matches, Redis uses the command's getkeys proc.
+  bool incomplete = false;
 };
 
 struct CommandInfo {

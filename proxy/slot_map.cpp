@@ -81,6 +81,11 @@ bool validSlot(int64_t s) {
   return s >= 0 && s < 16384;
 }
 
+// A slot bound as received: -1 (invalid) unless it is an integer.
+int64_t slotOf(const resp::Value& v) {
+  return v.type == resp::Type::kInteger ? v.integer : -1;
+}
+
 }  // namespace
 
 std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, std::string& error) {
@@ -124,7 +129,7 @@ std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, st
     int index = map->addShard(master);
     map->shards_[index].replicas = std::move(replicas);
     for (size_t i = 0; i + 1 < slots->elements.size(); i += 2) {
-      int64_t from = slots->elements[i].integer, to = slots->elements[i + 1].integer;
+      int64_t from = slotOf(slots->elements[i]), to = slotOf(slots->elements[i + 1]);
       if (!validSlot(from) || !validSlot(to) || from > to) {
         error = "CLUSTER SHARDS: bad slot range";
         return nullptr;
@@ -158,7 +163,7 @@ std::shared_ptr<SlotMap> SlotMap::fromClusterSlots(const resp::Value& reply, std
       error = "CLUSTER SLOTS: malformed range";
       return nullptr;
     }
-    int64_t from = range.elements[0].integer, to = range.elements[1].integer;
+    int64_t from = slotOf(range.elements[0]), to = slotOf(range.elements[1]);
     if (!validSlot(from) || !validSlot(to) || from > to) {
       error = "CLUSTER SLOTS: bad slot range";
       return nullptr;

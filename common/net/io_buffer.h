@@ -21,6 +21,7 @@ class IoBuffer {
   size_t capacity() const { return capacity_; }
 
   void append(const char* p, size_t n) {
+    if (n == 0) return;  // memcpy from/to null (no buffer yet, empty view) is UB even for 0
     std::memcpy(prepare(n), p, n);
     tail_ += n;
   }
