@@ -119,8 +119,13 @@ std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, st
       if (addr.host.empty() || port->integer <= 0 || port->integer > 65535) continue;
       addr.port = static_cast<uint16_t>(port->integer);
       if (role->str == "master") {
-        master = addr;
-        haveMaster = true;
+        // Redis 7.2+ can list a failed old master next to its promoted replica in one shard:
+        // an online master always wins over one that is not.
+        bool online = !health || health->str == "online";
+        if (!haveMaster || online) {
+          master = addr;
+          haveMaster = true;
+        }
       } else if (!health || health->str == "online") {
         replicas.push_back(addr);
       }

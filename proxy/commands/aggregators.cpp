@@ -89,7 +89,7 @@ void aggregateFirstNonNull(Request& parent) {
   const Request* error = firstError(parent);
   for (const Request* c : parent.children) {
     const auto& r = c->reply;
-    if (r.empty() || r[0] == '-' || r[0] == '_' || r.starts_with("$-1")) continue;
+    if (r.empty() || r[0] == '-' || r[0] == '!' || r[0] == '_' || r.starts_with("$-1")) continue;
     parent.reply = r;
     return;
   }

@@ -1,7 +1,8 @@
 // Reply mergers for split and fan-out commands. Each takes a parent Request whose children all
 // completed (each child's reply in child->reply, children in creation order) and writes the
 // merged reply into parent.reply. If any child failed, the parent's reply is the first child
-// error, as a single Redis server would have answered with one error. Worker thread only.
+// error, as a single Redis server would have answered with one error — except RANDOMKEY
+// (aggregateFirstNonNull), where any master's key is a correct answer. Worker thread only.
 #pragma once
 
 #include <string_view>
