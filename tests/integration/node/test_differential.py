@@ -1,0 +1,354 @@
+# Differential test of the node against a real redis-server 7.0: the same seeded stream of
+# >= 5,000 random string/key/connection commands (wrong arity, bad integers, overflow, expiry
+# options, SET/GETEX option grammar, encodings, ...) goes to both over RESP2 and RESP3
+# connections and every reply must be identical, except where Redis is unordered (KEYS, full
+# SCAN iterations compared as sets), random (RANDOMKEY: type only) or clock-dependent (TTLs:
+# within a small tolerance). Also COMMAND INFO / GETKEYS for every implemented command. Then
+# operational checks: redis-benchmark runs clean against the node, the cluster/AOF flags parse,
+# a bogus flag exits 2 with a clear message. Needs STRATA_NODE_BIN (CTest sets it).
+# ctest-timeout: 300
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from harness.ports import allocate_ports, release_ports  # noqa: E402
+from harness.procs import Proc, make_temp_dir, wait_until  # noqa: E402
+from harness.resp import RespConn  # noqa: E402
+from harness.runner import main  # noqa: E402
+from harness.standalone import Standalone  # noqa: E402
+
+HOST = "127.0.0.1"
+SEED = int(os.environ.get("STRATA_DIFF_SEED", "20261125"))
+STEPS = int(os.environ.get("STRATA_DIFF_STEPS", "6000"))
+
+
+def node_bin():
+    b = os.environ.get("STRATA_NODE_BIN", "")
+    if not b or os.path.basename(b) == "redis-server":
+        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+        b = os.path.join(root, "build", "node", "node")
+    return os.path.abspath(b)
+
+
+KEYS = [f"k{i}" for i in range(12)] + ["{tag}a", "{tag}b", "big", ""]
+INTS = ["0", "1", "-1", "42", "9999", "10000", "-9223372036854775808", "9223372036854775807",
+        "9223372036854775806", "01", "+1", " 1", "1 ", "-0", "12345678901234567890", "3.5", "abc",
+        "", "100"]
+FLOATS = ["0", "1.5", "-2.25", "1e3", "3.0e-2", "inf", "-inf", "nan", "abc", "", " 1", "1.",
+          ".5", "5.0000000000000001", "1e308", "17", "-0"]
+
+
+def rand_value(r):
+    c = r.random()
+    if c < 0.35:
+        return r.choice(INTS)
+    if c < 0.45:
+        return r.choice(FLOATS)
+    if c < 0.75:
+        return "v" * r.randint(0, 10) + str(r.randint(0, 999))
+    if c < 0.9:
+        return "x" * r.choice([43, 44, 45, 100])
+    return "".join(r.choice("ab\r\n\x00 *?[]") for _ in range(r.randint(1, 8)))
+
+
+def future_s(r):
+    return str(int(time.time()) + r.randint(1000, 100000))
+
+
+def future_ms(r):
+    return str(int(time.time() * 1000) + r.randint(1000000, 100000000))
+
+
+def expire_opts(r, past_ok):
+    """SET/GETEX expiry options, mostly valid, sometimes contradictory or malformed. A past PXAT
+    only where the server deletes at once (GETEX): a SET leaves an expired key that DBSIZE counts
+    until each server's active expiry happens to remove it."""
+    out = []
+    for _ in range(r.choice([0, 0, 1, 1, 2])):
+        c = r.randrange(9)
+        if c == 0:
+            out += ["EX", str(r.randint(100, 10000))]
+        elif c == 1:
+            out += ["PX", str(r.randint(100000, 10000000))]
+        elif c == 2:
+            out += ["EXAT", future_s(r)]
+        elif c == 3:
+            out += ["PXAT", r.choice([future_ms(r), "1" if past_ok else future_ms(r)])]
+        elif c == 4:
+            out += [r.choice(["EX", "PX", "EXAT", "PXAT"]), r.choice(["0", "-5", "abc", "9223372036854775807", "1.5"])]
+        elif c == 5:
+            out += ["KEEPTTL"]
+        elif c == 6:
+            out += ["PERSIST"]
+        elif c == 7:
+            out += [r.choice(["EX", "px"])]  # missing value
+        else:
+            out += [r.choice(["nx", "XX", "GET", "bogus"])]
+    return out
+
+
+def gen(r):
+    """One random command (list of str) and how to compare its replies."""
+    k = lambda: r.choice(KEYS)  # noqa: E731
+    c = r.randrange(100)
+    if c < 12:
+        return ["SET", k(), rand_value(r)] + expire_opts(r, False), "exact"
+    if c < 18:
+        return ["GET", k()], "exact"
+    if c < 21:
+        return [r.choice(["INCR", "DECR"]), k()], "exact"
+    if c < 25:
+        return [r.choice(["INCRBY", "DECRBY"]), k(), r.choice(INTS)], "exact"
+    if c < 28:
+        return ["INCRBYFLOAT", k(), r.choice(FLOATS + INTS)], "exact"
+    if c < 30:
+        return ["APPEND", k(), rand_value(r)], "exact"
+    if c < 32:
+        return ["STRLEN", k()], "exact"
+    if c < 34:
+        return [r.choice(["GETRANGE", "SUBSTR"]), k(), r.choice(["0", "-1", "2", "-3", "100", "-100", "x"]),
+                r.choice(["0", "-1", "3", "-2", "1000", "y"])], "exact"
+    if c < 36:
+        return ["SETRANGE", k(), r.choice(["0", "1", "5", "-1", "x", "536870912"]), rand_value(r)], "exact"
+    if c < 38:
+        n = r.randint(0, 4)
+        return ["MGET"] + [k() for _ in range(n)], "exact"
+    if c < 40:
+        args = []
+        for _ in range(r.randint(0, 3)):
+            args += [k(), rand_value(r)]
+        if r.random() < 0.15:
+            args.append(k())
+        return [r.choice(["MSET", "MSETNX"])] + args, "exact"
+    if c < 42:
+        return [r.choice(["SETNX", "GETSET", "GETDEL"]), k()] + ([rand_value(r)] if r.random() < 0.9 else []), "exact"
+    if c < 44:
+        return [r.choice(["SETEX", "PSETEX"]), k(), r.choice(["100", "100000", "0", "-1", "x", "9223372036854775807"]),
+                rand_value(r)], "exact"
+    if c < 47:
+        return ["GETEX", k()] + expire_opts(r, True), "exact"
+    if c < 50:
+        return [r.choice(["DEL", "UNLINK", "EXISTS", "TOUCH"])] + [k() for _ in range(r.randint(0, 3))], "exact"
+    if c < 52:
+        return ["TYPE", k()], "exact"
+    if c < 58:
+        cmd = r.choice(["EXPIRE", "PEXPIRE", "EXPIREAT", "PEXPIREAT"])
+        when = {"EXPIRE": lambda: str(r.randint(100, 10000)), "PEXPIRE": lambda: str(r.randint(100000, 9000000)),
+                "EXPIREAT": lambda: future_s(r), "PEXPIREAT": lambda: future_ms(r)}[cmd]()
+        if r.random() < 0.15:  # past (deletes), malformed or overflowing; never a racy 1 ms TTL
+            when = r.choice(["-1", "0", "abc", "9223372036854775807", "-9223372036854775808"]
+                            + (["1"] if cmd.endswith("AT") else []))
+        opts = [r.choice(["NX", "XX", "GT", "LT", "gt", "bogus"]) for _ in range(r.choice([0, 0, 1, 2]))]
+        return [cmd, k(), when] + opts, "exact"
+    if c < 62:
+        return [r.choice(["TTL", "PTTL", "EXPIRETIME", "PEXPIRETIME"]), k()], "ttl"
+    if c < 63:
+        return ["PERSIST", k()], "exact"
+    if c < 66:
+        return [r.choice(["RENAME", "RENAMENX"]), k(), k()], "exact"
+    if c < 68:
+        extra = r.choice([[], ["REPLACE"], ["DB", "0"], ["DB", "x"], ["bogus"], ["DB"]])
+        return ["COPY", k(), k()] + extra, "exact"
+    if c < 70:
+        return ["KEYS", r.choice(["*", "k*", "k1?", "*a*", "[a-k]*", "", "{tag}*"])], "sorted"
+    if c < 73:
+        return ["SCANALL"] + r.choice([[], ["MATCH", "k*"], ["COUNT", "3"], ["TYPE", "string"], ["TYPE", "list"],
+                                        ["MATCH", "*", "COUNT", "100"]]), "scanall"
+    if c < 74:
+        return ["SCAN", r.choice(["x", "-1", "0"]), r.choice(["COUNT", "MATCH", "bogus"]),
+                r.choice(["0", "x", "*"])], "scanerr"
+    if c < 76:
+        return ["OBJECT", r.choice(["ENCODING", "REFCOUNT", "FREQ", "foo"]), k()], "exact"
+    if c < 77:
+        return ["RANDOMKEY"], "random"
+    if c < 78:
+        return ["DBSIZE"], "exact"
+    if c < 79:
+        return ["FLUSHDB"] + r.choice([[], [], ["ASYNC"], ["SYNC"], ["bogus"]]), "exact"
+    if c < 82:
+        return [r.choice(["PING", "ECHO"])] + [rand_value(r) for _ in range(r.choice([0, 1, 1, 2]))], "exact"
+    if c < 84:
+        # Wrong arity for a random command.
+        name = r.choice(["GET", "SET", "INCR", "EXPIRE", "TTL", "GETRANGE", "SETEX", "RENAME", "APPEND",
+                         "STRLEN", "OBJECT", "CLIENT", "ECHO", "TYPE", "COPY"])
+        return [name] + [k() for _ in range(r.choice([0, 5]))], "exact"
+    if c < 85:
+        return [r.choice(["NOSUCH", "gEt", "Set"]), k(), "1"], "exact"
+    if c < 86:
+        return ["SELECT", r.choice(["0", "x", "-1", "99999999999"])], "exact"
+    if c < 87:
+        return ["CLIENT", r.choice(["SETNAME", "GETNAME"]), r.choice(["conn", "a b", ""])], "exact"
+    if c < 88:
+        return ["HELLO", r.choice(["1", "4", "x"])], "exact"
+    return ["SET", k(), r.choice(INTS)], "exact"
+
+
+def norm_ttl(v):
+    return v
+
+
+class Differential(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.redis = Standalone().start()
+        cls.node = Standalone(binary=node_bin()).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.stop()
+        cls.redis.stop()
+
+    def conns(self, port):
+        c2 = RespConn(HOST, port)
+        c3 = RespConn(HOST, port)
+        self.assertIsInstance(c3.call("HELLO", "3"), dict)
+        return [c2, c3]
+
+    def scan_all(self, conn, opts):
+        cursor, keys, rounds = b"0", set(), 0
+        while True:
+            reply = conn.call("SCAN", cursor, *opts)
+            if not isinstance(reply, list):
+                return reply
+            cursor, batch = reply
+            keys.update(batch)
+            rounds += 1
+            if cursor == b"0" or rounds > 10000:
+                return sorted(keys)
+
+    def run_one(self, conn, cmd, mode):
+        if mode == "scanall":
+            return self.scan_all(conn, cmd[1:])
+        reply = conn.call(*cmd)
+        if mode == "sorted" and isinstance(reply, list):
+            return sorted(reply)
+        if mode == "random":
+            return type(reply).__name__
+        if mode == "scanerr" and isinstance(reply, list):
+            return "a cursor and keys (layout-dependent)"
+        return reply
+
+    def test_random_commands(self):
+        r = random.Random(SEED)
+        ours, theirs = self.conns(self.node.port), self.conns(self.redis.port)
+        self.assertEqual(ours[0].call("FLUSHALL"), theirs[0].call("FLUSHALL"))
+        for step in range(STEPS):
+            cmd, mode = gen(r)
+            which = r.randrange(2)
+            a = self.run_one(ours[which], cmd, mode)
+            b = self.run_one(theirs[which], cmd, mode)
+            if mode == "ttl" and isinstance(a, int) and isinstance(b, int) and a >= 0 and b >= 0:
+                tolerance = 1 if cmd[0] in ("TTL", "EXPIRETIME") else 100
+                same = abs(a - b) <= tolerance
+            else:
+                same = a == b and type(a) == type(b)
+            if same and os.environ.get("STRATA_DIFF_CHECK_KEYS"):  # debugging: diverging keyspaces
+                same = set(ours[0].call("KEYS", "*")) == set(theirs[0].call("KEYS", "*"))
+            if not same:
+                # Show the keys the command touched as both servers hold them now.
+                state = [(key, ours[0].call("GET", key), theirs[0].call("GET", key))
+                         for key in cmd[1:] if key in KEYS][:4]
+                ka, kb = set(ours[0].call("KEYS", "*")), set(theirs[0].call("KEYS", "*"))
+                state.append(("only on node", sorted(ka - kb), "only on redis", sorted(kb - ka)))
+                self.fail(f"step {step} (seed {SEED}, RESP{which + 2}): {cmd!r}\n"
+                          f"  node : {a!r}\n  redis: {b!r}\n  keys now (node, redis): {state!r}")
+        self.assertEqual(ours[0].call("DBSIZE"), theirs[0].call("DBSIZE"))
+
+    def test_command_info_matches(self):
+        ours, theirs = RespConn(HOST, self.node.port), RespConn(HOST, self.redis.port)
+        for proto in ("2", "3"):
+            ours.call("HELLO", proto)
+            theirs.call("HELLO", proto)
+            names = [n.decode() for n in ours.call("COMMAND", "LIST")]
+            self.assertGreater(len(names), 70)
+            for name in names:
+                a = ours.call("COMMAND", "INFO", name)
+                b = theirs.call("COMMAND", "INFO", name)
+                if "|" not in name and len(a[0][9]) > 0:  # containers: Redis has more subcommands
+                    a, b = a[0][:9], b[0][:9]
+                self.assertEqual(a, b, f"COMMAND INFO {name} (RESP{proto})")
+        for cmd in (["SET", "a", "b"], ["MSET", "a", "1", "b", "2"], ["DEL", "a", "b", "c"],
+                    ["COPY", "a", "b"], ["RENAME", "x", "y"], ["GETEX", "k", "PERSIST"],
+                    ["OBJECT", "ENCODING", "k"], ["PING"], ["GET"], ["NOSUCH", "x"]):
+            self.assertEqual(ours.call("COMMAND", "GETKEYS", *cmd),
+                             theirs.call("COMMAND", "GETKEYS", *cmd), f"GETKEYS {cmd}")
+
+    def test_config_get_matches(self):
+        ours, theirs = RespConn(HOST, self.node.port), RespConn(HOST, self.redis.port)
+        for name in ("maxmemory", "maxmemory-policy", "hz", "timeout", "maxclients",
+                     "proto-max-bulk-len", "client-query-buffer-limit",
+                     "client-output-buffer-limit", "appendfsync", "tcp-keepalive", "databases",
+                     "appendonly", "save", "cluster-node-timeout"):
+            self.assertEqual(ours.call("CONFIG", "GET", name), theirs.call("CONFIG", "GET", name), name)
+        for args in (["maxmemory", "10mb"], ["hz", "1000"], ["maxmemory-policy", "bogus"]):
+            a, b = ours.call("CONFIG", "SET", *args), theirs.call("CONFIG", "SET", *args)
+            self.assertEqual(type(a), type(b), f"CONFIG SET {args}: {a!r} vs {b!r}")
+        ours.call("CONFIG", "SET", "maxmemory", "0")
+        theirs.call("CONFIG", "SET", "maxmemory", "0")
+
+    def test_info_format(self):
+        c = RespConn(HOST, self.node.port)
+        c.call("SET", "infokey", "1")
+        text = c.call("INFO")
+        self.assertIn(b"# Server\r\n", text)
+        self.assertIn(b"redis_version:", text)
+        self.assertIn(b"role:master\r\n", text)
+        self.assertRegex(text, rb"db0:keys=\d+,expires=\d+,avg_ttl=0\r\n")
+        for line in text.split(b"\r\n")[:-1]:
+            self.assertNotIn(b"\n", line)
+        self.assertTrue(text.endswith(b"\r\n"))
+
+
+class Operations(unittest.TestCase):
+    def start_node(self, *args):
+        d = make_temp_dir("node")
+        (port,) = allocate_ports(1)
+        argv = [node_bin(), "--port", port, "--bind", HOST, *args]
+        proc = Proc(f"node:{port}", argv, d, os.path.join(d, "node.log")).start()
+        wait_until(lambda: RespConn(HOST, port, timeout=1).call("PING") == "PONG", 10,
+                   "the node to answer PING", fail_if=lambda: None if proc.alive() else "node exited")
+        return proc, port
+
+    def test_redis_benchmark_clean(self):
+        bench = shutil.which("redis-benchmark")
+        if not bench:
+            self.skipTest("redis-benchmark not installed")
+        proc, port = self.start_node()
+        try:
+            out = subprocess.run([bench, "-h", HOST, "-p", str(port), "-t", "set,get,incr,mset",
+                                  "-n", "20000", "-q"], capture_output=True, text=True, timeout=120)
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertNotIn("ERR", out.stdout + out.stderr)
+            for t in ("SET", "GET", "INCR", "MSET"):
+                self.assertIn(t, out.stdout)
+        finally:
+            proc.kill9()
+            release_ports([port])
+
+    def test_cluster_flags_parse_and_start(self):
+        proc, port = self.start_node("--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+                                     "--cluster-node-timeout", "5000", "--appendonly", "yes")
+        try:
+            c = RespConn(HOST, port)
+            self.assertEqual(c.call("CONFIG", "GET", "cluster-node-timeout")[1], b"5000")
+        finally:
+            proc.kill9()
+            release_ports([port])
+
+    def test_bogus_flag_exits_2(self):
+        out = subprocess.run([node_bin(), "--bogus", "1"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("unknown option '--bogus'", out.stderr)
+        out = subprocess.run([node_bin(), "--port", "70000"], capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("port", out.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
