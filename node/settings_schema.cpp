@@ -89,8 +89,8 @@ config::Schema<NodeSettings> build() {
   s.string("logfile", &S::logfile, "", kImmutable, "Log file (empty: stderr)");
   s.enumeration("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, "notice",
                 kReloadable, "Log level");
-  s.integer("hz", &S::hz, 10, Range{1, 500}, kReloadable,
-            "Background task frequency (active expiry, timeouts, rehashing)");
+  s.integer("hz", &S::hz, 10, Range{0, 2147483647}, kReloadable,
+            "Background task frequency, clamped to [1, 500] (active expiry, timeouts, rehashing)");
   s.integer("databases", &S::databases, 16, Range{1, 2147483647}, kImmutable,
             "Accepted for compatibility; only db 0 exists");
   // Memory.

@@ -148,9 +148,9 @@ void auth(CommandContext& ctx) {
 
 void select(CommandContext& ctx) {
   int64_t id = 0;
-  if (!intArgOrReply(ctx, ctx.arg(1), id, "invalid DB index")) return;
+  if (!intArgOrReply(ctx, ctx.arg(1), id)) return;
   if (id < INT32_MIN || id > INT32_MAX) {
-    ctx.w.error("ERR invalid DB index");
+    ctx.w.error("ERR value is out of range, value must between -2147483648 and 2147483647");
     return;
   }
   if (ctx.server.settings().clusterEnabled && id != 0) {

@@ -1,5 +1,6 @@
 // Generic key commands (DEL, EXISTS, TYPE, the EXPIRE family, TTLs, RENAME, COPY, KEYS, SCAN,
 // RANDOMKEY, DBSIZE, FLUSH*, TOUCH, OBJECT), byte-exact with Redis 7.0's db.c/expire.c/object.c.
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
@@ -117,20 +118,14 @@ bool matches(std::string_view pattern, std::string_view key) {
   return (pattern.size() == 1 && pattern[0] == '*') || config::globMatch(pattern, key, false);
 }
 
-// string2ull as SCAN's cursor parser uses it.
+// Redis 7.0's parseScanCursorOrReply: strtoul (so "-1" wraps and "" is 0), no leading space.
 bool parseCursor(std::string_view s, uint64_t& out) {
-  int64_t ll = 0;
-  if (parseInt64(s, ll)) {
-    if (ll < 0) return false;
-    out = static_cast<uint64_t>(ll);
-    return true;
-  }
   std::string buf(s);
-  if (buf.empty() || buf.find('\0') != std::string::npos) return false;
+  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
   errno = 0;
   char* end = nullptr;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (errno == EINVAL || errno == ERANGE || *end != '\0') return false;
+  unsigned long v = std::strtoul(buf.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
   out = v;
   return true;
 }
@@ -199,7 +194,7 @@ void copy(CommandContext& ctx) {
     } else if (equalsNoCase(ctx.arg(j), "db") && additional) {
       if (!intArgOrReply(ctx, ctx.arg(j + 1), db)) return;
       if (db < INT_MIN || db > INT_MAX) {
-        ctx.w.error(errors::kNotInteger);
+        ctx.w.error("ERR value is out of range, value must between -2147483648 and 2147483647");
         return;
       }
       if (db != 0) {

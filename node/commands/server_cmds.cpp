@@ -84,7 +84,7 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "server_time_usec", nowUs());
     field(out, "uptime_in_seconds", (now - s.startMs()) / 1000);
     field(out, "uptime_in_days", (now - s.startMs()) / 86400000);
-    field(out, "hz", s.settings().hz);
+    field(out, "hz", s.hz());
     field(out, "configured_hz", s.settings().hz);
     field(out, "lru_clock", ctx.ks.lruClock());
     field(out, "executable", std::string(""));

@@ -142,6 +142,7 @@ void setGeneric(CommandContext& ctx, unsigned flags, std::string_view key, std::
     return;
   }
   Entry* e = ctx.ks.set(key, Value::string(val), (flags & kKeepTtl) || hasExpire);
+  // A past EXAT/PXAT is stored as is (Redis 7.0 too): the key is expired, lazily removed.
   if (hasExpire) ctx.ks.setExpireAt(e, ms);
   if (!(flags & kGet)) {
     if (reply == Reply::kOneZero) {
@@ -160,7 +161,7 @@ bool parseLongDouble(std::string_view s, long double& out) {
   errno = 0;
   char* end = nullptr;
   long double v = std::strtold(buf.c_str(), &end);
-  if (*end != '\0') return false;
+  if (*end != '\0' || static_cast<size_t>(end - buf.c_str()) != s.size()) return false;
   if ((errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || errno == EINVAL ||
       std::isnan(v)) {
     return false;

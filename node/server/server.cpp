@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -258,8 +259,10 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   client.checkOutputLimits(nowCachedMs_);
 }
 
+int Server::hz() const { return std::clamp(settings_.hz, 1, 500); }
+
 void Server::armCron() {
-  cronHz_ = settings_.hz;
+  cronHz_ = hz();
   if (!cron_) {
     cron_.reset(event_new(base_.get(), -1, EV_PERSIST, net::callback<&Server::onCron>, this));
   } else {
@@ -272,7 +275,7 @@ void Server::armCron() {
 
 void Server::activeExpireCycle() {
   const int64_t start = nowUs();
-  const int64_t limitUs = 1000000LL * kExpireCycleCpuPercent / settings_.hz / 100;
+  const int64_t limitUs = 1000000LL * kExpireCycleCpuPercent / hz() / 100;
   for (;;) {
     size_t sampled = 0;
     size_t expired = keyspace_.expireCycle(kExpireKeysPerLoop, sampled);
@@ -308,7 +311,7 @@ void Server::onCron(evutil_socket_t, short) {
       c->close("idle timeout");
     }
   }
-  if (settings_.hz != cronHz_) armCron();
+  if (hz() != cronHz_) armCron();
 }
 
 void Server::onSignal(evutil_socket_t sig, short) {

@@ -56,6 +56,8 @@ class Server {
   // Runs the loop until SHUTDOWN or SIGTERM/SIGINT; returns the exit status.
   int run();
   void requestShutdown() { exit_ = true; }
+  // The effective cron frequency: `hz` clamped to [1, 500] like Redis.
+  int hz() const;
 
   // Executes one request for `client`, writing the reply into its output buffer.
   void execute(Client& client, const std::vector<std::string_view>& argv);
