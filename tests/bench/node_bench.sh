@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark of the strata node against redis-server 7.0 (a benchmark, not a
+# pass/fail test). Both servers run pinned to CPU $SERVER_CPU, redis-benchmark to $CLIENT_CPU:
+#   - SET and GET at -c 50 with -P 1 and -P 16 (ops/s, p50);
+#   - memory for 1M keys of 16 bytes with 100-byte values, loaded with `redis-cli --pipe`
+#     (used_memory and RSS from INFO memory, after the load).
+# Prints a markdown table with node/redis ratios (the node issue's goal: memory <= 0.9x Redis).
+#
+#   tests/bench/node_bench.sh [--requests N] [--keys N] [--node-bin build/node/node]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+requests=${REQUESTS:-200000}
+keys=${KEYS_COUNT:-1000000}
+node_bin=$root/build/node/node
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --requests) requests=$2; shift 2 ;;
+    --keys) keys=$2; shift 2 ;;
+    --node-bin) node_bin=$2; shift 2 ;;
+    *) echo "unknown option $1" >&2; exit 2 ;;
+  esac
+done
+SERVER_CPU=${SERVER_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+base=${BENCH_PORT_BASE:-15100}
+redis_port=$base
+node_port=$((base + 1))
+work=$(mktemp -d /tmp/strata-node-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  sleep 0.3
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -x "$node_bin" ] || { echo "node binary not found: $node_bin (build first)" >&2; exit 1; }
+
+start() {  # name port binary
+  local name=$1 port=$2 bin=$3
+  mkdir -p "$work/$name"
+  (cd "$work/$name" && exec taskset -c "$SERVER_CPU" "$bin" --port "$port" --bind 127.0.0.1 \
+    --save "" --appendonly no >"$work/$name.log" 2>&1) &
+  pids+=($!)
+  for _ in $(seq 100); do
+    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "$name did not start on $port" >&2
+  cat "$work/$name.log" >&2
+  exit 1
+}
+
+bench() {  # port test pipeline -> "rps p50"
+  taskset -c "$CLIENT_CPU" redis-benchmark -p "$1" -t "$2" -c 50 -P "$3" -n "$requests" \
+    -r 100000 -d 100 --csv 2>/dev/null | awk -F'","' 'NR==2 {gsub(/"/,""); print $2, $5}'
+}
+
+mem() {  # port field
+  redis-cli -p "$1" info memory | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'
+}
+
+start redis "$redis_port" "$(command -v redis-server)"
+start node "$node_port" "$node_bin"
+
+echo "| metric | redis-server 7.0 | strata node | node/redis |"
+echo "|---|---|---|---|"
+for p in 1 16; do
+  for t in set get; do
+    read -r r_rps r_p50 <<<"$(bench "$redis_port" "$t" "$p")"
+    read -r n_rps n_p50 <<<"$(bench "$node_port" "$t" "$p")"
+    ratio=$(awk -v a="$n_rps" -v b="$r_rps" 'BEGIN {printf "%.2f", a / b}')
+    echo "| ${t^^} -c 50 -P $p ops/s (p50 ms) | $r_rps ($r_p50) | $n_rps ($n_p50) | ${ratio}x |"
+  done
+done
+
+# Memory: the same 1M SETs (16-byte keys, 100-byte values) into freshly flushed servers.
+/usr/bin/python3 - "$keys" >"$work/load.resp" <<'PY'
+import sys
+n = int(sys.argv[1])
+out = sys.stdout.buffer
+value = b"v" * 100
+chunk = []
+for i in range(n):
+    key = b"key:%012d" % i
+    chunk.append(b"*3\r\n$3\r\nSET\r\n$16\r\n%s\r\n$100\r\n%s\r\n" % (key, value))
+    if len(chunk) == 10000:
+        out.write(b"".join(chunk))
+        chunk = []
+out.write(b"".join(chunk))
+PY
+for port in "$redis_port" "$node_port"; do
+  redis-cli -p "$port" flushall >/dev/null
+  taskset -c "$CLIENT_CPU" redis-cli -p "$port" --pipe <"$work/load.resp" >/dev/null
+done
+r_keys=$(redis-cli -p "$redis_port" dbsize)
+n_keys=$(redis-cli -p "$node_port" dbsize)
+r_used=$(mem "$redis_port" used_memory)
+n_used=$(mem "$node_port" used_memory)
+r_rss=$(mem "$redis_port" used_memory_rss)
+n_rss=$(mem "$node_port" used_memory_rss)
+mb() { awk -v b="$1" 'BEGIN {printf "%.1f MB", b / 1048576}'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "| keys loaded | $r_keys | $n_keys | |"
+echo "| used_memory, $keys keys | $(mb "$r_used") | $(mb "$n_used") | $(ratio "$n_used" "$r_used")x |"
+echo "| RSS, $keys keys | $(mb "$r_rss") | $(mb "$n_rss") | $(ratio "$n_rss" "$r_rss")x |"
