@@ -15,9 +15,9 @@
 #include <string>
 
 #include "common/net/handles.h"
+#include "common/net/io_buffer.h"
 #include "common/net/stream.h"
 #include "common/resp/reply_parser.h"
-#include "common/net/io_buffer.h"
 #include "proxy/request.h"
 #include "proxy/slot_map.h"
 

@@ -22,10 +22,10 @@
 #include <vector>
 
 #include "common/net/handles.h"
+#include "common/net/io_buffer.h"
 #include "common/net/stream.h"
 #include "common/resp/request_parser.h"
 #include "common/resp/writer.h"
-#include "common/net/io_buffer.h"
 #include "proxy/request.h"
 #include "proxy/slot_map.h"
 

@@ -154,14 +154,14 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
   // Commands the proxy treats specially, by name, so the request path tests one flag instead of
   // comparing strings; subcommands inherit their container's mark.
   static const std::set<std::string> kSpecial = {
-      "ping",       "echo",         "hello",       "auth",          "quit",         "reset",
-      "select",     "client",       "command",     "readonly",      "readwrite",    "asking",
-      "multi",      "exec",         "discard",     "watch",         "unwatch",      "subscribe",
-      "psubscribe", "ssubscribe",   "unsubscribe", "punsubscribe",  "sunsubscribe", "dbsize",
-      "keys",       "flushall",     "flushdb",     "randomkey",     "scan",         "info",
-      "script",     "wait",         "mget",        "mset",          "del",          "unlink",
-      "exists",     "touch",        "monitor",     "sync",          "psync",        "replicaof",
-      "slaveof",    "shutdown",     "debug",       "cluster",       "failover",     "save",
+      "ping",       "echo",         "hello",       "auth",           "quit",         "reset",
+      "select",     "client",       "command",     "readonly",       "readwrite",    "asking",
+      "multi",      "exec",         "discard",     "watch",          "unwatch",      "subscribe",
+      "psubscribe", "ssubscribe",   "unsubscribe", "punsubscribe",   "sunsubscribe", "dbsize",
+      "keys",       "flushall",     "flushdb",     "randomkey",      "scan",         "info",
+      "script",     "wait",         "mget",        "mset",           "del",          "unlink",
+      "exists",     "touch",        "monitor",     "sync",           "psync",        "replicaof",
+      "slaveof",    "shutdown",     "debug",       "cluster",        "failover",     "save",
       "bgsave",     "bgrewriteaof", "migrate",     "restore-asking", "acl"};
   uint16_t next = 0;
   for (auto& [name, info] : table->commands_) {

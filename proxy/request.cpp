@@ -32,6 +32,8 @@ void Request::resetForReuse() {
   slot = -1;
   shardIndex = -1;
   tag = 0;
+  childBytes = 0;
+  tooLarge = false;
   commandName = "unknown";
   commandId = 0;
   lease = nullptr;

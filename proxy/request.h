@@ -52,9 +52,11 @@ struct Request {
   bool inRetry = false;  // waiting in the worker's retry list (backoff before re-routing)
   uint8_t redirects = 0;
   uint8_t retries = 0;
-  int slot = -1;        // -1: keyless
-  int shardIndex = -1;  // fan-out children: the shard they target
-  int64_t tag = 0;      // command-specific scratch (e.g. SCAN shard index, key count)
+  int slot = -1;          // -1: keyless
+  int shardIndex = -1;    // fan-out children: the shard they target
+  int64_t tag = 0;        // command-specific scratch (e.g. SCAN shard index, key count)
+  size_t childBytes = 0;  // parent: reply bytes its children returned so far (fan-out bound)
+  bool tooLarge = false;  // parent: the children\'s replies passed max-fanout-reply-bytes
   const char* commandName = "unknown";  // for metrics; points into the command table
   uint16_t commandId = 0;               // CommandInfo::id, 0 when unknown
   Clock::time_point started;

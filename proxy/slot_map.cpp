@@ -88,7 +88,8 @@ int64_t slotOf(const resp::Value& v) {
 
 }  // namespace
 
-std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, std::string& error) {
+std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, std::string& error,
+                                                    bool tls) {
   auto map = std::make_shared<SlotMap>();
   if (!isAggregate(reply)) {
     error = "CLUSTER SHARDS: expected an array";
@@ -106,8 +107,8 @@ std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, st
     std::vector<Address> replicas;
     for (const auto& node : nodes->elements) {
       const resp::Value* role = field(node, "role");
-      const resp::Value* port = field(node, "port");
-      if (!port) port = field(node, "tls-port");
+      const resp::Value* port = tls ? field(node, "tls-port") : field(node, "port");
+      if (!port) port = field(node, tls ? "port" : "tls-port");
       const resp::Value* endpoint = field(node, "endpoint");
       const resp::Value* ip = field(node, "ip");
       const resp::Value* health = field(node, "health");

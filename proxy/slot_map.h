@@ -39,8 +39,10 @@ class SlotMap {
   SlotMap();
 
   // Builds a map from a CLUSTER SHARDS reply (Redis 7) or a CLUSTER SLOTS reply. On malformed
-  // input returns nullptr and sets `error`.
-  static std::shared_ptr<SlotMap> fromClusterShards(const resp::Value& reply, std::string& error);
+  // input returns nullptr and sets `error`. With `tls`, a node's "tls-port" is used when it has
+  // one (CLUSTER SLOTS already answers with the port of the asking connection's kind).
+  static std::shared_ptr<SlotMap> fromClusterShards(const resp::Value& reply, std::string& error,
+                                                    bool tls = false);
   static std::shared_ptr<SlotMap> fromClusterSlots(const resp::Value& reply, std::string& error);
 
   // A copy of this map in which `slot` is served by `master` (added as a shard if unknown).

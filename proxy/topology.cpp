@@ -100,7 +100,7 @@ bool Topology::refreshOnce(std::string& error) {
     std::shared_ptr<SlotMap> map;
     std::string why;
     if (client->call({"CLUSTER", "SHARDS"}, reply) && !reply.isError()) {
-      map = SlotMap::fromClusterShards(reply, why);
+      map = SlotMap::fromClusterShards(reply, why, settings->backendTls);
     }
     if (!map) {
       if (client->call({"CLUSTER", "SLOTS"}, reply) && !reply.isError()) {

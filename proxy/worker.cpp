@@ -278,11 +278,15 @@ void Worker::onRetryTimer(evutil_socket_t, short) {
 void Worker::complete(Request* r) {
   r->state = Request::State::kDone;
   if (r->parent) {
+    // Fan-outs and splits are bounded: past max-fanout-reply-bytes the children's replies are
+    // dropped as they arrive and the client gets one error instead of an unbounded merge.
     Request* parent = r->parent;
-    if (--parent->pendingChildren == 0) {
-      if (parent->aggregate) parent->aggregate(*parent);
-      complete(parent);
+    parent->childBytes += r->reply.size();
+    if (parent->childBytes > static_cast<size_t>(settings_->maxFanoutReplyBytes)) {
+      parent->tooLarge = true;
+      std::string().swap(r->reply);
     }
+    if (--parent->pendingChildren == 0) finishParent(parent);
     return;
   }
   if (r->client) {
@@ -290,6 +294,16 @@ void Worker::complete(Request* r) {
     return;
   }
   if (r->orphaned()) discard(r);
+}
+
+void Worker::finishParent(Request* parent) {
+  if (parent->tooLarge) {
+    parent->reply = "-ERR proxy: the merged reply would exceed max-fanout-reply-bytes (" +
+                    std::to_string(settings_->maxFanoutReplyBytes) + ")\r\n";
+  } else if (parent->aggregate) {
+    parent->aggregate(*parent);
+  }
+  complete(parent);
 }
 
 void Worker::fail(Request* r, std::string_view error) {

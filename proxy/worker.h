@@ -85,6 +85,8 @@ class Worker {
   void sendExclusive(Request* r, const Address& address);
   // `r`'s reply is in r->reply: hands it to its parent or client.
   void complete(Request* r);
+  // A parent whose last child just completed: merges (or reports an oversized merge), completes.
+  void finishParent(Request* parent);
   // Completes `r` with an error reply (text without '-' and CRLF).
   void fail(Request* r, std::string_view error);
   // The caller no longer needs `r` (client gone, or reply written): frees it now or, if a

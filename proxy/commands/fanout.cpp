@@ -18,10 +18,7 @@ namespace {
 constexpr uint64_t kScanShardSlots = 1024;
 
 void finishIfReady(Worker& worker, Request* r) {
-  if (--r->pendingChildren == 0) {
-    if (r->aggregate) r->aggregate(*r);
-    worker.complete(r);
-  }
+  if (--r->pendingChildren == 0) worker.finishParent(r);
 }
 
 void aggregateScan(Request& parent) {

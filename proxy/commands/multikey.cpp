@@ -97,10 +97,7 @@ bool ClientConn::trySplit(Request* r, const Args& args, std::string_view name,
   std::vector<Request*> children = r->children;
   r->pendingChildren += 1;  // guard: don't aggregate until every child is routed
   for (Request* c : children) worker_.route(c);
-  if (--r->pendingChildren == 0) {
-    r->aggregate(*r);
-    worker_.complete(r);
-  }
+  if (--r->pendingChildren == 0) worker_.finishParent(r);
   return true;
 }
 
