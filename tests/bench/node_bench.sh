@@ -54,7 +54,7 @@ start() {  # name port binary
 
 bench() {  # port test pipeline -> "rps p50"
   taskset -c "$CLIENT_CPU" redis-benchmark -p "$1" -t "$2" -c 50 -P "$3" -n "$requests" \
-    -r 100000 -d 100 --csv 2>/dev/null | awk -F'","' 'NR==2 {gsub(/"/,""); print $2, $5}'
+    -r 100000 -d 100 --csv 2>/dev/null | awk -F, 'NR==2 {gsub(/"/,""); print $2, $5}'
 }
 
 mem() {  # port field
