@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 done
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-base=${BENCH_PORT_BASE:-15100}
+base=${BENCH_PORT_BASE:-10500}  # below the integration tests' 12000-19999 and the ephemeral range
 redis_port=$base
 node_port=$((base + 1))
 work=$(mktemp -d /tmp/strata-node-bench.XXXXXX)

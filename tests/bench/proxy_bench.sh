@@ -21,7 +21,7 @@ while [ $# -gt 0 ]; do
 done
 SERVER_CPUS=${SERVER_CPUS:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
-base=${BENCH_PORT_BASE:-11000}  # bus = port+10000: below the ephemeral range, apart from the integration tests' ports
+base=${BENCH_PORT_BASE:-11000}  # below the integration tests' 12000-19999 and the ephemeral range
 work=$(mktemp -d /tmp/strata-bench.XXXXXX)
 pids=()
 cleanup() {

@@ -1,4 +1,4 @@
-# Free-port allocation for parallel test processes: client ports come from 20000-29999 and, for
+# Free-port allocation for parallel test processes: client ports come from 12000-19999 and, for
 # cluster nodes, port+10000 (the cluster bus) must be free too. A JSON file under /tmp, guarded by
 # flock, records which live test process holds which port, so concurrent tests never pick the
 # same one; entries of dead processes are reclaimed. Each candidate is also bind-tested.
@@ -9,7 +9,7 @@ import os
 import random
 import socket
 
-LOW, HIGH = 20000, 29999
+LOW, HIGH = 12000, 19999  # bus ports (+10000) stay below the ephemeral range (32768+)
 BUS_OFFSET = 10000
 _LOCK = "/tmp/strata-it-ports.lock"
 _STATE = "/tmp/strata-it-ports.json"
