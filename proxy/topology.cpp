@@ -88,7 +88,13 @@ bool Topology::refreshOnce(std::string& error) {
       }
     }
     if (!shared_.commands.load()) {
-      if (client->call({"COMMAND"}, reply) && !reply.isError()) {
+      if (!client->call({"COMMAND"}, reply)) {
+        // A transport failure (a refused TLS handshake, a reset) leaves the link unusable: report
+        // it, not the meaningless error of the next call on the dead link.
+        lastError = node.str() + ": " + client->error();
+        continue;
+      }
+      if (!reply.isError()) {
         std::string why;
         if (auto table = CommandTable::fromCommandReply(reply, why)) {
           shared_.commands.store(table);
@@ -99,9 +105,11 @@ bool Topology::refreshOnce(std::string& error) {
     }
     std::shared_ptr<SlotMap> map;
     std::string why;
-    if (client->call({"CLUSTER", "SHARDS"}, reply) && !reply.isError()) {
-      map = SlotMap::fromClusterShards(reply, why, settings->backendTls);
+    if (!client->call({"CLUSTER", "SHARDS"}, reply)) {
+      lastError = node.str() + ": " + client->error();
+      continue;
     }
+    if (!reply.isError()) map = SlotMap::fromClusterShards(reply, why, settings->backendTls);
     if (!map) {
       if (client->call({"CLUSTER", "SLOTS"}, reply) && !reply.isError()) {
         map = SlotMap::fromClusterSlots(reply, why);

@@ -244,6 +244,9 @@ void Worker::retryLater(Request* r) {
   auto delay =
       std::min<Clock::duration>(std::chrono::milliseconds(10) * (1 << std::min<int>(r->retries, 6)),
                                 std::chrono::milliseconds(500));
+  // Never sleep past the deadline: the last retry runs at it, so the client gets its error
+  // within request-timeout instead of up to one back-off step (500 ms) later.
+  delay = std::min<Clock::duration>(delay, r->deadline - Clock::now());
   r->inRetry = true;
   retries_.emplace_back(Clock::now() + delay, r);
   armRetryTimer();

@@ -6,6 +6,10 @@
 # waited on (bounded) until every node says cluster_state:ok with the same slot map and (unless
 # wait_replication=False) every replica has finished its initial sync.
 # Exposes roles, master of a slot/key, kill -9 and restart of a node, and stop().
+# Optional, for a TLS-only cluster (defaults leave all of the above unchanged): node_args(node)
+# returns per-node server args appended last (e.g. --port 0 --tls-port <node.port>), cli_args are
+# given to redis-cli before --cluster (e.g. --tls --cacert ...), client_kwargs to every redis-py
+# client the fixture opens on a node (e.g. ssl=True, ssl_ca_certs=...).
 import os
 import shutil
 import subprocess
@@ -25,8 +29,9 @@ def node_binary() -> str:
 
 
 class Node:
-    def __init__(self, index: int, port: int, dir_: str):
+    def __init__(self, index: int, port: int, dir_: str, client_kwargs=None):
         self.index, self.port, self.dir = index, port, dir_
+        self.client_kwargs = dict(client_kwargs or {})
         self.proc = None
 
     @property
@@ -36,6 +41,8 @@ class Node:
     def client(self, **kw) -> redis.Redis:
         kw.setdefault("socket_timeout", 5)
         kw.setdefault("socket_connect_timeout", 2)
+        for k, v in self.client_kwargs.items():
+            kw.setdefault(k, v)
         return redis.Redis(host=HOST, port=self.port, decode_responses=True, **kw)
 
     def alive(self) -> bool:
@@ -47,13 +54,17 @@ class Node:
 
 class RedisCluster:
     def __init__(self, binary: str = None, masters: int = 3, replicas: int = 1,
-                 node_timeout_ms: int = 5000, extra_args=(), wait_replication: bool = True):
+                 node_timeout_ms: int = 5000, extra_args=(), wait_replication: bool = True,
+                 node_args=None, cli_args=(), client_kwargs=None):
         self.binary = binary or node_binary()
         self.count = masters * (1 + replicas)
         self.replicas = replicas
         self.node_timeout_ms = node_timeout_ms
         self.extra_args = list(extra_args)
         self.wait_replication = wait_replication
+        self.node_args = node_args
+        self.cli_args = [str(a) for a in cli_args]
+        self.client_kwargs = dict(client_kwargs or {})
         self.nodes = []
         self.dir = None
 
@@ -61,7 +72,8 @@ class RedisCluster:
     def start(self, timeout: float = 60.0):
         self.dir = make_temp_dir("cluster")
         ports = allocate_ports(self.count, bus=True)
-        self.nodes = [Node(i, p, os.path.join(self.dir, f"node-{p}")) for i, p in enumerate(ports)]
+        self.nodes = [Node(i, p, os.path.join(self.dir, f"node-{p}"), self.client_kwargs)
+                      for i, p in enumerate(ports)]
         try:
             for n in self.nodes:
                 os.makedirs(n.dir)
@@ -79,6 +91,8 @@ class RedisCluster:
         argv = [self.binary, "--port", n.port, "--bind", HOST, "--cluster-enabled", "yes",
                 "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
                 self.node_timeout_ms, "--appendonly", "yes", *self.extra_args]
+        if self.node_args:
+            argv += list(self.node_args(n))
         n.proc = Proc(f"node:{n.port}", argv, n.dir, os.path.join(n.dir, "node.log")).start()
 
     def _wait_ping(self, n: Node, timeout: float):
@@ -89,7 +103,7 @@ class RedisCluster:
             raise RuntimeError(f"{e}\n--- {n.proc.log_path} ---\n{n.proc.log_tail()}") from None
 
     def _create(self, timeout: float):
-        cmd = ["redis-cli", "--cluster", "create", *[n.addr for n in self.nodes],
+        cmd = ["redis-cli", *self.cli_args, "--cluster", "create", *[n.addr for n in self.nodes],
                "--cluster-replicas", str(self.replicas), "--cluster-yes"]
         log = os.path.join(self.dir, "cluster-create.log")
         with open(log, "wb") as f:
