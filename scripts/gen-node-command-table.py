@@ -30,6 +30,20 @@ COMMANDS = {
     "info": None, "config": ["get", "set", "resetstat", "help"], "time": None, "lastsave": None,
     "shutdown": None, "debug": None,
     "command": ["count", "info", "docs", "getkeys", "list", "help"],
+    # hashes
+    "hset": None, "hsetnx": None, "hget": None, "hmget": None, "hmset": None, "hdel": None,
+    "hlen": None, "hstrlen": None, "hexists": None, "hkeys": None, "hvals": None,
+    "hgetall": None, "hincrby": None, "hincrbyfloat": None, "hrandfield": None, "hscan": None,
+    # sets
+    "sadd": None, "srem": None, "sismember": None, "smismember": None, "smembers": None,
+    "scard": None, "spop": None, "srandmember": None, "smove": None, "sinter": None,
+    "sintercard": None, "sinterstore": None, "sunion": None, "sunionstore": None, "sdiff": None,
+    "sdiffstore": None, "sscan": None,
+    # lists
+    "lpush": None, "rpush": None, "lpushx": None, "rpushx": None, "lpop": None, "rpop": None,
+    "llen": None, "lindex": None, "lrange": None, "lset": None, "linsert": None, "lrem": None,
+    "ltrim": None, "lpos": None, "lmove": None, "rpoplpush": None, "lmpop": None, "blpop": None,
+    "brpop": None, "blmove": None, "brpoplpush": None, "blmpop": None,
 }
 
 

@@ -4,6 +4,7 @@
 // (the server catches and answers an error), and write exactly one reply through ctx.w.
 #pragma once
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -38,6 +39,10 @@ bool intArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out,
 void replyArity(resp::Writer& w, std::string_view name);
 // Keys lookups that count keyspace hits/misses like Redis's lookupKeyRead.
 Entry* lookupRead(CommandContext& ctx, std::string_view key);
+// Redis's string2ld (strtold on the whole string, no leading space, no NaN) and
+// ld2string(LD_STR_HUMAN) (strings.cpp; also HINCRBYFLOAT).
+bool parseLongDouble(std::string_view s, long double& out);
+std::string formatLongDouble(long double v);
 
 namespace cmd {
 #define STRATA_NODE_HANDLER(name) void name(CommandContext& ctx);
@@ -74,6 +79,29 @@ STRATA_NODE_HANDLER(lastsave) STRATA_NODE_HANDLER(shutdown) STRATA_NODE_HANDLER(
 STRATA_NODE_HANDLER(command) STRATA_NODE_HANDLER(commandCount) STRATA_NODE_HANDLER(commandInfo)
 STRATA_NODE_HANDLER(commandDocs) STRATA_NODE_HANDLER(commandGetkeys)
 STRATA_NODE_HANDLER(commandList) STRATA_NODE_HANDLER(commandHelp)
+// hashes.cpp
+STRATA_NODE_HANDLER(hset) STRATA_NODE_HANDLER(hsetnx) STRATA_NODE_HANDLER(hget)
+STRATA_NODE_HANDLER(hmget) STRATA_NODE_HANDLER(hmset) STRATA_NODE_HANDLER(hdel)
+STRATA_NODE_HANDLER(hlen) STRATA_NODE_HANDLER(hstrlen) STRATA_NODE_HANDLER(hexists)
+STRATA_NODE_HANDLER(hkeys) STRATA_NODE_HANDLER(hvals) STRATA_NODE_HANDLER(hgetall)
+STRATA_NODE_HANDLER(hincrby) STRATA_NODE_HANDLER(hincrbyfloat) STRATA_NODE_HANDLER(hrandfield)
+STRATA_NODE_HANDLER(hscan)
+// sets.cpp
+STRATA_NODE_HANDLER(sadd) STRATA_NODE_HANDLER(srem) STRATA_NODE_HANDLER(sismember)
+STRATA_NODE_HANDLER(smismember) STRATA_NODE_HANDLER(smembers) STRATA_NODE_HANDLER(scard)
+STRATA_NODE_HANDLER(spop) STRATA_NODE_HANDLER(srandmember) STRATA_NODE_HANDLER(smove)
+STRATA_NODE_HANDLER(sinter) STRATA_NODE_HANDLER(sintercard) STRATA_NODE_HANDLER(sinterstore)
+STRATA_NODE_HANDLER(sunion) STRATA_NODE_HANDLER(sunionstore) STRATA_NODE_HANDLER(sdiff)
+STRATA_NODE_HANDLER(sdiffstore) STRATA_NODE_HANDLER(sscan)
+// lists.cpp
+STRATA_NODE_HANDLER(lpush) STRATA_NODE_HANDLER(rpush) STRATA_NODE_HANDLER(lpushx)
+STRATA_NODE_HANDLER(rpushx) STRATA_NODE_HANDLER(lpop) STRATA_NODE_HANDLER(rpop)
+STRATA_NODE_HANDLER(llen) STRATA_NODE_HANDLER(lindex) STRATA_NODE_HANDLER(lrange)
+STRATA_NODE_HANDLER(lset) STRATA_NODE_HANDLER(linsert) STRATA_NODE_HANDLER(lrem)
+STRATA_NODE_HANDLER(ltrim) STRATA_NODE_HANDLER(lpos) STRATA_NODE_HANDLER(lmove)
+STRATA_NODE_HANDLER(rpoplpush) STRATA_NODE_HANDLER(lmpop) STRATA_NODE_HANDLER(blpop)
+STRATA_NODE_HANDLER(brpop) STRATA_NODE_HANDLER(blmove) STRATA_NODE_HANDLER(brpoplpush)
+STRATA_NODE_HANDLER(blmpop)
 #undef STRATA_NODE_HANDLER
 }  // namespace cmd
 

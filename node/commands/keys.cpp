@@ -297,7 +297,9 @@ void flushall(CommandContext& ctx) {
 void flushdb(CommandContext& ctx) { flushall(ctx); }
 
 void objectEncoding(CommandContext& ctx) {
-  if (Entry* e = objectLookup(ctx)) ctx.w.bulk(encodingName(e->encoding()));
+  if (Entry* e = objectLookup(ctx)) {
+    ctx.w.bulk(encodingName(e->isString() ? e->encoding() : e->object()->encoding()));
+  }
 }
 
 void objectIdletime(CommandContext& ctx) {

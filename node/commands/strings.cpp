@@ -153,43 +153,6 @@ void setGeneric(CommandContext& ctx, unsigned flags, std::string_view key, std::
   }
 }
 
-// string2ld: strtold on the whole string, no leading space, no NaN, no overflow.
-bool parseLongDouble(std::string_view s, long double& out) {
-  if (s.empty() || s.size() >= 5 * 1024) return false;
-  std::string buf(s);
-  if (std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  errno = 0;
-  char* end = nullptr;
-  long double v = std::strtold(buf.c_str(), &end);
-  if (*end != '\0' || static_cast<size_t>(end - buf.c_str()) != s.size()) return false;
-  if ((errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || errno == EINVAL ||
-      std::isnan(v)) {
-    return false;
-  }
-  out = v;
-  return true;
-}
-
-// ld2string(LD_STR_HUMAN).
-std::string formatLongDouble(long double v) {
-  char buf[5 * 1024];
-  int l = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
-  if (l < 0 || static_cast<size_t>(l) + 1 > sizeof(buf)) return "0";
-  if (std::memchr(buf, '.', static_cast<size_t>(l)) != nullptr) {
-    char* p = buf + l - 1;
-    while (*p == '0') {
-      --p;
-      --l;
-    }
-    if (*p == '.') --l;
-  }
-  if (l == 2 && buf[0] == '-' && buf[1] == '0') {
-    buf[0] = '0';
-    l = 1;
-  }
-  return std::string(buf, static_cast<size_t>(l));
-}
-
 // checkStringLength.
 bool checkStringLength(CommandContext& ctx, uint64_t size, uint64_t append) {
   uint64_t total = size + append;
@@ -226,6 +189,43 @@ void incrDecr(CommandContext& ctx, int64_t incr) {
 }
 
 }  // namespace
+
+// string2ld: strtold on the whole string, no leading space, no NaN, no overflow.
+bool parseLongDouble(std::string_view s, long double& out) {
+  if (s.empty() || s.size() >= 5 * 1024) return false;
+  std::string buf(s);
+  if (std::isspace(static_cast<unsigned char>(buf[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  long double v = std::strtold(buf.c_str(), &end);
+  if (*end != '\0' || static_cast<size_t>(end - buf.c_str()) != s.size()) return false;
+  if ((errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || v == 0)) || errno == EINVAL ||
+      std::isnan(v)) {
+    return false;
+  }
+  out = v;
+  return true;
+}
+
+// ld2string(LD_STR_HUMAN).
+std::string formatLongDouble(long double v) {
+  char buf[5 * 1024];
+  int l = std::snprintf(buf, sizeof(buf), "%.17Lf", v);
+  if (l < 0 || static_cast<size_t>(l) + 1 > sizeof(buf)) return "0";
+  if (std::memchr(buf, '.', static_cast<size_t>(l)) != nullptr) {
+    char* p = buf + l - 1;
+    while (*p == '0') {
+      --p;
+      --l;
+    }
+    if (*p == '.') --l;
+  }
+  if (l == 2 && buf[0] == '-' && buf[1] == '0') {
+    buf[0] = '0';
+    l = 1;
+  }
+  return std::string(buf, static_cast<size_t>(l));
+}
 
 namespace cmd {
 

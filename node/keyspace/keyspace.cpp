@@ -135,7 +135,11 @@ Entry* Keyspace::allocateValue(std::string_view key, Value& value) {
 
 void Keyspace::account(const Entry* e, bool add) {
   size_t bytes = malloc_usable_size(const_cast<Entry*>(e));
-  if (!e->isString()) bytes += e->object()->memoryUsage();
+  if (!e->isString()) {
+    Object* o = e->object();
+    if (add) o->accountedBytes = o->memoryUsage();
+    bytes += o->accountedBytes;
+  }
   if (add) {
     entryBytes_ += bytes;
   } else {
@@ -329,7 +333,10 @@ bool Keyspace::rename(std::string_view from, std::string_view to) {
   Entry* fresh = allocate(to, src->type(), src->encoding(), src->valueData(), src->valLen_);
   fresh->lru_ = src->lru_;
   // The object (if any) now belongs to `fresh`: detach it from `src` before freeing.
-  if (!src->isString()) src->type_ = static_cast<uint32_t>(ValueType::kString);
+  if (!src->isString()) {
+    entryBytes_ -= src->object()->accountedBytes;
+    src->type_ = static_cast<uint32_t>(ValueType::kString);
+  }
   int table = 0;
   Entry** link = findLink(from, hash(from), &table);
   // Free src without touching the moved object (type forced to string above).
@@ -487,6 +494,14 @@ size_t Keyspace::expireCycle(size_t budget, size_t& sampled) {
     }
   }
   return expired;
+}
+
+void Keyspace::reaccount(Entry* e) {
+  if (e->isString()) return;
+  Object* o = e->object();
+  size_t now = o->memoryUsage();
+  entryBytes_ = entryBytes_ - o->accountedBytes + now;
+  o->accountedBytes = now;
 }
 
 size_t Keyspace::memoryUsage() const {

@@ -91,6 +91,8 @@ class Keyspace {
   size_t bucketCount() const { return tables_[0].size + tables_[1].size; }
   // Bytes used by the tables, the volatile index and every entry (keys, inline values, objects).
   size_t memoryUsage() const;
+  // Recounts the object of `e` after a command changed it in place (container sizes).
+  void reaccount(Entry* e);
 
  private:
   struct Table {

@@ -38,6 +38,11 @@ class Object {
   virtual size_t memoryUsage() const = 0;
   // A deep copy (COPY).
   virtual std::unique_ptr<Object> clone() const = 0;
+  // What OBJECT ENCODING reports now (containers change encoding as they grow).
+  virtual Encoding encoding() const = 0;
+
+  // The bytes Keyspace last counted for this object (see Keyspace::reaccount); Keyspace only.
+  size_t accountedBytes = 0;
 };
 
 // The longest string Redis stores as embstr, and the longest it tries to encode as an int.

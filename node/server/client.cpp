@@ -77,7 +77,7 @@ void Client::onReadable() {
 }
 
 void Client::processInput() {
-  while (!closed_ && !closeAfterReply_ && !in_.empty()) {
+  while (!closed_ && !closeAfterReply_ && !block.blocked && !in_.empty()) {
     resp::ParseStatus st = parser_.parse(in_.data(), in_.size());
     if (st == resp::ParseStatus::kError) {
       // Redis answers the protocol error, then closes the connection.

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/net/handles.h"
 #include "common/net/io_buffer.h"
@@ -58,6 +59,22 @@ class Client {
   int64_t createdMs = 0;
   int64_t lastInteractionMs = 0;
   bool inPendingList = false;
+
+  // Blocking list pops (see blocking.cpp): the parked command, its keys and deadline (ms, 0 =
+  // none). While blocked the client executes nothing else from its pipeline.
+  struct BlockState {
+    bool blocked = false;
+    std::vector<std::string> argv;
+    std::vector<std::string> keys;
+    int64_t deadline = 0;
+  };
+  BlockState block;
+  // Set while the server re-runs the parked command; the command sets stillBlocked if it still
+  // finds nothing to pop.
+  bool reprocessing = false;
+  bool stillBlocked = false;
+  // Continues with the pipeline after being unblocked.
+  void resume() { processInput(); }
 
   void setProtocol(resp::Protocol p) { writer_.setProtocol(p); }
   resp::Protocol protocol() const { return writer_.protocol(); }

@@ -192,11 +192,13 @@ void Server::wantFlush(Client& client) {
 }
 
 void Server::clientClosed(Client& client) {
+  if (client.block.blocked) unblock(client);
   clients_.erase(client.id());
   closing_.push_back(&client);
 }
 
 void Server::beforeSleep() {
+  resumeUnblocked();
   for (size_t i = 0; i < pendingFlush_.size(); ++i) {
     Client* c = pendingFlush_[i];
     c->inPendingList = false;
@@ -257,6 +259,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   stats_.totalCommands++;
   if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
   client.checkOutputLimits(nowCachedMs_);
+  if (!servingBlocked_ && !readyKeys_.empty()) handleReadyKeys();
 }
 
 int Server::hz() const { return std::clamp(settings_.hz, 1, 500); }
@@ -287,6 +290,7 @@ void Server::activeExpireCycle() {
 
 void Server::onCron(evutil_socket_t, short) {
   updateClock();
+  checkBlockedTimeouts();
   activeExpireCycle();
   // Incremental rehashing: up to 1 ms per tick, 100 buckets at a time (Redis's databasesCron).
   keyspace_.shrinkIfSparse();
@@ -299,7 +303,7 @@ void Server::onCron(evutil_socket_t, short) {
     lastTimeoutCheckMs_ = nowCachedMs_;
     std::vector<Client*> idle;
     for (auto& [id, c] : clients_) {
-      if (settings_.timeout > 0 && !c->hasPendingOutput() &&
+      if (settings_.timeout > 0 && !c->hasPendingOutput() && !c->block.blocked &&
           nowCachedMs_ - c->lastInteractionMs > static_cast<int64_t>(settings_.timeout) * 1000) {
         idle.push_back(c);
       } else if (c->hasPendingOutput()) {

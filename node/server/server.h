@@ -11,7 +11,11 @@
 #pragma once
 
 #include <cstdint>
+#include <list>
 #include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +68,14 @@ class Server {
   // Called by a client that has new output (queued for beforeSleep's flush).
   void wantFlush(Client& client);
   void clientClosed(Client& client);
+  // Blocking list pops (blocking.cpp). blockClient parks `client` on `keys` until a push to one
+  // of them (signalKeyReady, served after the pushing command completes, FIFO per key), its
+  // deadline (ms; 0 = forever: null reply) or its disconnection.
+  void blockClient(Client& client, const std::vector<std::string_view>& argv,
+                   std::vector<std::string> keys, int64_t deadline);
+  void signalKeyReady(std::string_view key);
+  size_t blockedClients() const { return blocked_.size(); }
+
   // The port actually bound (port 0 in tests picks a free one).
   int boundPort() const { return boundPort_; }
 
@@ -87,6 +99,11 @@ class Server {
   void beforeSleep();
   void activeExpireCycle();
   bool bindOne(const std::string& address, bool optional);
+  void handleReadyKeys();
+  void reprocessBlocked(Client& client);
+  void unblock(Client& client);
+  void checkBlockedTimeouts();
+  void resumeUnblocked();
 
   NodeSettings settings_;
   config::Registry<NodeSettings> registry_;
@@ -108,6 +125,12 @@ class Server {
   int64_t lastTimeoutCheckMs_ = 0;
   int boundPort_ = 0;
   bool exit_ = false;
+  std::unordered_map<std::string, std::list<Client*>> blockedOnKey_;
+  std::vector<std::string> readyKeys_;
+  std::unordered_set<std::string> readySet_;
+  std::set<Client*> blocked_;
+  std::vector<Client*> unblocked_;
+  bool servingBlocked_ = false;
 };
 
 }  // namespace strata::node

@@ -93,9 +93,127 @@ def expire_opts(r, past_ok):
     return out
 
 
+MEMBERS = ["a", "b", "c", "1", "2", "3", "-7", "10", "01", "x" * 65, "", "1.5"]
+SMALL = ["0", "1", "2", "-1", "-2", "3", "-100", "100", "x", ""]
+
+
+def gen_container(r, k):
+    """A random hash, set or list command over the shared small key space (types collide)."""
+    m = lambda: r.choice(MEMBERS)  # noqa: E731
+    n = lambda: r.choice(SMALL)  # noqa: E731
+    c = r.randrange(60)
+    # hashes
+    if c < 3:
+        args = []
+        for _ in range(r.randint(1, 3)):
+            args += [m(), m()]
+        if r.random() < 0.1:
+            args.append(m())
+        return [r.choice(["HSET", "HMSET"]), k()] + args, "exact"
+    if c < 4:
+        return ["HSETNX", k(), m(), m()], "exact"
+    if c < 6:
+        return [r.choice(["HGET", "HSTRLEN", "HEXISTS"]), k(), m()], "exact"
+    if c < 7:
+        return ["HMGET", k()] + [m() for _ in range(r.randint(1, 3))], "exact"
+    if c < 8:
+        return ["HDEL", k()] + [m() for _ in range(r.randint(1, 3))], "exact"
+    if c < 9:
+        return ["HLEN", k()], "exact"
+    if c < 11:
+        return [r.choice(["HKEYS", "HVALS", "HGETALL"]), k()], "unordered"
+    if c < 12:
+        return ["HINCRBY", k(), m(), r.choice(INTS)], "exact"
+    if c < 13:
+        return ["HINCRBYFLOAT", k(), m(), r.choice(FLOATS)], "exact"
+    if c < 14:
+        return ["HRANDFIELD", k()] + r.choice([[], [n()], [n(), "WITHVALUES"], [n(), "bogus"]]), "random"
+    if c < 15:
+        return ["HSCAN", k(), r.choice(["0", "0", "x"])] + r.choice(
+            [["COUNT", "1000"], ["MATCH", "*a*", "COUNT", "1000"], ["COUNT", "0"], ["bogus"]]), "scan"
+    # sets
+    if c < 18:
+        return ["SADD", k()] + [m() for _ in range(r.randint(1, 4))], "exact"
+    if c < 19:
+        return ["SREM", k()] + [m() for _ in range(r.randint(1, 3))], "exact"
+    if c < 20:
+        return [r.choice(["SISMEMBER", "SMISMEMBER"]), k(), m()], "exact"
+    if c < 21:
+        return [r.choice(["SMEMBERS", "SCARD"]), k()], "unordered"
+    if c < 22:
+        return ["SPOP", k()] + r.choice([["100"], ["0"], ["-1"], ["x"], ["100", "1"]]), "unordered"
+    if c < 23:
+        return ["SRANDMEMBER", k()] + r.choice([[], [n()], [n(), "1"]]), "random"
+    if c < 24:
+        return ["SMOVE", k(), k(), m()], "exact"
+    if c < 26:
+        return [r.choice(["SINTER", "SUNION", "SDIFF"])] + [k() for _ in range(r.randint(1, 3))], "unordered"
+    if c < 27:
+        return [r.choice(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"])] + [k() for _ in range(r.randint(2, 3))], "exact"
+    if c < 28:
+        return ["SINTERCARD", r.choice(["1", "2", "0", "x", "5"]), k(), k()] + r.choice(
+            [[], ["LIMIT", "1"], ["LIMIT", "-1"], ["LIMIT"], ["bogus", "1"]]), "exact"
+    if c < 29:
+        return ["SSCAN", k(), r.choice(["0", "0", "x"])] + r.choice(
+            [["COUNT", "1000"], ["MATCH", "1*", "COUNT", "1000"], ["COUNT", "0"], ["bogus"]]), "scan"
+    # lists
+    if c < 33:
+        return [r.choice(["LPUSH", "RPUSH", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX"]), k()] + \
+            [m() for _ in range(r.randint(1, 4))], "exact"
+    if c < 35:
+        return [r.choice(["LPOP", "RPOP"]), k()] + r.choice([[], [], [n()], [n(), "1"]]), "exact"
+    if c < 36:
+        return ["LLEN", k()], "exact"
+    if c < 37:
+        return ["LINDEX", k(), n()], "exact"
+    if c < 39:
+        return ["LRANGE", k(), n(), n()], "exact"
+    if c < 40:
+        return ["LSET", k(), n(), m()], "exact"
+    if c < 41:
+        return ["LINSERT", k(), r.choice(["BEFORE", "after", "bogus"]), m(), m()], "exact"
+    if c < 42:
+        return ["LREM", k(), n(), m()], "exact"
+    if c < 43:
+        return ["LTRIM", k(), n(), n()], "exact"
+    if c < 45:
+        opts = []
+        for _ in range(r.choice([0, 1, 2])):
+            opts += [r.choice(["RANK", "COUNT", "MAXLEN", "bogus"]), n()]
+        return ["LPOS", k(), m()] + opts, "exact"
+    if c < 46:
+        return ["LMOVE", k(), k(), r.choice(["LEFT", "right", "up"]), r.choice(["left", "RIGHT"])], "exact"
+    if c < 47:
+        return ["RPOPLPUSH", k(), k()], "exact"
+    if c < 48:
+        nk = r.choice(["1", "2", "0", "x", "9"])
+        return ["LMPOP", nk, k(), k()] + r.choice([["LEFT"], ["RIGHT", "COUNT", n()], ["up"], []]), "exact"
+    if c < 49:
+        # Blocking pops: served at once, a short timeout, or a bad timeout.
+        cmd = r.choice([["BLPOP", k(), k()], ["BRPOP", k()], ["BRPOPLPUSH", k(), k()],
+                        ["BLMOVE", k(), k(), "LEFT", "RIGHT"], ["BLMPOP"]])
+        t = r.choice(["0.01", "x", "-1"])
+        if cmd[0] == "BLMPOP":
+            return ["BLMPOP", t, "2", k(), k(), r.choice(["LEFT", "RIGHT"])], "exact"
+        return cmd + [t], "exact"
+    if c < 52:
+        return ["TYPE", k()], "exact"
+    if c < 55:
+        return ["OBJECT", "ENCODING", k()], "exact"
+    if c < 56:
+        return ["COPY", k(), k(), "REPLACE"], "exact"
+    if c < 57:
+        return ["RENAME", k(), k()], "exact"
+    if c < 58:
+        return ["SCANALL", "TYPE", r.choice(["hash", "set", "list"])], "scanall"
+    return ["DEL", k()], "exact"
+
+
 def gen(r):
     """One random command (list of str) and how to compare its replies."""
     k = lambda: r.choice(KEYS)  # noqa: E731
+    if r.random() < 0.5:
+        return gen_container(r, k)
     c = r.randrange(100)
     if c < 12:
         return ["SET", k(), rand_value(r)] + expire_opts(r, False), "exact"
@@ -189,6 +307,18 @@ def gen(r):
     return ["SET", k(), r.choice(INTS)], "exact"
 
 
+def unordered(reply, pairs=False):
+    """A reply whose order Redis leaves open, as a comparable value (keeps its type name)."""
+    name = type(reply).__name__
+    if isinstance(reply, dict):
+        return name, sorted(reply.items())
+    if isinstance(reply, list):
+        if pairs:
+            return name, sorted(zip(reply[0::2], reply[1::2]))
+        return name, sorted(reply, key=repr)
+    return reply
+
+
 def norm_ttl(v):
     return v
 
@@ -229,7 +359,14 @@ class Differential(unittest.TestCase):
         if mode == "sorted" and isinstance(reply, list):
             return sorted(reply)
         if mode == "random":
-            return type(reply).__name__
+            size = len(reply) if isinstance(reply, (list, set, dict)) else None
+            if isinstance(reply, list) and reply and isinstance(reply[0], list):
+                size = (size, len(reply[0]))
+            return type(reply).__name__, size
+        if mode == "unordered":
+            return unordered(reply, pairs=cmd[0] == "HGETALL")
+        if mode == "scan" and isinstance(reply, list):
+            return reply[0], unordered(reply[1], pairs=cmd[0] == "HSCAN")
         if mode == "scanerr" and isinstance(reply, list):
             return "a cursor and keys (layout-dependent)"
         return reply

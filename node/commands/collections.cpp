@@ -1,0 +1,90 @@
+// The shared helpers of the container families, see collections.h.
+#include "node/commands/collections.h"
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <string>
+
+#include "common/config/glob.h"
+#include "common/config/value_parsers.h"
+
+namespace strata::node {
+
+void finishWrite(CommandContext& ctx, std::string_view key, Entry* e, size_t size) {
+  if (size == 0) {
+    ctx.ks.erase(key);
+  } else {
+    ctx.ks.reaccount(e);
+  }
+}
+
+bool rangeArgOrReply(CommandContext& ctx, std::string_view s, int64_t min, int64_t max,
+                     int64_t& out, std::string_view msg) {
+  if (!intArgOrReply(ctx, s, out, msg)) return false;
+  if (out < min || out > max) {
+    if (!msg.empty()) {
+      ctx.w.error("ERR " + std::string(msg));
+    } else {
+      ctx.w.error("ERR value is out of range, value must between " + std::to_string(min) +
+                  " and " + std::to_string(max));
+    }
+    return false;
+  }
+  return true;
+}
+
+bool positiveArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out,
+                        std::string_view msg) {
+  // getPositiveLongFromObjectOrReply: one message for both a non-integer and a negative.
+  if (msg.empty()) msg = "value is out of range, must be positive";
+  return rangeArgOrReply(ctx, s, 0, INT64_MAX, out, msg);
+}
+
+bool scanCursorOrReply(CommandContext& ctx, std::string_view s, uint64_t& cursor) {
+  std::string buf(s);
+  errno = 0;
+  char* end = nullptr;
+  cursor = std::strtoull(buf.c_str(), &end, 10);
+  if (buf.empty() || std::isspace(static_cast<unsigned char>(buf[0])) || *end != '\0' ||
+      errno == ERANGE) {
+    ctx.w.error("ERR invalid cursor");
+    return false;
+  }
+  return true;
+}
+
+bool scanOptionsOrReply(CommandContext& ctx, std::string_view& pattern, bool& usePattern) {
+  usePattern = false;
+  for (size_t i = 3; i < ctx.argc();) {
+    size_t left = ctx.argc() - i;
+    if (config::equalsNoCase(ctx.arg(i), "count") && left >= 2) {
+      int64_t count = 0;
+      if (!intArgOrReply(ctx, ctx.arg(i + 1), count)) return false;
+      if (count < 1) {
+        ctx.w.error(errors::kSyntax);
+        return false;
+      }
+      i += 2;
+    } else if (config::equalsNoCase(ctx.arg(i), "match") && left >= 2) {
+      pattern = ctx.arg(i + 1);
+      usePattern = !(pattern.size() == 1 && pattern[0] == '*');
+      i += 2;
+    } else {
+      ctx.w.error(errors::kSyntax);
+      return false;
+    }
+  }
+  return true;
+}
+
+bool scanMatches(std::string_view pattern, bool usePattern, std::string_view s) {
+  return !usePattern || config::globMatch(pattern, s, false);
+}
+
+std::mt19937_64& collectionRng() {
+  static std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+}  // namespace strata::node

@@ -1,0 +1,441 @@
+// List commands (LPUSH ... LMPOP) and the blocking pops (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH,
+// BLMPOP), byte-exact with Redis 7.0's t_list.c: same order of argument parsing and type checks,
+// same errors. A push signals its key as ready (Server::signalKeyReady); a blocking pop that finds
+// nothing parks the client (Server::blockClient), and the server re-runs the command for it once
+// a push to one of its keys completes (Client::reprocessing set), FIFO among blocked clients.
+// Event-loop thread only.
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "common/config/value_parsers.h"
+#include "node/commands/collections.h"
+#include "node/server/client.h"
+#include "node/server/server.h"
+
+namespace strata::node {
+
+namespace {
+
+constexpr ValueType kList = ValueType::kList;
+using config::equalsNoCase;
+
+ListObject* readList(CommandContext& ctx, std::string_view key, bool& wrong, Entry** e = nullptr) {
+  return lookupTyped<ListObject>(ctx, key, kList, wrong, e);
+}
+ListObject* writeList(CommandContext& ctx, std::string_view key, bool& wrong, Entry** e) {
+  return lookupTyped<ListObject>(ctx, key, kList, wrong, e, false);
+}
+
+void pushGeneric(CommandContext& ctx, bool head, bool xx) {
+  bool wrong = false;
+  Entry* e = nullptr;
+  ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
+  if (wrong) return;
+  if (l == nullptr) {
+    if (xx) return ctx.w.integer(0);
+    e = createTyped(ctx, ctx.arg(1), kList, l);
+  }
+  for (size_t i = 2; i < ctx.argc(); ++i) l->push(ctx.arg(i), head);
+  ctx.ks.reaccount(e);
+  ctx.server.signalKeyReady(ctx.arg(1));
+  ctx.w.integer(static_cast<int64_t>(l->size()));
+}
+
+// Pops up to `count` from `key` (an existing list) and replies them as an array.
+void popRangeReply(CommandContext& ctx, std::string_view key, Entry* e, ListObject* l,
+                   int64_t count, bool head) {
+  size_t n = std::min(l->size(), static_cast<size_t>(count));
+  ctx.w.arrayHeader(n);
+  for (size_t i = 0; i < n; ++i) ctx.w.bulk(l->pop(head));
+  finishWrite(ctx, key, e, l->size());
+}
+
+void popGeneric(CommandContext& ctx, bool head) {
+  bool hasCount = ctx.argc() == 3;
+  int64_t count = 0;
+  if (ctx.argc() > 3) return replyArity(ctx.w, ctx.def.name);
+  if (hasCount &&
+      !positiveArgOrReply(ctx, ctx.arg(2), count, "value is out of range, must be positive")) {
+    return;
+  }
+  bool wrong = false;
+  Entry* e = nullptr;
+  ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
+  if (wrong) return;
+  if (l == nullptr) return hasCount ? ctx.w.nullArray() : ctx.w.null();
+  if (hasCount && count == 0) return ctx.w.nullArray();
+  if (!hasCount) {
+    ctx.w.bulk(l->pop(head));
+    return finishWrite(ctx, ctx.arg(1), e, l->size());
+  }
+  popRangeReply(ctx, ctx.arg(1), e, l, count, head);
+}
+
+// getListPositionFromObjectOrReply: true = LEFT (head).
+bool positionOrReply(CommandContext& ctx, std::string_view s, bool& head) {
+  if (equalsNoCase(s, "left")) {
+    head = true;
+  } else if (equalsNoCase(s, "right")) {
+    head = false;
+  } else {
+    ctx.w.error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+// getTimeoutFromObjectOrReply (seconds as a float): absolute deadline in ms, 0 = forever.
+bool timeoutOrReply(CommandContext& ctx, std::string_view s, int64_t& deadline) {
+  long double t = 0;
+  if (!parseLongDouble(s, t) || std::isnan(t) || std::isinf(t)) {
+    ctx.w.error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  long double ms = t * 1000.0L;
+  if (ms < 0) {
+    ctx.w.error("ERR timeout is negative");
+    return false;
+  }
+  if (ms > static_cast<long double>(INT64_MAX / 2)) {
+    ctx.w.error("ERR timeout is out of range");
+    return false;
+  }
+  deadline = static_cast<int64_t>(ms);
+  if (deadline > 0) deadline += ctx.server.now();
+  return true;
+}
+
+// lmoveGenericCommand's body once the source is known to be a non-empty list.
+void moveOne(CommandContext& ctx, std::string_view src, std::string_view dst, bool from, bool to) {
+  bool wrong = false;
+  Entry* se = nullptr;
+  ListObject* s = writeList(ctx, src, wrong, &se);
+  Entry* de = nullptr;
+  ListObject* d = writeList(ctx, dst, wrong, &de);
+  if (wrong) return;
+  std::string value = s->pop(from);
+  if (d == nullptr) de = createTyped(ctx, dst, kList, d);
+  d->push(value, to);
+  ctx.ks.reaccount(de);
+  ctx.server.signalKeyReady(dst);
+  ctx.w.bulk(value);
+  if (s->size() == 0) {
+    ctx.ks.erase(src);
+  } else {
+    se = ctx.ks.peek(src);
+    if (se) ctx.ks.reaccount(se);
+  }
+}
+
+void lmoveGeneric(CommandContext& ctx, std::string_view src, std::string_view dst, bool from,
+                  bool to) {
+  bool wrong = false;
+  ListObject* s = writeList(ctx, src, wrong, nullptr);
+  if (wrong) return;
+  if (s == nullptr || s->size() == 0) return ctx.w.null();
+  moveOne(ctx, src, dst, from, to);
+}
+
+// Blocks the client on `keys` unless it is being re-run (then it simply stays blocked).
+void block(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline) {
+  if (ctx.client.reprocessing) {
+    ctx.client.stillBlocked = true;
+    return;
+  }
+  ctx.server.blockClient(ctx.client, ctx.argv, std::move(keys), deadline);
+}
+
+// BLPOP / BRPOP.
+void blockingPop(CommandContext& ctx, bool head) {
+  int64_t deadline = 0;
+  if (!timeoutOrReply(ctx, ctx.arg(ctx.argc() - 1), deadline)) return;
+  std::vector<std::string> keys;
+  for (size_t j = 1; j + 1 < ctx.argc(); ++j) {
+    bool wrong = false;
+    Entry* e = nullptr;
+    ListObject* l = writeList(ctx, ctx.arg(j), wrong, &e);
+    if (wrong) return;
+    if (l && l->size() > 0) {
+      ctx.w.arrayHeader(2);
+      ctx.w.bulk(ctx.arg(j));
+      ctx.w.bulk(l->pop(head));
+      return finishWrite(ctx, ctx.arg(j), e, l->size());
+    }
+    keys.emplace_back(ctx.arg(j));
+  }
+  block(ctx, std::move(keys), deadline);
+}
+
+void blmoveGeneric(CommandContext& ctx, bool from, bool to, std::string_view timeout) {
+  int64_t deadline = 0;
+  if (!timeoutOrReply(ctx, timeout, deadline)) return;
+  bool wrong = false;
+  ListObject* s = writeList(ctx, ctx.arg(1), wrong, nullptr);
+  if (wrong) return;
+  if (s == nullptr || s->size() == 0) return block(ctx, {std::string(ctx.arg(1))}, deadline);
+  moveOne(ctx, ctx.arg(1), ctx.arg(2), from, to);
+}
+
+// lmpopGenericCommand: LMPOP numkeys key... LEFT|RIGHT [COUNT n]; BLMPOP timeout numkeys ...
+void mpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
+  int64_t numkeys = 0;
+  if (!rangeArgOrReply(ctx, ctx.arg(numkeysIdx), 1, INT64_MAX, numkeys,
+                       "numkeys should be greater than 0")) {
+    return;
+  }
+  size_t whereIdx = numkeysIdx + static_cast<size_t>(numkeys) + 1;
+  if (numkeys >= static_cast<int64_t>(ctx.argc()) || whereIdx >= ctx.argc()) {
+    return ctx.w.error(errors::kSyntax);
+  }
+  bool head = true;
+  if (!positionOrReply(ctx, ctx.arg(whereIdx), head)) return;
+  int64_t count = -1;
+  for (size_t j = whereIdx + 1; j < ctx.argc(); ++j) {
+    bool more = j + 1 < ctx.argc();
+    if (count == -1 && equalsNoCase(ctx.arg(j), "count") && more) {
+      ++j;
+      if (!rangeArgOrReply(ctx, ctx.arg(j), 1, INT64_MAX, count, "count should be greater than 0")) {
+        return;
+      }
+    } else {
+      return ctx.w.error(errors::kSyntax);
+    }
+  }
+  if (count == -1) count = 1;
+  int64_t deadline = 0;
+  if (blocking && !timeoutOrReply(ctx, ctx.arg(1), deadline)) return;
+  std::vector<std::string> keys;
+  for (size_t j = numkeysIdx + 1; j < whereIdx; ++j) {
+    bool wrong = false;
+    Entry* e = nullptr;
+    ListObject* l = writeList(ctx, ctx.arg(j), wrong, &e);
+    if (wrong) return;
+    if (l && l->size() > 0) {
+      ctx.w.arrayHeader(2);
+      ctx.w.bulk(ctx.arg(j));
+      return popRangeReply(ctx, ctx.arg(j), e, l, count, head);
+    }
+    keys.emplace_back(ctx.arg(j));
+  }
+  if (!blocking) return ctx.w.nullArray();
+  block(ctx, std::move(keys), deadline);
+}
+
+// Normalizes [start, end] against `len` like addListRangeReply / ltrimCommand; false if empty.
+bool clampRange(int64_t& start, int64_t& end, int64_t len) {
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (start > end || start >= len) return false;
+  if (end >= len) end = len - 1;
+  return true;
+}
+
+}  // namespace
+
+namespace cmd {
+
+void lpush(CommandContext& ctx) { pushGeneric(ctx, true, false); }
+void rpush(CommandContext& ctx) { pushGeneric(ctx, false, false); }
+void lpushx(CommandContext& ctx) { pushGeneric(ctx, true, true); }
+void rpushx(CommandContext& ctx) { pushGeneric(ctx, false, true); }
+void lpop(CommandContext& ctx) { popGeneric(ctx, true); }
+void rpop(CommandContext& ctx) { popGeneric(ctx, false); }
+
+void llen(CommandContext& ctx) {
+  bool wrong = false;
+  ListObject* l = readList(ctx, ctx.arg(1), wrong);
+  if (wrong) return;
+  ctx.w.integer(l ? static_cast<int64_t>(l->size()) : 0);
+}
+
+void lindex(CommandContext& ctx) {
+  bool wrong = false;
+  ListObject* l = readList(ctx, ctx.arg(1), wrong);
+  if (wrong) return;
+  if (l == nullptr) return ctx.w.null();
+  int64_t index = 0;
+  if (!intArgOrReply(ctx, ctx.arg(2), index)) return;
+  int64_t len = static_cast<int64_t>(l->size());
+  if (index < 0) index += len;
+  if (index < 0 || index >= len) return ctx.w.null();
+  ctx.w.bulk(l->items()[static_cast<size_t>(index)]);
+}
+
+void lrange(CommandContext& ctx) {
+  int64_t start = 0, end = 0;
+  if (!intArgOrReply(ctx, ctx.arg(2), start) || !intArgOrReply(ctx, ctx.arg(3), end)) return;
+  bool wrong = false;
+  ListObject* l = readList(ctx, ctx.arg(1), wrong);
+  if (wrong) return;
+  if (l == nullptr || !clampRange(start, end, static_cast<int64_t>(l->size()))) {
+    return ctx.w.arrayHeader(0);
+  }
+  ctx.w.arrayHeader(static_cast<size_t>(end - start + 1));
+  for (int64_t i = start; i <= end; ++i) ctx.w.bulk(l->items()[static_cast<size_t>(i)]);
+}
+
+void lset(CommandContext& ctx) {
+  bool wrong = false;
+  Entry* e = nullptr;
+  ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
+  if (wrong) return;
+  if (l == nullptr) return ctx.w.error("ERR no such key");
+  int64_t index = 0;
+  if (!intArgOrReply(ctx, ctx.arg(2), index)) return;
+  int64_t len = static_cast<int64_t>(l->size());
+  if (index < 0) index += len;
+  if (index < 0 || index >= len) return ctx.w.error("ERR index out of range");
+  std::string& slot = l->items()[static_cast<size_t>(index)];
+  l->adjustBytes(static_cast<long>(ctx.arg(3).size()) - static_cast<long>(slot.size()));
+  slot.assign(ctx.arg(3));
+  ctx.ks.reaccount(e);
+  ctx.w.ok();
+}
+
+void linsert(CommandContext& ctx) {
+  bool after = false;
+  if (equalsNoCase(ctx.arg(2), "after")) {
+    after = true;
+  } else if (!equalsNoCase(ctx.arg(2), "before")) {
+    return ctx.w.error(errors::kSyntax);
+  }
+  bool wrong = false;
+  Entry* e = nullptr;
+  ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
+  if (wrong) return;
+  if (l == nullptr) return ctx.w.integer(0);
+  auto& items = l->items();
+  for (auto it = items.begin(); it != items.end(); ++it) {
+    if (*it != ctx.arg(3)) continue;
+    items.emplace(after ? it + 1 : it, ctx.arg(4));
+    l->adjustBytes(static_cast<long>(ctx.arg(4).size()));
+    ctx.ks.reaccount(e);
+    return ctx.w.integer(static_cast<int64_t>(items.size()));
+  }
+  ctx.w.integer(-1);
+}
+
+void lrem(CommandContext& ctx) {
+  int64_t toRemove = 0;
+  if (!intArgOrReply(ctx, ctx.arg(2), toRemove)) return;
+  bool wrong = false;
+  Entry* e = nullptr;
+  ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
+  if (wrong) return;
+  if (l == nullptr) return ctx.w.integer(0);
+  auto& items = l->items();
+  int64_t removed = 0;
+  std::string_view ele = ctx.arg(3);
+  if (toRemove >= 0) {
+    for (auto it = items.begin(); it != items.end();) {
+      if (*it == ele && (toRemove == 0 || removed < toRemove)) {
+        it = items.erase(it);
+        ++removed;
+      } else {
+        ++it;
+      }
+    }
+  } else {
+    for (size_t i = items.size(); i-- > 0;) {
+      if (items[i] == ele && removed < -toRemove) {
+        items.erase(items.begin() + static_cast<long>(i));
+        ++removed;
+      }
+    }
+  }
+  l->recount();
+  finishWrite(ctx, ctx.arg(1), e, l->size());
+  ctx.w.integer(removed);
+}
+
+void ltrim(CommandContext& ctx) {
+  int64_t start = 0, end = 0;
+  if (!intArgOrReply(ctx, ctx.arg(2), start) || !intArgOrReply(ctx, ctx.arg(3), end)) return;
+  bool wrong = false;
+  Entry* e = nullptr;
+  ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
+  if (wrong) return;
+  if (l == nullptr) return ctx.w.ok();
+  auto& items = l->items();
+  int64_t len = static_cast<int64_t>(items.size());
+  if (!clampRange(start, end, len)) {
+    items.clear();
+  } else {
+    items.erase(items.begin() + end + 1, items.end());
+    items.erase(items.begin(), items.begin() + start);
+  }
+  l->recount();
+  finishWrite(ctx, ctx.arg(1), e, l->size());
+  ctx.w.ok();
+}
+
+void lpos(CommandContext& ctx) {
+  int64_t rank = 1, count = -1, maxlen = 0;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    bool more = j + 1 < ctx.argc();
+    std::string_view opt = ctx.arg(j);
+    if (equalsNoCase(opt, "rank") && more) {
+      ++j;
+      if (!rangeArgOrReply(ctx, ctx.arg(j), -INT64_MAX, INT64_MAX, rank)) return;
+      if (rank == 0) {
+        return ctx.w.error(
+            "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... "
+            "or use negative to start from the end of the list");
+      }
+    } else if (equalsNoCase(opt, "count") && more) {
+      ++j;
+      if (!positiveArgOrReply(ctx, ctx.arg(j), count, "COUNT can't be negative")) return;
+    } else if (equalsNoCase(opt, "maxlen") && more) {
+      ++j;
+      if (!positiveArgOrReply(ctx, ctx.arg(j), maxlen, "MAXLEN can't be negative")) return;
+    } else {
+      return ctx.w.error(errors::kSyntax);
+    }
+  }
+  bool fromTail = rank < 0;
+  if (rank < 0) rank = -rank;
+  bool wrong = false;
+  ListObject* l = readList(ctx, ctx.arg(1), wrong);
+  if (wrong) return;
+  if (l == nullptr) return count != -1 ? ctx.w.arrayHeader(0) : ctx.w.null();
+  const auto& items = l->items();
+  int64_t len = static_cast<int64_t>(items.size());
+  std::vector<int64_t> found;
+  int64_t matches = 0;
+  for (int64_t index = 0; index < len && (maxlen == 0 || index < maxlen); ++index) {
+    int64_t pos = fromTail ? len - index - 1 : index;
+    if (items[static_cast<size_t>(pos)] != ctx.arg(2)) continue;
+    if (++matches < rank) continue;
+    found.push_back(pos);
+    if (count == -1 || (count != 0 && static_cast<int64_t>(found.size()) == count)) break;
+  }
+  if (count == -1) return found.empty() ? ctx.w.null() : ctx.w.integer(found[0]);
+  ctx.w.arrayHeader(found.size());
+  for (int64_t p : found) ctx.w.integer(p);
+}
+
+void lmove(CommandContext& ctx) {
+  bool from = true, to = true;
+  if (!positionOrReply(ctx, ctx.arg(3), from) || !positionOrReply(ctx, ctx.arg(4), to)) return;
+  lmoveGeneric(ctx, ctx.arg(1), ctx.arg(2), from, to);
+}
+
+void rpoplpush(CommandContext& ctx) { lmoveGeneric(ctx, ctx.arg(1), ctx.arg(2), false, true); }
+void lmpop(CommandContext& ctx) { mpopGeneric(ctx, 1, false); }
+void blpop(CommandContext& ctx) { blockingPop(ctx, true); }
+void brpop(CommandContext& ctx) { blockingPop(ctx, false); }
+
+void blmove(CommandContext& ctx) {
+  bool from = true, to = true;
+  if (!positionOrReply(ctx, ctx.arg(3), from) || !positionOrReply(ctx, ctx.arg(4), to)) return;
+  blmoveGeneric(ctx, from, to, ctx.arg(5));
+}
+
+void brpoplpush(CommandContext& ctx) { blmoveGeneric(ctx, false, true, ctx.arg(3)); }
+void blmpop(CommandContext& ctx) { mpopGeneric(ctx, 2, true); }
+
+}  // namespace cmd
+
+}  // namespace strata::node

@@ -1,0 +1,114 @@
+// Blocking list pops, the server side (Redis 7.0's blocked.c for BLOCKED_LIST):
+//
+//   BLPOP finds nothing ──blockClient──> blockedOnKey_[key] (FIFO) + blocked_ ── pipeline paused
+//   LPUSH ──signalKeyReady──> readyKeys_ ──(after the command completes) handleReadyKeys():
+//        for each ready key, for each client parked on it, in order: re-run its command
+//        (Client::reprocessing); served → unblock, reply queued, pipeline resumed in beforeSleep
+//   cron: deadline passed → null reply, unblock          disconnect → unblock (clientClosed)
+//
+// Re-running the parked command (rather than a per-command serve routine) keeps one code path
+// for the pop semantics; pushes made while serving (BLMOVE's destination) are served in the same
+// round. Event-loop thread only.
+#include <algorithm>
+
+#include "node/commands/handlers.h"
+#include "node/keyspace/entry.h"
+#include "node/server/client.h"
+#include "node/server/server.h"
+
+namespace strata::node {
+
+void Server::blockClient(Client& client, const std::vector<std::string_view>& argv,
+                         std::vector<std::string> keys, int64_t deadline) {
+  auto& b = client.block;
+  b.blocked = true;
+  b.argv.assign(argv.begin(), argv.end());
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  b.keys = std::move(keys);
+  b.deadline = deadline;
+  for (const auto& k : b.keys) blockedOnKey_[k].push_back(&client);
+  blocked_.insert(&client);
+}
+
+void Server::signalKeyReady(std::string_view key) {
+  std::string k(key);
+  if (blockedOnKey_.find(k) == blockedOnKey_.end()) return;
+  if (readySet_.insert(k).second) readyKeys_.push_back(std::move(k));
+}
+
+void Server::unblock(Client& client) {
+  for (const auto& k : client.block.keys) {
+    auto it = blockedOnKey_.find(k);
+    if (it == blockedOnKey_.end()) continue;
+    it->second.remove(&client);
+    if (it->second.empty()) blockedOnKey_.erase(it);
+  }
+  client.block = Client::BlockState{};
+  blocked_.erase(&client);
+}
+
+void Server::reprocessBlocked(Client& client) {
+  std::vector<std::string> owned = client.block.argv;
+  std::vector<std::string_view> argv(owned.begin(), owned.end());
+  const CommandDef* def = commands_.find(argv[0]);
+  if (def == nullptr) return;
+  resp::Writer& w = client.writer();
+  CommandContext ctx{*this, client, keyspace_, argv, w, *def};
+  client.reprocessing = true;
+  client.stillBlocked = false;
+  try {
+    def->handler(ctx);
+  } catch (const std::exception& e) {
+    w.error(std::string("ERR ") + e.what());
+  }
+  client.reprocessing = false;
+  if (client.stillBlocked) return;
+  unblock(client);
+  unblocked_.push_back(&client);
+  wantFlush(client);
+}
+
+void Server::handleReadyKeys() {
+  servingBlocked_ = true;
+  while (!readyKeys_.empty()) {
+    std::vector<std::string> keys = std::move(readyKeys_);
+    readyKeys_.clear();
+    readySet_.clear();
+    for (const auto& key : keys) {
+      auto it = blockedOnKey_.find(key);
+      if (it == blockedOnKey_.end()) continue;
+      std::vector<Client*> waiting(it->second.begin(), it->second.end());
+      for (Client* c : waiting) {
+        Entry* e = keyspace_.peek(key);
+        if (e == nullptr || e->type() != ValueType::kList) break;
+        if (!c->block.blocked || c->closed()) continue;
+        reprocessBlocked(*c);
+      }
+    }
+  }
+  servingBlocked_ = false;
+}
+
+void Server::checkBlockedTimeouts() {
+  std::vector<Client*> expired;
+  for (Client* c : blocked_) {
+    if (c->block.deadline > 0 && c->block.deadline <= nowCachedMs_) expired.push_back(c);
+  }
+  for (Client* c : expired) {
+    unblock(*c);
+    c->writer().nullArray();
+    unblocked_.push_back(c);
+    wantFlush(*c);
+  }
+}
+
+void Server::resumeUnblocked() {
+  for (size_t i = 0; i < unblocked_.size(); ++i) {
+    Client* c = unblocked_[i];
+    if (!c->closed() && !c->block.blocked) c->resume();
+  }
+  unblocked_.clear();
+}
+
+}  // namespace strata::node
