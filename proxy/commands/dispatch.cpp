@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/errors.h"
 #include "common/slots/key_slot.h"
@@ -113,6 +114,19 @@ void ClientConn::dispatch(Request* r, const Args& args) {
     if (sub == "exists") return fanOut(r, args, aggregateAndIntegers);
   }
   if (name == "wait") {
+    // WAIT counts replicas that acknowledged the writes made on the link it runs on, so it must
+    // follow this client's last write on that node's shared link (a fresh link has written
+    // nothing and would return at once). Its deadline is its own timeout, so a long WAIT is
+    // never taken for a stuck node.
+    if (args.size() == 3) {
+      int64_t ms = 0;
+      auto [end, ec] = std::from_chars(args[2].data(), args[2].data() + args[2].size(), ms);
+      if (ec == std::errc() && end == args[2].data() + args[2].size() && ms >= 0) {
+        r->deadline = ms == 0 ? Clock::time_point::max()
+                              : r->started + std::chrono::milliseconds(ms) +
+                                    std::chrono::milliseconds(worker_.settings().requestTimeoutMs);
+      }
+    }
     r->slot = lastWriteSlot_;
     worker_.route(r);
     return;
