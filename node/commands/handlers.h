@@ -1,5 +1,6 @@
 // The command handlers, one function per command or subcommand, grouped in one file per family
-// (strings.cpp, keys.cpp, connection.cpp, server_cmds.cpp, introspection.cpp), plus the context
+// (strings.cpp, keys.cpp, hashes.cpp, sets.cpp, lists.cpp, connection.cpp, server_cmds.cpp,
+// introspection.cpp; container helpers in collections.h), plus the context
 // every handler receives. Handlers run on the event-loop thread, never throw across the loop
 // (the server catches and answers an error), and write exactly one reply through ctx.w.
 #pragma once

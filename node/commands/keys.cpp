@@ -107,6 +107,8 @@ void renameGeneric(CommandContext& ctx, bool nx) {
     return;
   }
   ctx.ks.rename(ctx.arg(1), ctx.arg(2));
+  // A list arriving under a key clients block on serves them (Redis's dbAdd).
+  ctx.server.signalKeyReady(ctx.arg(2));
   if (nx) {
     ctx.w.integer(1);
   } else {
@@ -215,6 +217,7 @@ void copy(CommandContext& ctx) {
   if (src == nullptr) return ctx.w.integer(0);
   if (ctx.ks.find(ctx.arg(2)) != nullptr && !replace) return ctx.w.integer(0);
   ctx.ks.copy(src, ctx.arg(2));
+  ctx.server.signalKeyReady(ctx.arg(2));
   ctx.w.integer(1);
 }
 

@@ -64,7 +64,7 @@ void popGeneric(CommandContext& ctx, bool head) {
   ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
   if (wrong) return;
   if (l == nullptr) return hasCount ? ctx.w.nullArray() : ctx.w.null();
-  if (hasCount && count == 0) return ctx.w.nullArray();
+  if (hasCount && count == 0) return ctx.w.arrayHeader(0);
   if (!hasCount) {
     ctx.w.bulk(l->pop(head));
     return finishWrite(ctx, ctx.arg(1), e, l->size());

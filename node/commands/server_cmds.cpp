@@ -102,7 +102,7 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     }
     field(out, "client_recent_max_input_buffer", maxIn);
     field(out, "client_recent_max_output_buffer", maxOut);
-    field(out, "blocked_clients", 0);
+    field(out, "blocked_clients", s.blockedClients());
     field(out, "tracking_clients", 0);
     field(out, "clients_in_timeout_table", 0);
   }

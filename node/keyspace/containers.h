@@ -47,8 +47,11 @@ class HashObject : public Object {
   void noteArgLength(size_t len) {
     if (len > kHashMaxListpackValue) listpack_ = false;
   }
-  // Inserts or overwrites; true if the field is new.
+  // Inserts or overwrites; true if the field is new. Like 7.0's hashTypeSet, a long field or
+  // value converts (HINCRBYFLOAT can produce one).
   bool set(std::string_view field, std::string_view value) {
+    noteArgLength(field.size());
+    noteArgLength(value.size());
     auto [it, fresh] = map_.try_emplace(std::string(field));
     if (fresh) {
       bytes_ += field.size();

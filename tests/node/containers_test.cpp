@@ -169,6 +169,7 @@ TEST_SUITE("node.containers") {
     CHECK(f.run({"BLPOP", "q", "0"}, 0).empty());
     CHECK(f.run({"BRPOP", "other", "q", "0"}, 1).empty());
     CHECK(f.server.blockedClients() == 2);
+    CHECK(f.run({"INFO", "clients"}, 2).find("blocked_clients:2\r\n") != std::string::npos);
     CHECK(f.run({"RPUSH", "q", "a"}, 2) == ":1\r\n");
     // The first blocked client is served; the second keeps waiting.
     CHECK(f.clients[0]->out() == "*2\r\n$1\r\nq\r\n$1\r\na\r\n");
@@ -185,5 +186,10 @@ TEST_SUITE("node.containers") {
     CHECK(f.clients[0]->out() == "$1\r\nv\r\n");
     CHECK(f.clients[1]->out() == "*2\r\n$3\r\ndst\r\n$1\r\nv\r\n");
     CHECK(f.run({"EXISTS", "src", "dst"}, 2) == ":0\r\n");
+    // A list renamed onto a key a client waits on serves it too (Redis's dbAdd signal).
+    CHECK(f.run({"BRPOP", "target", "0"}, 0).empty());
+    f.run({"RPUSH", "tmp", "x", "y"}, 2);
+    CHECK(f.run({"RENAME", "tmp", "target"}, 2) == "+OK\r\n");
+    CHECK(f.clients[0]->out() == "*2\r\n$6\r\ntarget\r\n$1\r\ny\r\n");
   }
 }
