@@ -202,8 +202,12 @@ void srandmember(CommandContext& ctx) {
       for (size_t i = 0; i < count; ++i) ctx.w.bulk(all[d(rng)]);
       return;
     }
-    if (count >= all.size()) return replySet(ctx, all);
-    std::shuffle(all.begin(), all.end(), rng);
+    // Always an array, even when the whole set is returned (unlike SPOP's RESP3 set).
+    if (count < all.size()) {
+      std::shuffle(all.begin(), all.end(), rng);
+    } else {
+      count = all.size();
+    }
     ctx.w.arrayHeader(count);
     for (size_t i = 0; i < count; ++i) ctx.w.bulk(all[i]);
     return;
