@@ -9,7 +9,11 @@
 // Re-running the parked command (rather than a per-command serve routine) keeps one code path
 // for the pop semantics; pushes made while serving (BLMOVE's destination) are served in the same
 // round. Event-loop thread only.
+#include <sys/time.h>
+
 #include <algorithm>
+
+#include "common/net/callback.h"
 
 #include "node/commands/handlers.h"
 #include "node/keyspace/entry.h"
@@ -29,6 +33,31 @@ void Server::blockClient(Client& client, const std::vector<std::string_view>& ar
   b.deadline = deadline;
   for (const auto& k : b.keys) blockedOnKey_[k].push_back(&client);
   blocked_.insert(&client);
+  if (deadline > 0) armBlockTimer();
+}
+
+// Timeouts fire on time (as Redis's event loop waits for the nearest one), not at the next cron.
+void Server::armBlockTimer() {
+  if (base_ == nullptr) return;
+  int64_t earliest = 0;
+  for (const Client* c : blocked_) {
+    int64_t d = c->block.deadline;
+    if (d > 0 && (earliest == 0 || d < earliest)) earliest = d;
+  }
+  if (!blockTimer_) {
+    blockTimer_.reset(event_new(base_.get(), -1, 0, net::callback<&Server::onBlockTimer>, this));
+  }
+  event_del(blockTimer_.get());
+  if (earliest == 0) return;
+  int64_t wait = std::max<int64_t>(0, earliest - nowMs());
+  timeval tv{static_cast<time_t>(wait / 1000), static_cast<suseconds_t>((wait % 1000) * 1000)};
+  event_add(blockTimer_.get(), &tv);
+}
+
+void Server::onBlockTimer(evutil_socket_t, short) {
+  updateClock();
+  checkBlockedTimeouts();
+  armBlockTimer();
 }
 
 void Server::signalKeyReady(std::string_view key) {

@@ -103,6 +103,8 @@ class Server {
   void reprocessBlocked(Client& client);
   void unblock(Client& client);
   void checkBlockedTimeouts();
+  void armBlockTimer();
+  void onBlockTimer(evutil_socket_t fd, short what);
   void resumeUnblocked();
 
   NodeSettings settings_;
@@ -131,6 +133,7 @@ class Server {
   std::set<Client*> blocked_;
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
+  net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
 };
 
 }  // namespace strata::node

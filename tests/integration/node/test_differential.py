@@ -1,7 +1,7 @@
 # Differential test of the node against a real redis-server 7.0: the same seeded stream of
-# >= 5,000 random string/key/connection and hash/set/list commands (wrong arity, bad integers,
-# overflow, expiry options, SET/GETEX option grammar, encodings, WRONGTYPE across the families
-# sharing one small key space, blocking pops with short or bad timeouts, ...) goes to both over
+# >= 5,000 (per protocol) random string/key/connection and hash/set/list commands (wrong
+# arity, bad integers, overflow, expiry options, SET/GETEX option grammar, encodings, WRONGTYPE
+# across the families sharing one small key space, blocking pops with short or bad timeouts, ...) goes to both over
 # RESP2 and RESP3 connections and every reply must be identical, except where Redis is unordered
 # (KEYS, full SCAN iterations, SMEMBERS/SINTER/SUNION/SDIFF, HKEYS/HVALS/HGETALL, HSCAN/SSCAN
 # batches: compared sorted, reply type kept), random (RANDOMKEY, SRANDMEMBER, HRANDFIELD: reply
@@ -28,7 +28,7 @@ from harness.standalone import Standalone  # noqa: E402
 
 HOST = "127.0.0.1"
 SEED = int(os.environ.get("STRATA_DIFF_SEED", "20261125"))
-STEPS = int(os.environ.get("STRATA_DIFF_STEPS", "6000"))
+STEPS = int(os.environ.get("STRATA_DIFF_STEPS", "12000"))  # ~6,000 per protocol
 
 
 def node_bin():
@@ -250,7 +250,7 @@ def gen(r):
     if c < 42:
         return [r.choice(["SETNX", "GETSET", "GETDEL"]), k()] + ([rand_value(r)] if r.random() < 0.9 else []), "exact"
     if c < 44:
-        return [r.choice(["SETEX", "PSETEX"]), k(), r.choice(["100", "100000", "0", "-1", "x", "9223372036854775807"]),
+        return [r.choice(["SETEX", "PSETEX"]), k(), r.choice(["300000", "100000", "0", "-1", "x", "9223372036854775807"]),
                 rand_value(r)], "exact"
     if c < 47:
         return ["GETEX", k()] + expire_opts(r, True), "exact"
