@@ -1,8 +1,9 @@
 # Differential test of the node against a real redis-server 7.0: the same seeded stream of
 # >= 5,000 (per protocol) random string/key/connection and hash/set/list commands (wrong
 # arity, bad integers, overflow, expiry options, SET/GETEX option grammar, encodings, WRONGTYPE
-# across the families sharing one small key space, blocking pops with short or bad timeouts, ...) goes to both over
-# RESP2 and RESP3 connections and every reply must be identical, except where Redis is unordered
+# across the families sharing one small key space, blocking pops with short or bad timeouts,
+# ...) goes to both over RESP2 and RESP3 connections and every reply must be identical, except
+# where Redis is unordered
 # (KEYS, full SCAN iterations, SMEMBERS/SINTER/SUNION/SDIFF, HKEYS/HVALS/HGETALL, HSCAN/SSCAN
 # batches: compared sorted, reply type kept), random (RANDOMKEY, SRANDMEMBER, HRANDFIELD: reply
 # type and size only; SPOP only with counts that empty the set) or clock-dependent (TTLs:
