@@ -18,34 +18,14 @@ namespace strata::proxy {
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr int kMaxIov = 64;
-
-std::string peerName(int fd, bool local) {
-  sockaddr_storage sa{};
-  socklen_t len = sizeof(sa);
-  int rc = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len)
-                 : getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  if (rc != 0) return "?:0";
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (sa.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&sa);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-    port = ntohs(in->sin_port);
-  } else if (sa.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-    port = ntohs(in6->sin6_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
 }  // namespace
 
 ClientConn* ClientConn::create(Worker& worker, net::UniqueFd fd, bool tls) {
   const auto& s = worker.settings();
   net::setNoDelay(fd.get());
   net::setKeepAlive(fd.get(), s.tcpKeepalive);
-  std::string peer = peerName(fd.get(), false);
-  std::string local = peerName(fd.get(), true);
+  std::string peer = net::socketAddress(fd.get(), false);
+  std::string local = net::socketAddress(fd.get(), true);
   std::unique_ptr<net::Stream> stream;
   if (tls) {
     auto ctx = worker.shared().clientTls.load();

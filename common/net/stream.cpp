@@ -2,6 +2,7 @@
 // to 16 KiB (a TLS record) and maps SSL_ERROR_WANT_* to would-block plus the readiness it needs.
 #include "common/net/stream.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -33,6 +34,26 @@ void setKeepAlive(int fd, int seconds) {
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
   setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof(count));
+}
+
+std::string socketAddress(int fd, bool local) {
+  sockaddr_storage sa{};
+  socklen_t len = sizeof(sa);
+  int rc = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len)
+                 : getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len);
+  if (rc != 0) return "?:0";
+  char host[INET6_ADDRSTRLEN] = "?";
+  int port = 0;
+  if (sa.ss_family == AF_INET) {
+    auto* in = reinterpret_cast<sockaddr_in*>(&sa);
+    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
+    port = ntohs(in->sin_port);
+  } else if (sa.ss_family == AF_INET6) {
+    auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
+    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
+    port = ntohs(in6->sin6_port);
+  }
+  return std::string(host) + ":" + std::to_string(port);
 }
 
 namespace {

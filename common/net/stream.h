@@ -60,5 +60,7 @@ class Stream {
 bool setNonBlocking(int fd);
 void setNoDelay(int fd);
 void setKeepAlive(int fd, int seconds);
+// "ip:port" of the socket's peer, or of its own end when `local` ("?:0" if unknown).
+std::string socketAddress(int fd, bool local);
 
 }  // namespace strata::net

@@ -31,26 +31,6 @@ constexpr size_t kExpireKeysPerLoop = 20;
 constexpr int kExpireAcceptableStalePercent = 10;
 constexpr int kExpireCycleCpuPercent = 25;
 
-std::string sockName(int fd, bool local) {
-  sockaddr_storage sa{};
-  socklen_t len = sizeof(sa);
-  int rc = local ? getsockname(fd, reinterpret_cast<sockaddr*>(&sa), &len)
-                 : getpeername(fd, reinterpret_cast<sockaddr*>(&sa), &len);
-  if (rc != 0) return "?:0";
-  char host[INET6_ADDRSTRLEN] = "?";
-  int port = 0;
-  if (sa.ss_family == AF_INET) {
-    auto* in = reinterpret_cast<sockaddr_in*>(&sa);
-    inet_ntop(AF_INET, &in->sin_addr, host, sizeof(host));
-    port = ntohs(in->sin_port);
-  } else if (sa.ss_family == AF_INET6) {
-    auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
-    inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof(host));
-    port = ntohs(in6->sin6_port);
-  }
-  return std::string(host) + ":" + std::to_string(port);
-}
-
 std::string upper(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -72,9 +52,7 @@ int64_t nowUs() {
 }
 
 Server::Server(NodeSettings settings)
-    : settings_(std::move(settings)),
-      registry_(nodeSchema(), settings_),
-      base_(event_base_new()) {
+    : settings_(std::move(settings)), registry_(nodeSchema(), settings_), base_(event_base_new()) {
   startMs_ = nowMs();
   updateClock();
   keyspace_.setExpiredHook([this](std::string_view) { stats_.expiredKeys++; });
@@ -132,9 +110,9 @@ bool Server::bindOne(const std::string& address, bool optional) {
   sockaddr_storage bound{};
   socklen_t boundLen = sizeof(bound);
   getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &boundLen);
-  boundPort_ = ntohs(bound.ss_family == AF_INET6
-                         ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  boundPort_ =
+      ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                        : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   listenEvents_.emplace_back(event_new(base_.get(), fd.get(), EV_READ | EV_PERSIST,
                                        net::callback<&Server::onAccept>, this));
   event_add(listenEvents_.back().get(), nullptr);
@@ -175,8 +153,8 @@ void Server::onAccept(evutil_socket_t listenFd, short) {
     }
     net::setNoDelay(fd.get());
     if (settings_.tcpKeepalive > 0) net::setKeepAlive(fd.get(), settings_.tcpKeepalive);
-    std::string peer = sockName(fd.get(), false);
-    std::string local = sockName(fd.get(), true);
+    std::string peer = net::socketAddress(fd.get(), false);
+    std::string local = net::socketAddress(fd.get(), true);
     uint64_t id = nextClientId_++;
     updateClock();
     auto* client = new Client(*this, std::move(fd), id, std::move(peer), std::move(local));
@@ -262,7 +240,9 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   if (!servingBlocked_ && !readyKeys_.empty()) handleReadyKeys();
 }
 
-int Server::hz() const { return std::clamp(settings_.hz, 1, 500); }
+int Server::hz() const {
+  return std::clamp(settings_.hz, 1, 500);
+}
 
 void Server::armCron() {
   cronHz_ = hz();
