@@ -26,7 +26,8 @@ COMMANDS = {
     # connection / server
     "ping": None, "echo": None, "hello": None, "auth": None, "select": None, "quit": None,
     "reset": None,
-    "client": ["setname", "getname", "id", "list", "info", "kill", "help"],
+    "client": ["setname", "getname", "id", "list", "info", "kill", "help", "pause", "unpause",
+               "reply", "unblock", "no-evict"],
     "info": None, "config": ["get", "set", "resetstat", "help"], "time": None, "lastsave": None,
     "shutdown": None, "debug": None,
     "command": ["count", "info", "docs", "getkeys", "list", "help"],
@@ -44,6 +45,38 @@ COMMANDS = {
     "llen": None, "lindex": None, "lrange": None, "lset": None, "linsert": None, "lrem": None,
     "ltrim": None, "lpos": None, "lmove": None, "rpoplpush": None, "lmpop": None, "blpop": None,
     "brpop": None, "blmove": None, "brpoplpush": None, "blmpop": None,
+    # zsets
+    "zadd": None, "zincrby": None, "zrem": None, "zcard": None, "zcount": None, "zlexcount":
+    None, "zscore": None, "zmscore": None, "zrank": None, "zrevrank": None, "zrange": None,
+    "zrangestore": None, "zrangebyscore": None, "zrevrangebyscore": None, "zrangebylex": None,
+    "zrevrangebylex": None, "zrevrange": None, "zremrangebyrank": None, "zremrangebyscore":
+    None, "zremrangebylex": None, "zunion": None, "zinter": None, "zdiff": None, "zunionstore":
+    None, "zinterstore": None, "zdiffstore": None, "zintercard": None, "zpopmin": None,
+    "zpopmax": None, "zmpop": None, "bzpopmin": None, "bzpopmax": None, "bzmpop": None,
+    "zrandmember": None, "zscan": None,
+    # transactions
+    "multi": None, "exec": None, "discard": None, "watch": None, "unwatch": None,
+    # pubsub
+    "subscribe": None, "psubscribe": None, "unsubscribe": None, "punsubscribe": None, "publish":
+    None, "ssubscribe": None, "sunsubscribe": None, "spublish": None, "pubsub": ['channels',
+    'numpat', 'numsub', 'shardchannels', 'shardnumsub', 'help'],
+    # slowlog
+    "slowlog": ['get', 'len', 'reset', 'help'],
+    # persistence
+    "bgrewriteaof": None,
+    # migrate
+    "dump": None, "restore": None, "restore-asking": None, "migrate": None,
+    # memory
+    "memory": ['usage', 'stats', 'doctor', 'purge', 'malloc-stats', 'help'],
+    # cluster
+    "readonly": None, "readwrite": None, "asking": None, "cluster": ['info', 'nodes', 'myid',
+    'slots', 'shards', 'meet', 'addslots', 'addslotsrange', 'delslots', 'delslotsrange',
+    'flushslots', 'set-config-epoch', 'bumpepoch', 'replicate', 'replicas', 'slaves', 'forget',
+    'reset', 'setslot', 'getkeysinslot', 'countkeysinslot', 'keyslot', 'count-failure-reports',
+    'saveconfig', 'links', 'failover', 'help'],
+    # replication
+    "replicaof": None, "slaveof": None, "psync": None, "sync": None, "replconf": None, "wait":
+    None, "failover": None,
 }
 
 

@@ -26,8 +26,8 @@ bool rangeArgOrReply(CommandContext& ctx, std::string_view s, int64_t min, int64
     if (!msg.empty()) {
       ctx.w.error("ERR " + std::string(msg));
     } else {
-      ctx.w.error("ERR value is out of range, value must between " + std::to_string(min) +
-                  " and " + std::to_string(max));
+      ctx.w.error("ERR value is out of range, value must between " + std::to_string(min) + " and " +
+                  std::to_string(max));
     }
     return false;
   }

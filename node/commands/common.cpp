@@ -6,7 +6,9 @@
 
 namespace strata::node {
 
-bool parseInt64(std::string_view s, int64_t& out) { return parseCanonicalInt(s, out); }
+bool parseInt64(std::string_view s, int64_t& out) {
+  return parseCanonicalInt(s, out);
+}
 
 bool intArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out, std::string_view error) {
   if (parseInt64(s, out)) return true;
@@ -20,6 +22,22 @@ bool intArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out, std::s
 
 void replyArity(resp::Writer& w, std::string_view name) {
   w.error("ERR wrong number of arguments for '" + std::string(name) + "' command");
+}
+
+void replyUnknownCommand(resp::Writer& w, const std::vector<std::string_view>& argv) {
+  std::string args;
+  for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
+    size_t room = 128 - args.size();
+    args += "'";
+    args += argv[i].substr(0, room);
+    args += "' ";
+  }
+  w.error("ERR unknown command '" + std::string(argv[0].substr(0, 128)) +
+          "', with args beginning with: " + args);
+}
+
+void replyUnknownCommand(CommandContext& ctx) {
+  replyUnknownCommand(ctx.w, ctx.argv);
 }
 
 Entry* lookupRead(CommandContext& ctx, std::string_view key) {

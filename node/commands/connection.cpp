@@ -52,7 +52,9 @@ void ping(CommandContext& ctx) {
   }
 }
 
-void echo(CommandContext& ctx) { ctx.w.bulk(ctx.arg(1)); }
+void echo(CommandContext& ctx) {
+  ctx.w.bulk(ctx.arg(1));
+}
 
 void hello(CommandContext& ctx) {
   int64_t ver = 0;
@@ -93,9 +95,10 @@ void hello(CommandContext& ctx) {
     ctx.client.setAuthenticated(true);
   }
   if (!ctx.client.authenticated) {
-    ctx.w.error("NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-                "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
-                "and select the RESP protocol version at the same time");
+    ctx.w.error(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
+        "and select the RESP protocol version at the same time");
     return;
   }
   if (hasName) {
@@ -129,8 +132,9 @@ void auth(CommandContext& ctx) {
   std::string_view user = "default", pass;
   if (ctx.argc() == 2) {
     if (ctx.server.settings().requirepass.empty()) {
-      ctx.w.error("ERR AUTH <password> called without any password configured for the default "
-                  "user. Are you sure your configuration is correct?");
+      ctx.w.error(
+          "ERR AUTH <password> called without any password configured for the default "
+          "user. Are you sure your configuration is correct?");
       return;
     }
     pass = ctx.arg(1);
@@ -190,15 +194,17 @@ void clientGetname(CommandContext& ctx) {
   }
 }
 
-void clientId(CommandContext& ctx) { ctx.w.integer(static_cast<int64_t>(ctx.client.id())); }
+void clientId(CommandContext& ctx) {
+  ctx.w.integer(static_cast<int64_t>(ctx.client.id()));
+}
 
 void clientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
   for (size_t j = 2; j < ctx.argc(); ++j) {
     if (equalsNoCase(ctx.arg(j), "type") && j + 1 < ctx.argc()) {
       std::string_view t = ctx.arg(++j);
-      if (!equalsNoCase(t, "normal") && !equalsNoCase(t, "master") &&
-          !equalsNoCase(t, "replica") && !equalsNoCase(t, "slave") && !equalsNoCase(t, "pubsub")) {
+      if (!equalsNoCase(t, "normal") && !equalsNoCase(t, "master") && !equalsNoCase(t, "replica") &&
+          !equalsNoCase(t, "slave") && !equalsNoCase(t, "pubsub")) {
         ctx.w.error("ERR Unknown client type '" + std::string(t) + "'");
         return;
       }

@@ -44,65 +44,150 @@ Entry* lookupRead(CommandContext& ctx, std::string_view key);
 // ld2string(LD_STR_HUMAN) (strings.cpp; also HINCRBYFLOAT).
 bool parseLongDouble(std::string_view s, long double& out);
 std::string formatLongDouble(long double v);
+// The reply for a command the node does not serve: "ERR unknown command '<name>', with args
+// beginning with: ..." exactly as redis-server (server.cpp's lookup failure path).
+void replyUnknownCommand(resp::Writer& w, const std::vector<std::string_view>& argv);
+void replyUnknownCommand(CommandContext& ctx);
 
 namespace cmd {
 #define STRATA_NODE_HANDLER(name) void name(CommandContext& ctx);
 // strings.cpp
-STRATA_NODE_HANDLER(set) STRATA_NODE_HANDLER(get) STRATA_NODE_HANDLER(mget)
-STRATA_NODE_HANDLER(mset) STRATA_NODE_HANDLER(msetnx) STRATA_NODE_HANDLER(setnx)
-STRATA_NODE_HANDLER(setex) STRATA_NODE_HANDLER(psetex) STRATA_NODE_HANDLER(getset)
-STRATA_NODE_HANDLER(getdel) STRATA_NODE_HANDLER(getex) STRATA_NODE_HANDLER(append)
-STRATA_NODE_HANDLER(strlen) STRATA_NODE_HANDLER(incr) STRATA_NODE_HANDLER(decr)
-STRATA_NODE_HANDLER(incrby) STRATA_NODE_HANDLER(decrby) STRATA_NODE_HANDLER(incrbyfloat)
-STRATA_NODE_HANDLER(getrange) STRATA_NODE_HANDLER(setrange) STRATA_NODE_HANDLER(substr)
-// keys.cpp
-STRATA_NODE_HANDLER(del) STRATA_NODE_HANDLER(unlink) STRATA_NODE_HANDLER(exists)
-STRATA_NODE_HANDLER(type) STRATA_NODE_HANDLER(expire) STRATA_NODE_HANDLER(pexpire)
-STRATA_NODE_HANDLER(expireat) STRATA_NODE_HANDLER(pexpireat) STRATA_NODE_HANDLER(ttl)
-STRATA_NODE_HANDLER(pttl) STRATA_NODE_HANDLER(expiretime) STRATA_NODE_HANDLER(pexpiretime)
-STRATA_NODE_HANDLER(persist) STRATA_NODE_HANDLER(rename) STRATA_NODE_HANDLER(renamenx)
-STRATA_NODE_HANDLER(copy) STRATA_NODE_HANDLER(keys) STRATA_NODE_HANDLER(scan)
-STRATA_NODE_HANDLER(randomkey) STRATA_NODE_HANDLER(dbsize) STRATA_NODE_HANDLER(flushall)
-STRATA_NODE_HANDLER(flushdb) STRATA_NODE_HANDLER(touch) STRATA_NODE_HANDLER(objectEncoding)
-STRATA_NODE_HANDLER(objectIdletime) STRATA_NODE_HANDLER(objectFreq)
-STRATA_NODE_HANDLER(objectRefcount) STRATA_NODE_HANDLER(objectHelp)
-// connection.cpp
-STRATA_NODE_HANDLER(ping) STRATA_NODE_HANDLER(echo) STRATA_NODE_HANDLER(hello)
-STRATA_NODE_HANDLER(auth) STRATA_NODE_HANDLER(select) STRATA_NODE_HANDLER(quit)
-STRATA_NODE_HANDLER(reset) STRATA_NODE_HANDLER(clientSetname) STRATA_NODE_HANDLER(clientGetname)
-STRATA_NODE_HANDLER(clientId) STRATA_NODE_HANDLER(clientList) STRATA_NODE_HANDLER(clientInfo)
-STRATA_NODE_HANDLER(clientKill) STRATA_NODE_HANDLER(clientHelp)
-// server_cmds.cpp
-STRATA_NODE_HANDLER(info) STRATA_NODE_HANDLER(configGet) STRATA_NODE_HANDLER(configSet)
-STRATA_NODE_HANDLER(configResetstat) STRATA_NODE_HANDLER(configHelp) STRATA_NODE_HANDLER(time)
-STRATA_NODE_HANDLER(lastsave) STRATA_NODE_HANDLER(shutdown) STRATA_NODE_HANDLER(debug)
-// introspection.cpp
-STRATA_NODE_HANDLER(command) STRATA_NODE_HANDLER(commandCount) STRATA_NODE_HANDLER(commandInfo)
-STRATA_NODE_HANDLER(commandDocs) STRATA_NODE_HANDLER(commandGetkeys)
-STRATA_NODE_HANDLER(commandList) STRATA_NODE_HANDLER(commandHelp)
-// hashes.cpp
-STRATA_NODE_HANDLER(hset) STRATA_NODE_HANDLER(hsetnx) STRATA_NODE_HANDLER(hget)
-STRATA_NODE_HANDLER(hmget) STRATA_NODE_HANDLER(hmset) STRATA_NODE_HANDLER(hdel)
-STRATA_NODE_HANDLER(hlen) STRATA_NODE_HANDLER(hstrlen) STRATA_NODE_HANDLER(hexists)
-STRATA_NODE_HANDLER(hkeys) STRATA_NODE_HANDLER(hvals) STRATA_NODE_HANDLER(hgetall)
-STRATA_NODE_HANDLER(hincrby) STRATA_NODE_HANDLER(hincrbyfloat) STRATA_NODE_HANDLER(hrandfield)
-STRATA_NODE_HANDLER(hscan)
-// sets.cpp
-STRATA_NODE_HANDLER(sadd) STRATA_NODE_HANDLER(srem) STRATA_NODE_HANDLER(sismember)
-STRATA_NODE_HANDLER(smismember) STRATA_NODE_HANDLER(smembers) STRATA_NODE_HANDLER(scard)
-STRATA_NODE_HANDLER(spop) STRATA_NODE_HANDLER(srandmember) STRATA_NODE_HANDLER(smove)
-STRATA_NODE_HANDLER(sinter) STRATA_NODE_HANDLER(sintercard) STRATA_NODE_HANDLER(sinterstore)
-STRATA_NODE_HANDLER(sunion) STRATA_NODE_HANDLER(sunionstore) STRATA_NODE_HANDLER(sdiff)
-STRATA_NODE_HANDLER(sdiffstore) STRATA_NODE_HANDLER(sscan)
-// lists.cpp
-STRATA_NODE_HANDLER(lpush) STRATA_NODE_HANDLER(rpush) STRATA_NODE_HANDLER(lpushx)
-STRATA_NODE_HANDLER(rpushx) STRATA_NODE_HANDLER(lpop) STRATA_NODE_HANDLER(rpop)
-STRATA_NODE_HANDLER(llen) STRATA_NODE_HANDLER(lindex) STRATA_NODE_HANDLER(lrange)
-STRATA_NODE_HANDLER(lset) STRATA_NODE_HANDLER(linsert) STRATA_NODE_HANDLER(lrem)
-STRATA_NODE_HANDLER(ltrim) STRATA_NODE_HANDLER(lpos) STRATA_NODE_HANDLER(lmove)
-STRATA_NODE_HANDLER(rpoplpush) STRATA_NODE_HANDLER(lmpop) STRATA_NODE_HANDLER(blpop)
-STRATA_NODE_HANDLER(brpop) STRATA_NODE_HANDLER(blmove) STRATA_NODE_HANDLER(brpoplpush)
-STRATA_NODE_HANDLER(blmpop)
+STRATA_NODE_HANDLER(set)
+STRATA_NODE_HANDLER(get) STRATA_NODE_HANDLER(mget) STRATA_NODE_HANDLER(mset)
+    STRATA_NODE_HANDLER(msetnx) STRATA_NODE_HANDLER(setnx) STRATA_NODE_HANDLER(setex)
+        STRATA_NODE_HANDLER(psetex) STRATA_NODE_HANDLER(getset) STRATA_NODE_HANDLER(getdel)
+            STRATA_NODE_HANDLER(getex) STRATA_NODE_HANDLER(append) STRATA_NODE_HANDLER(strlen)
+                STRATA_NODE_HANDLER(incr) STRATA_NODE_HANDLER(decr) STRATA_NODE_HANDLER(incrby)
+                    STRATA_NODE_HANDLER(decrby) STRATA_NODE_HANDLER(incrbyfloat)
+                        STRATA_NODE_HANDLER(getrange) STRATA_NODE_HANDLER(setrange)
+                            STRATA_NODE_HANDLER(substr)
+    // keys.cpp
+    STRATA_NODE_HANDLER(del) STRATA_NODE_HANDLER(unlink) STRATA_NODE_HANDLER(exists)
+        STRATA_NODE_HANDLER(type) STRATA_NODE_HANDLER(expire) STRATA_NODE_HANDLER(pexpire)
+            STRATA_NODE_HANDLER(expireat) STRATA_NODE_HANDLER(pexpireat) STRATA_NODE_HANDLER(ttl)
+                STRATA_NODE_HANDLER(pttl) STRATA_NODE_HANDLER(expiretime)
+                    STRATA_NODE_HANDLER(pexpiretime) STRATA_NODE_HANDLER(persist)
+                        STRATA_NODE_HANDLER(rename) STRATA_NODE_HANDLER(renamenx)
+                            STRATA_NODE_HANDLER(copy) STRATA_NODE_HANDLER(keys)
+                                STRATA_NODE_HANDLER(scan) STRATA_NODE_HANDLER(randomkey)
+                                    STRATA_NODE_HANDLER(dbsize) STRATA_NODE_HANDLER(flushall)
+                                        STRATA_NODE_HANDLER(flushdb) STRATA_NODE_HANDLER(touch)
+                                            STRATA_NODE_HANDLER(objectEncoding)
+                                                STRATA_NODE_HANDLER(objectIdletime)
+                                                    STRATA_NODE_HANDLER(objectFreq)
+                                                        STRATA_NODE_HANDLER(objectRefcount)
+                                                            STRATA_NODE_HANDLER(objectHelp)
+    // connection.cpp
+    STRATA_NODE_HANDLER(ping) STRATA_NODE_HANDLER(echo) STRATA_NODE_HANDLER(hello)
+        STRATA_NODE_HANDLER(auth) STRATA_NODE_HANDLER(select) STRATA_NODE_HANDLER(quit)
+            STRATA_NODE_HANDLER(reset) STRATA_NODE_HANDLER(clientSetname)
+                STRATA_NODE_HANDLER(clientGetname) STRATA_NODE_HANDLER(clientId)
+                    STRATA_NODE_HANDLER(clientList) STRATA_NODE_HANDLER(clientInfo)
+                        STRATA_NODE_HANDLER(clientKill) STRATA_NODE_HANDLER(clientHelp)
+    // server_cmds.cpp
+    STRATA_NODE_HANDLER(info) STRATA_NODE_HANDLER(configGet) STRATA_NODE_HANDLER(configSet)
+        STRATA_NODE_HANDLER(configResetstat) STRATA_NODE_HANDLER(configHelp)
+            STRATA_NODE_HANDLER(time) STRATA_NODE_HANDLER(lastsave) STRATA_NODE_HANDLER(shutdown)
+                STRATA_NODE_HANDLER(debug)
+    // introspection.cpp
+    STRATA_NODE_HANDLER(command) STRATA_NODE_HANDLER(commandCount) STRATA_NODE_HANDLER(commandInfo)
+        STRATA_NODE_HANDLER(commandDocs) STRATA_NODE_HANDLER(commandGetkeys)
+            STRATA_NODE_HANDLER(commandList) STRATA_NODE_HANDLER(commandHelp)
+    // hashes.cpp
+    STRATA_NODE_HANDLER(hset) STRATA_NODE_HANDLER(hsetnx) STRATA_NODE_HANDLER(hget)
+        STRATA_NODE_HANDLER(hmget) STRATA_NODE_HANDLER(hmset) STRATA_NODE_HANDLER(hdel)
+            STRATA_NODE_HANDLER(hlen) STRATA_NODE_HANDLER(hstrlen) STRATA_NODE_HANDLER(hexists)
+                STRATA_NODE_HANDLER(hkeys) STRATA_NODE_HANDLER(hvals) STRATA_NODE_HANDLER(hgetall)
+                    STRATA_NODE_HANDLER(hincrby) STRATA_NODE_HANDLER(hincrbyfloat)
+                        STRATA_NODE_HANDLER(hrandfield) STRATA_NODE_HANDLER(hscan)
+    // sets.cpp
+    STRATA_NODE_HANDLER(sadd) STRATA_NODE_HANDLER(srem) STRATA_NODE_HANDLER(sismember)
+        STRATA_NODE_HANDLER(smismember) STRATA_NODE_HANDLER(smembers) STRATA_NODE_HANDLER(scard)
+            STRATA_NODE_HANDLER(spop) STRATA_NODE_HANDLER(srandmember) STRATA_NODE_HANDLER(smove)
+                STRATA_NODE_HANDLER(sinter) STRATA_NODE_HANDLER(sintercard)
+                    STRATA_NODE_HANDLER(sinterstore) STRATA_NODE_HANDLER(sunion)
+                        STRATA_NODE_HANDLER(sunionstore) STRATA_NODE_HANDLER(sdiff)
+                            STRATA_NODE_HANDLER(sdiffstore) STRATA_NODE_HANDLER(sscan)
+    // lists.cpp
+    STRATA_NODE_HANDLER(lpush) STRATA_NODE_HANDLER(rpush) STRATA_NODE_HANDLER(lpushx)
+        STRATA_NODE_HANDLER(rpushx) STRATA_NODE_HANDLER(lpop) STRATA_NODE_HANDLER(rpop)
+            STRATA_NODE_HANDLER(llen) STRATA_NODE_HANDLER(lindex) STRATA_NODE_HANDLER(lrange)
+                STRATA_NODE_HANDLER(lset) STRATA_NODE_HANDLER(linsert) STRATA_NODE_HANDLER(lrem)
+                    STRATA_NODE_HANDLER(ltrim) STRATA_NODE_HANDLER(lpos) STRATA_NODE_HANDLER(lmove)
+                        STRATA_NODE_HANDLER(rpoplpush) STRATA_NODE_HANDLER(lmpop)
+                            STRATA_NODE_HANDLER(blpop) STRATA_NODE_HANDLER(brpop)
+                                STRATA_NODE_HANDLER(blmove) STRATA_NODE_HANDLER(brpoplpush)
+                                    STRATA_NODE_HANDLER(blmpop)
+    // zsets.cpp
+    STRATA_NODE_HANDLER(zadd) STRATA_NODE_HANDLER(zincrby) STRATA_NODE_HANDLER(
+        zrem) STRATA_NODE_HANDLER(zcard) STRATA_NODE_HANDLER(zcount) STRATA_NODE_HANDLER(zlexcount)
+        STRATA_NODE_HANDLER(zscore) STRATA_NODE_HANDLER(zmscore) STRATA_NODE_HANDLER(
+            zrank) STRATA_NODE_HANDLER(zrevrank) STRATA_NODE_HANDLER(zrange)
+            STRATA_NODE_HANDLER(zrangestore) STRATA_NODE_HANDLER(zrangebyscore) STRATA_NODE_HANDLER(
+                zrevrangebyscore) STRATA_NODE_HANDLER(zrangebylex)
+                STRATA_NODE_HANDLER(zrevrangebylex) STRATA_NODE_HANDLER(zrevrange)
+                    STRATA_NODE_HANDLER(zremrangebyrank) STRATA_NODE_HANDLER(zremrangebyscore)
+                        STRATA_NODE_HANDLER(zremrangebylex) STRATA_NODE_HANDLER(zunion)
+                            STRATA_NODE_HANDLER(zinter) STRATA_NODE_HANDLER(zdiff)
+                                STRATA_NODE_HANDLER(zunionstore) STRATA_NODE_HANDLER(zinterstore)
+                                    STRATA_NODE_HANDLER(zdiffstore) STRATA_NODE_HANDLER(zintercard)
+                                        STRATA_NODE_HANDLER(zpopmin) STRATA_NODE_HANDLER(zpopmax)
+                                            STRATA_NODE_HANDLER(zmpop) STRATA_NODE_HANDLER(bzpopmin)
+                                                STRATA_NODE_HANDLER(bzpopmax)
+                                                    STRATA_NODE_HANDLER(bzmpop)
+                                                        STRATA_NODE_HANDLER(zrandmember)
+                                                            STRATA_NODE_HANDLER(zscan)
+    // transactions.cpp
+    STRATA_NODE_HANDLER(multi) STRATA_NODE_HANDLER(exec) STRATA_NODE_HANDLER(discard)
+        STRATA_NODE_HANDLER(watch) STRATA_NODE_HANDLER(unwatch)
+    // pubsub.cpp
+    STRATA_NODE_HANDLER(subscribe) STRATA_NODE_HANDLER(psubscribe) STRATA_NODE_HANDLER(unsubscribe)
+        STRATA_NODE_HANDLER(punsubscribe) STRATA_NODE_HANDLER(publish)
+            STRATA_NODE_HANDLER(ssubscribe) STRATA_NODE_HANDLER(sunsubscribe)
+                STRATA_NODE_HANDLER(spublish) STRATA_NODE_HANDLER(pubsubChannels)
+                    STRATA_NODE_HANDLER(pubsubNumpat) STRATA_NODE_HANDLER(pubsubNumsub)
+                        STRATA_NODE_HANDLER(pubsubShardchannels)
+                            STRATA_NODE_HANDLER(pubsubShardnumsub) STRATA_NODE_HANDLER(pubsubHelp)
+    // slowlog.cpp
+    STRATA_NODE_HANDLER(slowlogGet) STRATA_NODE_HANDLER(slowlogLen)
+        STRATA_NODE_HANDLER(slowlogReset) STRATA_NODE_HANDLER(slowlogHelp)
+    // persistence.cpp
+    STRATA_NODE_HANDLER(bgrewriteaof)
+    // migrate.cpp
+    STRATA_NODE_HANDLER(dump) STRATA_NODE_HANDLER(restore) STRATA_NODE_HANDLER(restoreAsking)
+        STRATA_NODE_HANDLER(migrate)
+    // memory.cpp
+    STRATA_NODE_HANDLER(memoryUsage) STRATA_NODE_HANDLER(memoryStats)
+        STRATA_NODE_HANDLER(memoryDoctor) STRATA_NODE_HANDLER(memoryPurge)
+            STRATA_NODE_HANDLER(memoryMallocStats) STRATA_NODE_HANDLER(memoryHelp)
+    // cluster.cpp
+    STRATA_NODE_HANDLER(readonly) STRATA_NODE_HANDLER(readwrite) STRATA_NODE_HANDLER(
+        asking) STRATA_NODE_HANDLER(clusterInfo) STRATA_NODE_HANDLER(clusterNodes)
+        STRATA_NODE_HANDLER(clusterMyid) STRATA_NODE_HANDLER(clusterSlots) STRATA_NODE_HANDLER(
+            clusterShards) STRATA_NODE_HANDLER(clusterMeet) STRATA_NODE_HANDLER(clusterAddslots)
+            STRATA_NODE_HANDLER(clusterAddslotsrange) STRATA_NODE_HANDLER(clusterDelslots)
+                STRATA_NODE_HANDLER(clusterDelslotsrange) STRATA_NODE_HANDLER(clusterFlushslots)
+                    STRATA_NODE_HANDLER(clusterSetConfigEpoch) STRATA_NODE_HANDLER(clusterBumpepoch)
+                        STRATA_NODE_HANDLER(clusterReplicate) STRATA_NODE_HANDLER(clusterReplicas)
+                            STRATA_NODE_HANDLER(clusterSlaves) STRATA_NODE_HANDLER(clusterForget)
+                                STRATA_NODE_HANDLER(clusterReset)
+                                    STRATA_NODE_HANDLER(clusterSetslot)
+                                        STRATA_NODE_HANDLER(clusterGetkeysinslot)
+                                            STRATA_NODE_HANDLER(clusterCountkeysinslot)
+                                                STRATA_NODE_HANDLER(clusterKeyslot)
+                                                    STRATA_NODE_HANDLER(clusterCountFailureReports)
+                                                        STRATA_NODE_HANDLER(clusterSaveconfig)
+                                                            STRATA_NODE_HANDLER(clusterLinks)
+                                                                STRATA_NODE_HANDLER(clusterFailover)
+                                                                    STRATA_NODE_HANDLER(clusterHelp)
+    // replication.cpp
+    STRATA_NODE_HANDLER(replicaof) STRATA_NODE_HANDLER(slaveof) STRATA_NODE_HANDLER(psync)
+        STRATA_NODE_HANDLER(sync) STRATA_NODE_HANDLER(replconf) STRATA_NODE_HANDLER(wait)
+            STRATA_NODE_HANDLER(failover)
+    // client_control.cpp
+    STRATA_NODE_HANDLER(clientPause) STRATA_NODE_HANDLER(clientUnpause)
+        STRATA_NODE_HANDLER(clientReply) STRATA_NODE_HANDLER(clientUnblock)
+            STRATA_NODE_HANDLER(clientNoEvict)
 #undef STRATA_NODE_HANDLER
 }  // namespace cmd
 

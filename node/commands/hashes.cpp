@@ -69,8 +69,12 @@ void getallGeneric(CommandContext& ctx, unsigned what) {
 
 namespace cmd {
 
-void hset(CommandContext& ctx) { hsetGeneric(ctx, false); }
-void hmset(CommandContext& ctx) { hsetGeneric(ctx, true); }
+void hset(CommandContext& ctx) {
+  hsetGeneric(ctx, false);
+}
+void hmset(CommandContext& ctx) {
+  hsetGeneric(ctx, true);
+}
 
 void hsetnx(CommandContext& ctx) {
   Entry* e = nullptr;
@@ -142,9 +146,15 @@ void hexists(CommandContext& ctx) {
   ctx.w.integer(h && h->get(ctx.arg(2)) ? 1 : 0);
 }
 
-void hkeys(CommandContext& ctx) { getallGeneric(ctx, kKeys); }
-void hvals(CommandContext& ctx) { getallGeneric(ctx, kVals); }
-void hgetall(CommandContext& ctx) { getallGeneric(ctx, kKeys | kVals); }
+void hkeys(CommandContext& ctx) {
+  getallGeneric(ctx, kKeys);
+}
+void hvals(CommandContext& ctx) {
+  getallGeneric(ctx, kVals);
+}
+void hgetall(CommandContext& ctx) {
+  getallGeneric(ctx, kKeys | kVals);
+}
 
 void hincrby(CommandContext& ctx) {
   int64_t incr = 0;

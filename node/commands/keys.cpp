@@ -148,7 +148,9 @@ void del(CommandContext& ctx) {
   ctx.w.integer(n);
 }
 
-void unlink(CommandContext& ctx) { del(ctx); }
+void unlink(CommandContext& ctx) {
+  del(ctx);
+}
 
 void exists(CommandContext& ctx) {
   int64_t n = 0;
@@ -167,14 +169,30 @@ void type(CommandContext& ctx) {
   ctx.w.simpleString(e ? typeName(e->type()) : "none");
 }
 
-void expire(CommandContext& ctx) { expireGeneric(ctx, ctx.server.now(), true); }
-void pexpire(CommandContext& ctx) { expireGeneric(ctx, ctx.server.now(), false); }
-void expireat(CommandContext& ctx) { expireGeneric(ctx, 0, true); }
-void pexpireat(CommandContext& ctx) { expireGeneric(ctx, 0, false); }
-void ttl(CommandContext& ctx) { ttlGeneric(ctx, false, false); }
-void pttl(CommandContext& ctx) { ttlGeneric(ctx, true, false); }
-void expiretime(CommandContext& ctx) { ttlGeneric(ctx, false, true); }
-void pexpiretime(CommandContext& ctx) { ttlGeneric(ctx, true, true); }
+void expire(CommandContext& ctx) {
+  expireGeneric(ctx, ctx.server.now(), true);
+}
+void pexpire(CommandContext& ctx) {
+  expireGeneric(ctx, ctx.server.now(), false);
+}
+void expireat(CommandContext& ctx) {
+  expireGeneric(ctx, 0, true);
+}
+void pexpireat(CommandContext& ctx) {
+  expireGeneric(ctx, 0, false);
+}
+void ttl(CommandContext& ctx) {
+  ttlGeneric(ctx, false, false);
+}
+void pttl(CommandContext& ctx) {
+  ttlGeneric(ctx, true, false);
+}
+void expiretime(CommandContext& ctx) {
+  ttlGeneric(ctx, false, true);
+}
+void pexpiretime(CommandContext& ctx) {
+  ttlGeneric(ctx, true, true);
+}
 
 void persist(CommandContext& ctx) {
   Entry* e = ctx.ks.find(ctx.arg(1));
@@ -183,8 +201,12 @@ void persist(CommandContext& ctx) {
   ctx.w.integer(1);
 }
 
-void rename(CommandContext& ctx) { renameGeneric(ctx, false); }
-void renamenx(CommandContext& ctx) { renameGeneric(ctx, true); }
+void rename(CommandContext& ctx) {
+  renameGeneric(ctx, false);
+}
+void renamenx(CommandContext& ctx) {
+  renameGeneric(ctx, true);
+}
 
 void copy(CommandContext& ctx) {
   bool replace = false;
@@ -285,11 +307,13 @@ void randomkey(CommandContext& ctx) {
   ctx.w.bulk(key);
 }
 
-void dbsize(CommandContext& ctx) { ctx.w.integer(static_cast<int64_t>(ctx.ks.size())); }
+void dbsize(CommandContext& ctx) {
+  ctx.w.integer(static_cast<int64_t>(ctx.ks.size()));
+}
 
 void flushall(CommandContext& ctx) {
-  if (ctx.argc() > 2 ||
-      (ctx.argc() == 2 && !equalsNoCase(ctx.arg(1), "sync") && !equalsNoCase(ctx.arg(1), "async"))) {
+  if (ctx.argc() > 2 || (ctx.argc() == 2 && !equalsNoCase(ctx.arg(1), "sync") &&
+                         !equalsNoCase(ctx.arg(1), "async"))) {
     ctx.w.error(errors::kSyntax);
     return;
   }
@@ -297,7 +321,9 @@ void flushall(CommandContext& ctx) {
   ctx.w.ok();
 }
 
-void flushdb(CommandContext& ctx) { flushall(ctx); }
+void flushdb(CommandContext& ctx) {
+  flushall(ctx);
+}
 
 void objectEncoding(CommandContext& ctx) {
   if (Entry* e = objectLookup(ctx)) {
@@ -309,9 +335,10 @@ void objectIdletime(CommandContext& ctx) {
   Entry* e = objectLookup(ctx);
   if (e == nullptr) return;
   if (ctx.server.settings().lfuPolicy()) {
-    ctx.w.error("ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that "
-                "when switching between policies at runtime LRU and LFU data will take some time "
-                "to adjust.");
+    ctx.w.error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that "
+        "when switching between policies at runtime LRU and LFU data will take some time "
+        "to adjust.");
     return;
   }
   uint32_t clock = ctx.ks.lruClock();
@@ -324,9 +351,10 @@ void objectFreq(CommandContext& ctx) {
   Entry* e = objectLookup(ctx);
   if (e == nullptr) return;
   if (!ctx.server.settings().lfuPolicy()) {
-    ctx.w.error("ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
-                "Please note that when switching between policies at runtime LRU and LFU data "
-                "will take some time to adjust.");
+    ctx.w.error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. "
+        "Please note that when switching between policies at runtime LRU and LFU data "
+        "will take some time to adjust.");
     return;
   }
   ctx.w.integer(5);  // LFU counters arrive with eviction (later milestone): LFU_INIT_VAL

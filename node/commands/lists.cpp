@@ -195,7 +195,8 @@ void mpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
     bool more = j + 1 < ctx.argc();
     if (count == -1 && equalsNoCase(ctx.arg(j), "count") && more) {
       ++j;
-      if (!rangeArgOrReply(ctx, ctx.arg(j), 1, INT64_MAX, count, "count should be greater than 0")) {
+      if (!rangeArgOrReply(ctx, ctx.arg(j), 1, INT64_MAX, count,
+                           "count should be greater than 0")) {
         return;
       }
     } else {
@@ -236,12 +237,24 @@ bool clampRange(int64_t& start, int64_t& end, int64_t len) {
 
 namespace cmd {
 
-void lpush(CommandContext& ctx) { pushGeneric(ctx, true, false); }
-void rpush(CommandContext& ctx) { pushGeneric(ctx, false, false); }
-void lpushx(CommandContext& ctx) { pushGeneric(ctx, true, true); }
-void rpushx(CommandContext& ctx) { pushGeneric(ctx, false, true); }
-void lpop(CommandContext& ctx) { popGeneric(ctx, true); }
-void rpop(CommandContext& ctx) { popGeneric(ctx, false); }
+void lpush(CommandContext& ctx) {
+  pushGeneric(ctx, true, false);
+}
+void rpush(CommandContext& ctx) {
+  pushGeneric(ctx, false, false);
+}
+void lpushx(CommandContext& ctx) {
+  pushGeneric(ctx, true, true);
+}
+void rpushx(CommandContext& ctx) {
+  pushGeneric(ctx, false, true);
+}
+void lpop(CommandContext& ctx) {
+  popGeneric(ctx, true);
+}
+void rpop(CommandContext& ctx) {
+  popGeneric(ctx, false);
+}
 
 void llen(CommandContext& ctx) {
   bool wrong = false;
@@ -422,10 +435,18 @@ void lmove(CommandContext& ctx) {
   lmoveGeneric(ctx, ctx.arg(1), ctx.arg(2), from, to);
 }
 
-void rpoplpush(CommandContext& ctx) { lmoveGeneric(ctx, ctx.arg(1), ctx.arg(2), false, true); }
-void lmpop(CommandContext& ctx) { mpopGeneric(ctx, 1, false); }
-void blpop(CommandContext& ctx) { blockingPop(ctx, true); }
-void brpop(CommandContext& ctx) { blockingPop(ctx, false); }
+void rpoplpush(CommandContext& ctx) {
+  lmoveGeneric(ctx, ctx.arg(1), ctx.arg(2), false, true);
+}
+void lmpop(CommandContext& ctx) {
+  mpopGeneric(ctx, 1, false);
+}
+void blpop(CommandContext& ctx) {
+  blockingPop(ctx, true);
+}
+void brpop(CommandContext& ctx) {
+  blockingPop(ctx, false);
+}
 
 void blmove(CommandContext& ctx) {
   bool from = true, to = true;
@@ -433,8 +454,12 @@ void blmove(CommandContext& ctx) {
   blmoveGeneric(ctx, from, to, ctx.arg(5));
 }
 
-void brpoplpush(CommandContext& ctx) { blmoveGeneric(ctx, false, true, ctx.arg(3)); }
-void blmpop(CommandContext& ctx) { mpopGeneric(ctx, 2, true); }
+void brpoplpush(CommandContext& ctx) {
+  blmoveGeneric(ctx, false, true, ctx.arg(3));
+}
+void blmpop(CommandContext& ctx) {
+  mpopGeneric(ctx, 2, true);
+}
 
 }  // namespace cmd
 

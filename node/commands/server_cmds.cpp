@@ -248,7 +248,9 @@ void time(CommandContext& ctx) {
   ctx.w.bulk(std::to_string(us % 1000000));
 }
 
-void lastsave(CommandContext& ctx) { ctx.w.integer(ctx.server.startMs() / 1000); }
+void lastsave(CommandContext& ctx) {
+  ctx.w.integer(ctx.server.startMs() / 1000);
+}
 
 void shutdown(CommandContext& ctx) {
   for (size_t i = 1; i < ctx.argc(); ++i) {

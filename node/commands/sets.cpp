@@ -61,7 +61,8 @@ void interGeneric(CommandContext& ctx, size_t first, size_t n, std::string_view 
               [](const SetObject* a, const SetObject* b) { return a->size() < b->size(); });
     for (const auto& m : sets[0]->members()) {
       bool all = true;
-      for (size_t k = 1; k < sets.size() && all; ++k) all = sets[k] == sets[0] || sets[k]->contains(m);
+      for (size_t k = 1; k < sets.size() && all; ++k)
+        all = sets[k] == sets[0] || sets[k]->contains(m);
       if (!all) continue;
       out.push_back(m);
       if (cardOnly && limit > 0 && static_cast<int64_t>(out.size()) >= limit) break;
@@ -75,8 +76,8 @@ void interGeneric(CommandContext& ctx, size_t first, size_t n, std::string_view 
 enum class Op { kUnion, kDiff };
 
 // sunionDiffGenericCommand.
-void unionDiffGeneric(CommandContext& ctx, size_t first, size_t n, std::string_view dst,
-                      bool store, Op op) {
+void unionDiffGeneric(CommandContext& ctx, size_t first, size_t n, std::string_view dst, bool store,
+                      Op op) {
   std::vector<SetObject*> sets;
   for (size_t j = first; j < first + n; ++j) {
     bool wrong = false;
@@ -153,7 +154,9 @@ void smismember(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); ++i) ctx.w.integer(s && s->contains(ctx.arg(i)) ? 1 : 0);
 }
 
-void smembers(CommandContext& ctx) { interGeneric(ctx, 1, 1, {}, false, false, 0); }
+void smembers(CommandContext& ctx) {
+  interGeneric(ctx, 1, 1, {}, false, false, 0);
+}
 
 void scard(CommandContext& ctx) {
   bool wrong = false;
@@ -249,11 +252,14 @@ void smove(CommandContext& ctx) {
   ctx.w.integer(1);
 }
 
-void sinter(CommandContext& ctx) { interGeneric(ctx, 1, ctx.argc() - 1, {}, false, false, 0); }
+void sinter(CommandContext& ctx) {
+  interGeneric(ctx, 1, ctx.argc() - 1, {}, false, false, 0);
+}
 
 void sintercard(CommandContext& ctx) {
   int64_t numkeys = 0;
-  if (!rangeArgOrReply(ctx, ctx.arg(1), 1, INT64_MAX, numkeys, "numkeys should be greater than 0")) {
+  if (!rangeArgOrReply(ctx, ctx.arg(1), 1, INT64_MAX, numkeys,
+                       "numkeys should be greater than 0")) {
     return;
   }
   if (numkeys > static_cast<int64_t>(ctx.argc()) - 2) {
@@ -275,11 +281,15 @@ void sintercard(CommandContext& ctx) {
 void sinterstore(CommandContext& ctx) {
   interGeneric(ctx, 2, ctx.argc() - 2, ctx.arg(1), true, false, 0);
 }
-void sunion(CommandContext& ctx) { unionDiffGeneric(ctx, 1, ctx.argc() - 1, {}, false, Op::kUnion); }
+void sunion(CommandContext& ctx) {
+  unionDiffGeneric(ctx, 1, ctx.argc() - 1, {}, false, Op::kUnion);
+}
 void sunionstore(CommandContext& ctx) {
   unionDiffGeneric(ctx, 2, ctx.argc() - 2, ctx.arg(1), true, Op::kUnion);
 }
-void sdiff(CommandContext& ctx) { unionDiffGeneric(ctx, 1, ctx.argc() - 1, {}, false, Op::kDiff); }
+void sdiff(CommandContext& ctx) {
+  unionDiffGeneric(ctx, 1, ctx.argc() - 1, {}, false, Op::kDiff);
+}
 void sdiffstore(CommandContext& ctx) {
   unionDiffGeneric(ctx, 2, ctx.argc() - 2, ctx.arg(1), true, Op::kDiff);
 }

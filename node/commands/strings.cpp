@@ -249,7 +249,9 @@ void psetex(CommandContext& ctx) {
   setGeneric(ctx, kPx, ctx.arg(1), ctx.arg(3), ctx.arg(2), true, Reply::kOk);
 }
 
-void get(CommandContext& ctx) { getGeneric(ctx); }
+void get(CommandContext& ctx) {
+  getGeneric(ctx);
+}
 
 void getex(CommandContext& ctx) {
   unsigned flags = 0;
@@ -357,8 +359,12 @@ void strlen(CommandContext& ctx) {
   ctx.w.integer(static_cast<int64_t>(e->stringLength()));
 }
 
-void incr(CommandContext& ctx) { incrDecr(ctx, 1); }
-void decr(CommandContext& ctx) { incrDecr(ctx, -1); }
+void incr(CommandContext& ctx) {
+  incrDecr(ctx, 1);
+}
+void decr(CommandContext& ctx) {
+  incrDecr(ctx, -1);
+}
 
 void incrby(CommandContext& ctx) {
   int64_t incr = 0;
@@ -437,7 +443,9 @@ void getrange(CommandContext& ctx) {
   ctx.w.bulk(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
 }
 
-void substr(CommandContext& ctx) { getrange(ctx); }
+void substr(CommandContext& ctx) {
+  getrange(ctx);
+}
 
 void setrange(CommandContext& ctx) {
   int64_t offset = 0;

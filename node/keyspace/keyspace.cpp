@@ -69,7 +69,9 @@ size_t Entry::stringLength() const {
 
 Keyspace::Keyspace() : seed_(std::random_device{}()), rng_(seed_ ^ 0x5bd1e995) {}
 
-Keyspace::~Keyspace() { clear(); }
+Keyspace::~Keyspace() {
+  clear();
+}
 
 uint64_t Keyspace::hash(std::string_view key) const {
   const char* p = key.data();
@@ -272,8 +274,12 @@ Entry* Keyspace::lookup(std::string_view key, bool touch) {
   return e;
 }
 
-Entry* Keyspace::find(std::string_view key) { return lookup(key, true); }
-Entry* Keyspace::peek(std::string_view key) { return lookup(key, false); }
+Entry* Keyspace::find(std::string_view key) {
+  return lookup(key, true);
+}
+Entry* Keyspace::peek(std::string_view key) {
+  return lookup(key, false);
+}
 
 Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
   if (rehashing()) rehashStep(1);
@@ -288,6 +294,7 @@ Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
     Entry* e = allocateValue(key, value);
     e->lru_ = lruClock_;
     insertNew(e, h);
+    modified(key);
     return e;
   }
   Entry* old = *link;
@@ -311,6 +318,7 @@ Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
   }
   result->lru_ = lruClock_;
   if (!keepTtl && result->hasExpire()) removeVolatile(result);
+  modified(key);
   return result;
 }
 
@@ -323,6 +331,7 @@ bool Keyspace::erase(std::string_view key) {
   Entry* e = *link;
   bool expired = isExpired(e);
   unlinkAndFree(link, e, table, expired);
+  if (!expired) modified(key);
   return !expired;
 }
 
@@ -344,6 +353,8 @@ bool Keyspace::rename(std::string_view from, std::string_view to) {
   erase(to);
   insertNew(fresh, hash(to));
   if (at >= 0) setExpireAt(fresh, at);
+  modified(from);
+  modified(to);
   return true;
 }
 
@@ -360,6 +371,7 @@ Entry* Keyspace::copy(const Entry* e, std::string_view to) {
   erase(to);
   insertNew(fresh, hash(to));
   if (at >= 0) setExpireAt(fresh, at);
+  modified(to);
   return fresh;
 }
 
@@ -368,6 +380,7 @@ Millis Keyspace::expireAt(const Entry* e) const {
 }
 
 void Keyspace::setExpireAt(Entry* e, Millis at) {
+  modified(e->key());
   if (at < 0) {
     if (e->hasExpire()) removeVolatile(e);
     return;
@@ -381,6 +394,8 @@ void Keyspace::setExpireAt(Entry* e, Millis at) {
 }
 
 void Keyspace::clear() {
+  dirty_ += size();
+  if (modifiedHook_) modifiedHook_({});
   for (Table& t : tables_) {
     for (size_t i = 0; i < t.size; ++i) {
       for (Entry* e = t.buckets[i]; e;) {
@@ -502,6 +517,7 @@ void Keyspace::reaccount(Entry* e) {
   size_t now = o->memoryUsage();
   entryBytes_ = entryBytes_ - o->accountedBytes + now;
   o->accountedBytes = now;
+  modified(e->key());
 }
 
 size_t Keyspace::memoryUsage() const {

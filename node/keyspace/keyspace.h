@@ -32,6 +32,10 @@ class Keyspace {
  public:
   // Called for every key removed because it expired (lazily or by the active cycle).
   using ExpiredHook = std::function<void(std::string_view key)>;
+  // Called for every change a command makes to a key (set, erase, rename, copy, expiry change,
+  // in-place container change through reaccount); an empty key means "every key" (clear()).
+  // WATCH, the dirty counter and keyspace-change consumers hang off it.
+  using ModifiedHook = std::function<void(std::string_view key)>;
 
   Keyspace();
   ~Keyspace();
@@ -39,6 +43,10 @@ class Keyspace {
   Keyspace& operator=(const Keyspace&) = delete;
 
   void setExpiredHook(ExpiredHook hook) { expiredHook_ = std::move(hook); }
+  void setModifiedHook(ModifiedHook hook) { modifiedHook_ = std::move(hook); }
+  // Changes made since start (Redis's server.dirty): one per modified key, flushes count the
+  // keys they dropped. Persistence and replication propagate a command when it moved this.
+  uint64_t dirty() const { return dirty_; }
   // The time used for expiry decisions; the server sets it once per command (as Redis caches
   // mstime()), tests set it directly.
   void setNow(Millis now) { now_ = now; }
@@ -110,8 +118,8 @@ class Keyspace {
   // the table it is in.
   Entry** findLink(std::string_view key, uint64_t h, int* tableOut = nullptr);
   Entry* lookup(std::string_view key, bool touch);
-  static Entry* allocate(std::string_view key, ValueType type, Encoding encoding, const void* payload,
-                         size_t payloadLen);
+  static Entry* allocate(std::string_view key, ValueType type, Encoding encoding,
+                         const void* payload, size_t payloadLen);
   static Entry* allocateValue(std::string_view key, Value& value);
   void freeEntry(Entry* e);
   void insertNew(Entry* e, uint64_t h);
@@ -130,6 +138,12 @@ class Keyspace {
   uint64_t seed_;
   mutable std::mt19937_64 rng_;
   ExpiredHook expiredHook_;
+  ModifiedHook modifiedHook_;
+  uint64_t dirty_ = 0;
+  void modified(std::string_view key) {
+    ++dirty_;
+    if (modifiedHook_) modifiedHook_(key);
+  }
   Millis now_ = 0;
   uint32_t lruClock_ = 0;
 };

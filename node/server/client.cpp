@@ -154,9 +154,10 @@ void Client::checkOutputLimits(int64_t nowMs) {
     softLimitSinceMs_ = 0;
   }
   if (hard || soft) {
-    spdlog::warn("Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
-                 "buffer limits.",
-                 id_, peer_);
+    spdlog::warn(
+        "Client id={} addr={} scheduled to be closed ASAP for overcoming of output "
+        "buffer limits.",
+        id_, peer_);
     server_.stats().outputLimitDisconnections++;
     close("output buffer limit");
   }

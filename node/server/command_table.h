@@ -25,7 +25,9 @@ struct BeginSearch {
   std::string_view keyword;
   int startFrom = 0;
   static BeginSearch atIndex(int i) { return {Type::kIndex, i, {}, 0}; }
-  static BeginSearch atKeyword(std::string_view k, int from) { return {Type::kKeyword, 0, k, from}; }
+  static BeginSearch atKeyword(std::string_view k, int from) {
+    return {Type::kKeyword, 0, k, from};
+  }
   static BeginSearch unknown() { return {}; }
 };
 

@@ -194,15 +194,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   const size_t before = client.out().size();
   const CommandDef* def = commands_.find(argv[0]);
   if (def == nullptr) {
-    std::string args;
-    for (size_t i = 1; i < argv.size() && args.size() < 128; ++i) {
-      size_t room = 128 - args.size();
-      args += "'";
-      args += argv[i].substr(0, room);
-      args += "' ";
-    }
-    w.error("ERR unknown command '" + std::string(argv[0].substr(0, 128)) +
-            "', with args beginning with: " + args);
+    replyUnknownCommand(w, argv);
     stats_.errorReplies++;
     return;
   }
@@ -227,13 +219,39 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     stats_.errorReplies++;
     return;
   }
-  client.lastCommand = std::string(def->name);
-  CommandContext ctx{*this, client, keyspace_, argv, w, *def};
+  // Admission, in redis-server's processCommand order. Each gate answers the client itself and
+  // returns false to refuse (or, for MULTI, to queue); each lives with the feature it guards.
+  const bool admitted = clusterGate(client, *def, argv) &&    // node/cluster: MOVED, ASK, ...
+                        memoryGate(client, *def) &&           // eviction.cpp: maxmemory, OOM
+                        replicaGate(client, *def) &&          // node/replication: read-only
+                        pubsubGate(client, *def) &&           // pubsub.cpp: RESP2 subscribers
+                        transactionGate(client, *def, argv);  // transactions.cpp: MULTI queue
+  if (!admitted) {
+    if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
+    return;
+  }
+  call(client, *def, argv);
+}
+
+void Server::call(Client& client, const CommandDef& def,
+                  const std::vector<std::string_view>& argv) {
+  resp::Writer& w = client.writer();
+  const size_t before = client.out().size();
+  client.lastCommand = std::string(def.name);
+  const uint64_t dirtyBefore = keyspace_.dirty();
+  const int64_t startUs = nowUs();
+  CommandContext ctx{*this, client, keyspace_, argv, w, def};
   try {
-    def->handler(ctx);
+    def.handler(ctx);
   } catch (const std::exception& e) {
     w.error(std::string("ERR ") + e.what());
   }
+  const int64_t durationUs = nowUs() - startUs;
+  // After the call, as Redis's call(): the slow log, per-command statistics, propagation of the
+  // command's effect to the AOF and replicas (when it changed the dataset).
+  slowlogRecord(client, def, argv, durationUs);
+  commandStatsRecord(def, durationUs);
+  if (keyspace_.dirty() != dirtyBefore) propagateCommand(def, argv);
   stats_.totalCommands++;
   if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
   client.checkOutputLimits(nowCachedMs_);

@@ -13,11 +13,11 @@
 #include <cstdint>
 #include <list>
 #include <map>
+#include <memory>
 #include <set>
+#include <string>
 #include <unordered_map>
 #include <unordered_set>
-#include <memory>
-#include <string>
 #include <vector>
 
 #include "common/config/registry.h"
@@ -65,6 +65,27 @@ class Server {
 
   // Executes one request for `client`, writing the reply into its output buffer.
   void execute(Client& client, const std::vector<std::string_view>& argv);
+  // Runs an admitted command: the handler, then the slow log, statistics and propagation.
+  // EXEC calls it for each queued command.
+  void call(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);
+
+  // Admission gates (see execute()); each answers and returns false to refuse. Defined by the
+  // feature that owns them: cluster/cluster_gate.cpp, server/eviction.cpp,
+  // replication/replica_gate.cpp, server/pubsub.cpp, server/transactions.cpp.
+  bool clusterGate(Client& client, const CommandDef& def,
+                   const std::vector<std::string_view>& argv);
+  bool memoryGate(Client& client, const CommandDef& def);
+  bool replicaGate(Client& client, const CommandDef& def);
+  bool pubsubGate(Client& client, const CommandDef& def);
+  bool transactionGate(Client& client, const CommandDef& def,
+                       const std::vector<std::string_view>& argv);
+  // After-call hooks (see call()): server/slowlog.cpp, server/command_stats.cpp,
+  // persistence/propagation.cpp (AOF and replicas).
+  void slowlogRecord(Client& client, const CommandDef& def,
+                     const std::vector<std::string_view>& argv, int64_t durationUs);
+  void commandStatsRecord(const CommandDef& def, int64_t durationUs);
+  void propagateCommand(const CommandDef& def, const std::vector<std::string_view>& argv);
+
   // Called by a client that has new output (queued for beforeSleep's flush).
   void wantFlush(Client& client);
   void clientClosed(Client& client);
