@@ -3,6 +3,10 @@
 
 namespace strata::node {
 
+size_t Server::publishLocal(std::string_view, std::string_view, bool) {
+  return 0;
+}
+
 bool Server::pubsubGate(Client&, const CommandDef&) {
   return true;
 }

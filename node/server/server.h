@@ -86,6 +86,19 @@ class Server {
   void commandStatsRecord(const CommandDef& def, int64_t durationUs);
   void propagateCommand(const CommandDef& def, const std::vector<std::string_view>& argv);
 
+  // Replication control (node/replication/replication_hooks.cpp), called by REPLICAOF and by
+  // cluster mode (CLUSTER REPLICATE, failover): follow a master, or stop and become a master
+  // keeping the data; the replication offset feeds the failover rank.
+  void replicateFrom(const std::string& host, int port);
+  void stopReplicating();
+  bool isReplica() const;
+  int64_t replicationOffset() const;
+  // Pub/sub delivery to this node's own subscribers (server/pubsub.cpp); returns receivers.
+  size_t publishLocal(std::string_view channel, std::string_view message, bool sharded);
+  // Cluster-wide PUBLISH over the bus (node/cluster/cluster_publish.cpp); no-op when cluster
+  // mode is off. PUBLISH calls publishLocal() then this; SPUBLISH reaches the shard's nodes.
+  void clusterPublish(std::string_view channel, std::string_view message, bool sharded);
+
   // Called by a client that has new output (queued for beforeSleep's flush).
   void wantFlush(Client& client);
   void clientClosed(Client& client);
