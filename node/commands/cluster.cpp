@@ -70,12 +70,6 @@ void clusterReset(CommandContext& ctx) {
 void clusterSetslot(CommandContext& ctx) {
   replyUnknownCommand(ctx);
 }
-void clusterGetkeysinslot(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
-}
-void clusterCountkeysinslot(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
-}
 void clusterKeyslot(CommandContext& ctx) {
   replyUnknownCommand(ctx);
 }
