@@ -11,6 +11,8 @@ PACKAGES=(
   libbenchmark-dev libhiredis-dev
   # tests and benchmarks: the real ecosystem tools
   redis-server redis-tools python3-redis nutcracker prometheus openssl procps psmisc iproute2
+  # deploy tests: the Helm chart's offline renderer (Go text/template + sprig, as Helm) and promtool
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev
 )
 
 # Node.js runs the ioredis client tests; the machine image ships it, Debian's is the fallback.
@@ -22,10 +24,10 @@ for pkg in "${PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
-install_npm_packages() {  # ioredis for the client tests, pinned by tests/package-lock.json
+install_npm_packages() {  # ioredis, kubernetes-models (chart validation); pinned by tests/package-lock.json
   local root
   root=$(cd "$(dirname "$0")/.." && pwd)
-  if [ ! -d "$root/tests/node_modules/ioredis" ] || [ "$root/tests/package-lock.json" -nt "$root/tests/node_modules" ]; then
+  if [ ! -d "$root/tests/node_modules/ioredis" ] || [ ! -d "$root/tests/node_modules/kubernetes-models" ] || [ "$root/tests/package-lock.json" -nt "$root/tests/node_modules" ]; then
     npm ci --prefix "$root/tests" --no-audit --no-fund --loglevel=error >/dev/null
   fi
 }
