@@ -69,6 +69,21 @@ struct NodeSettings {
   int clusterAnnouncePort = 0;
   int clusterAnnounceBusPort = 0;
 
+  // Replication (node/replication/).
+  std::string replicaof;  // "host port" to follow at start-up (empty: a master)
+  int64_t replBacklogSize = 1LL << 20;
+  int replBacklogTtl = 3600;  // seconds a master without replicas keeps its backlog
+  int replPingReplicaPeriod = 10;
+  int replTimeout = 60;
+  bool replicaReadOnly = true;
+  int minReplicasToWrite = 0;
+  int minReplicasMaxLag = 10;
+  std::string masterauth;
+  std::string masteruser;
+  std::string replicaAnnounceIp;
+  int replicaAnnouncePort = 0;
+  bool replDisklessSync = true;  // accepted: full syncs always stream from a fork
+
   resp::Limits clientLimits() const {
     resp::Limits l;
     l.maxBulkLen = protoMaxBulkLen;

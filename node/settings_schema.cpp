@@ -125,6 +125,31 @@ config::Schema<NodeSettings> build() {
             "Client port announced to the other nodes");
   s.integer("cluster-announce-bus-port", &S::clusterAnnounceBusPort, 0, Range{0, 65535},
             kReloadable, "Bus port announced to the other nodes");
+  // Replication.
+  s.string("replicaof", &S::replicaof, "", kImmutable,
+           "\"<host> <port>\": follow this master at start-up (REPLICAOF changes it at run time)");
+  s.memory("repl-backlog-size", &S::replBacklogSize, 1LL << 20, Range{1, kNoMax}, kReloadable,
+           "Bytes of replication stream kept for partial resyncs");
+  s.integer("repl-backlog-ttl", &S::replBacklogTtl, 3600, Range{0, 2147483647}, kReloadable,
+            "Seconds a master without replicas keeps its backlog (0: forever)");
+  s.integer("repl-ping-replica-period", &S::replPingReplicaPeriod, 10, Range{1, 2147483647},
+            kReloadable, "Seconds between the master's PINGs on the replication stream");
+  s.integer("repl-timeout", &S::replTimeout, 60, Range{1, 2147483647}, kReloadable,
+            "Seconds without traffic before a replication link is dropped");
+  s.boolean("replica-read-only", &S::replicaReadOnly, true, kReloadable,
+            "Replicas refuse writes from normal clients");
+  s.integer("min-replicas-to-write", &S::minReplicasToWrite, 0, Range{0, 2147483647},
+            kReloadable, "Refuse writes unless this many replicas are connected and lagging less");
+  s.integer("min-replicas-max-lag", &S::minReplicasMaxLag, 10, Range{0, 2147483647}, kReloadable,
+            "Largest acknowledgement lag (seconds) of a replica counted by min-replicas-to-write");
+  s.string("masterauth", &S::masterauth, "", kReloadable, "Password sent to the master (AUTH)");
+  s.string("masteruser", &S::masteruser, "", kReloadable, "User sent to the master (AUTH)");
+  s.string("replica-announce-ip", &S::replicaAnnounceIp, "", kReloadable,
+           "IP a replica announces to its master (REPLCONF ip-address)");
+  s.integer("replica-announce-port", &S::replicaAnnouncePort, 0, Range{0, 65535}, kReloadable,
+            "Port a replica announces to its master (0: the listening port)");
+  s.boolean("repl-diskless-sync", &S::replDisklessSync, true, kReloadable,
+            "Accepted: full syncs always stream a snapshot from a forked child to the socket");
   return s;
 }
 
