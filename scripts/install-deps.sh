@@ -11,8 +11,8 @@ PACKAGES=(
   libbenchmark-dev libhiredis-dev
   # tests and benchmarks: the real ecosystem tools
   redis-server redis-tools python3-redis nutcracker prometheus openssl procps psmisc iproute2
-  # deploy tests: the Helm chart's offline renderer (Go text/template + sprig, as Helm) and promtool
-  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev
+  # deploy tests: the Helm chart's offline renderer (Go text/template + sprig + gojsonschema, as Helm)
+  golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev golang-github-xeipuuv-gojsonschema-dev
 )
 
 # Node.js runs the ioredis client tests; the machine image ships it, Debian's is the fallback.
