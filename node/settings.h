@@ -51,6 +51,13 @@ struct NodeSettings {
   // Memory.
   int64_t maxmemory = 0;
   std::string maxmemoryPolicy = "noeviction";
+  int maxmemorySamples = 5;
+  int lfuLogFactor = 10;
+  int lfuDecayTime = 1;
+
+  // Observability: Prometheus /metrics and /healthz on metrics-bind:metrics-port (0: off).
+  int metricsPort = 0;
+  std::string metricsBind = "127.0.0.1";
 
   // Persistence (later milestone: AOF).
   bool appendonly = false;

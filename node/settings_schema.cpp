@@ -100,6 +100,17 @@ config::Schema<NodeSettings> build() {
                 {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
                  "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"},
                 "noeviction", kReloadable, "What to evict when maxmemory is reached");
+  s.integer("maxmemory-samples", &S::maxmemorySamples, 5, Range{1, 2147483647}, kReloadable,
+            "Keys sampled per eviction (approximated LRU/LFU/TTL)");
+  s.integer("lfu-log-factor", &S::lfuLogFactor, 10, Range{0, 2147483647}, kReloadable,
+            "LFU counter logarithm factor");
+  s.integer("lfu-decay-time", &S::lfuDecayTime, 1, Range{0, 2147483647}, kReloadable,
+            "Minutes of idleness per LFU counter decrement (0: never decays)");
+  // Observability.
+  s.integer("metrics-port", &S::metricsPort, 0, Range{0, 65535}, kImmutable,
+            "Prometheus /metrics and /healthz port (0: off)");
+  s.string("metrics-bind", &S::metricsBind, "127.0.0.1", kImmutable,
+           "Address the metrics endpoint listens on");
   // Persistence.
   s.boolean("appendonly", &S::appendonly, false, kReloadable, "Append-only file persistence");
   s.enumeration("appendfsync", &S::appendfsync, {"always", "everysec", "no"}, "everysec",
