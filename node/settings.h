@@ -75,6 +75,9 @@ struct NodeSettings {
   std::string clusterAnnounceIp;
   int clusterAnnouncePort = 0;
   int clusterAnnounceBusPort = 0;
+  bool clusterRequireFullCoverage = true;
+  bool clusterAllowReadsWhenDown = false;
+  bool clusterAllowReplicaMigration = true;
 
   // Replication (node/replication/).
   std::string replicaof;  // "host port" to follow at start-up (empty: a master)

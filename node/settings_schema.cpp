@@ -136,6 +136,12 @@ config::Schema<NodeSettings> build() {
             "Client port announced to the other nodes");
   s.integer("cluster-announce-bus-port", &S::clusterAnnounceBusPort, 0, Range{0, 65535},
             kReloadable, "Bus port announced to the other nodes");
+  s.boolean("cluster-require-full-coverage", &S::clusterRequireFullCoverage, true, kReloadable,
+            "Refuse queries while some slot is not served");
+  s.boolean("cluster-allow-reads-when-down", &S::clusterAllowReadsWhenDown, false, kReloadable,
+            "Serve reads while the cluster state is fail");
+  s.boolean("cluster-allow-replica-migration", &S::clusterAllowReplicaMigration, true,
+            kReloadable, "A master left without slots becomes a replica of the new owner");
   // Replication.
   s.string("replicaof", &S::replicaof, "", kImmutable,
            "\"<host> <port>\": follow this master at start-up (REPLICAOF changes it at run time)");
