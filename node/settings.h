@@ -55,6 +55,10 @@ struct NodeSettings {
   int lfuLogFactor = 10;
   int lfuDecayTime = 1;
 
+  // Compact encodings (zset-max-listpack-*).
+  int64_t zsetMaxListpackEntries = 128;
+  int64_t zsetMaxListpackValue = 64;
+
   // Observability: Prometheus /metrics and /healthz on metrics-bind:metrics-port (0: off).
   int metricsPort = 0;
   std::string metricsBind = "127.0.0.1";
