@@ -55,6 +55,11 @@ struct NodeSettings {
   int lfuLogFactor = 10;
   int lfuDecayTime = 1;
 
+  // Slow log (SLOWLOG): commands slower than this many microseconds (-1: off) are kept, newest
+  // first, up to slowlog-max-len entries.
+  int64_t slowlogLogSlowerThan = 10000;
+  int64_t slowlogMaxLen = 128;
+
   // Compact encodings (zset-max-listpack-*).
   int64_t zsetMaxListpackEntries = 128;
   int64_t zsetMaxListpackValue = 64;

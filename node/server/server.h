@@ -29,6 +29,7 @@
 namespace strata::node {
 
 class Client;
+class Cluster;
 
 // Counters reported by INFO stats (CONFIG RESETSTAT zeroes them).
 struct Stats {
@@ -118,6 +119,8 @@ class Server {
   config::Registry<NodeSettings>& registry() { return registry_; }
   Keyspace& keyspace() { return keyspace_; }
   const CommandTable& commands() const { return commands_; }
+  // Cluster mode (node/cluster/cluster.h); nullptr when cluster-enabled is no.
+  Cluster* cluster() { return cluster_.get(); }
   Stats& stats() { return stats_; }
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   int64_t startMs() const { return startMs_; }
@@ -168,6 +171,7 @@ class Server {
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
   net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
+  std::unique_ptr<Cluster> cluster_;  // last: its bus links go before the event base
 };
 
 }  // namespace strata::node
