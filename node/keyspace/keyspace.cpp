@@ -1,14 +1,17 @@
 // Keyspace implementation: the two-table chained hash (Redis dict.c's rehashing and dictScan
 // cursor), entry allocation and in-place string overwrite, the dense volatile index, lazy and
-// active expiry, random sampling and memory accounting.
+// active expiry, random sampling, memory accounting and the per-slot key index.
 #include "node/keyspace/keyspace.h"
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <bit>
 #include <cstdlib>
 #include <cstring>
 #include <new>
+
+#include "common/slots/key_slot.h"
 
 namespace strata::node {
 
@@ -110,9 +113,9 @@ Entry** Keyspace::findLink(std::string_view key, uint64_t h, int* tableOut) {
 
 Entry* Keyspace::allocate(std::string_view key, ValueType type, Encoding encoding,
                           const void* payload, size_t payloadLen) {
-  void* mem = std::malloc(sizeof(Entry) + key.size() + payloadLen);
+  void* mem = std::malloc(slotPrefix_ + sizeof(Entry) + key.size() + payloadLen);
   if (mem == nullptr) throw std::bad_alloc();
-  Entry* e = new (mem) Entry();
+  Entry* e = new (static_cast<char*>(mem) + slotPrefix_) Entry();
   e->keyLen_ = static_cast<uint32_t>(key.size());
   e->valLen_ = static_cast<uint32_t>(payloadLen);
   e->type_ = static_cast<uint32_t>(type);
@@ -136,7 +139,7 @@ Entry* Keyspace::allocateValue(std::string_view key, Value& value) {
 }
 
 void Keyspace::account(const Entry* e, bool add) {
-  size_t bytes = malloc_usable_size(const_cast<Entry*>(e));
+  size_t bytes = malloc_usable_size(allocationOf(e));
   if (!e->isString()) {
     Object* o = e->object();
     if (add) o->accountedBytes = o->memoryUsage();
@@ -151,8 +154,9 @@ void Keyspace::account(const Entry* e, bool add) {
 
 void Keyspace::freeEntry(Entry* e) {
   if (!e->isString()) delete e->object();
+  void* mem = allocationOf(e);
   e->~Entry();
-  std::free(e);
+  std::free(mem);
 }
 
 void Keyspace::removeVolatile(Entry* e) {
@@ -233,6 +237,7 @@ void Keyspace::insertNew(Entry* e, uint64_t h) {
   e->next_ = t.buckets[idx];
   t.buckets[idx] = e;
   ++t.used;
+  if (slotPrefix_) slotLink(e);
   account(e, true);
 }
 
@@ -240,6 +245,7 @@ void Keyspace::unlinkAndFree(Entry** link, Entry* e, int table, bool expired) {
   *link = e->next_;
   --tables_[table].used;
   if (e->hasExpire()) removeVolatile(e);
+  if (slotPrefix_) slotUnlink(e);
   account(e, false);
   if (expired && expiredHook_) expiredHook_(e->key());
   freeEntry(e);
@@ -254,6 +260,7 @@ void Keyspace::replace(Entry** link, Entry* old, Entry* fresh) {
     volatile_[old->volIndex_].entry = fresh;
     old->volIndex_ = Entry::kNoExpire;
   }
+  if (slotPrefix_) slotReplace(old, fresh);
   account(old, false);
   account(fresh, true);
   freeEntry(old);
@@ -408,6 +415,7 @@ void Keyspace::clear() {
     t = Table{};
   }
   rehashIdx_ = -1;
+  if (slotHeads_) std::fill_n(slotHeads_.get(), slots::kSlotCount, SlotHead{});
   volatile_.clear();
   volatile_.shrink_to_fit();
   entryBytes_ = 0;
@@ -522,7 +530,79 @@ void Keyspace::reaccount(Entry* e) {
 
 size_t Keyspace::memoryUsage() const {
   return entryBytes_ + (tables_[0].size + tables_[1].size) * sizeof(Entry*) +
-         volatile_.capacity() * sizeof(Volatile);
+         volatile_.capacity() * sizeof(Volatile) +
+         (slotHeads_ ? slots::kSlotCount * sizeof(SlotHead) : 0);
+}
+
+// ---- Per-slot key index ----
+
+void Keyspace::enableSlotIndex() {
+  if (slotPrefix_ != 0 || size() != 0) return;
+  slotPrefix_ = sizeof(SlotLinks);
+  slotHeads_ = std::make_unique<SlotHead[]>(slots::kSlotCount);
+}
+
+void Keyspace::slotLink(Entry* e) {
+  SlotHead& h = slotHeads_[slots::keySlot(e->key())];
+  SlotLinks* l = links(e);
+  l->prev = nullptr;
+  l->next = h.head;
+  if (h.head) links(h.head)->prev = e;
+  h.head = e;
+  ++h.count;
+}
+
+void Keyspace::slotUnlink(Entry* e) {
+  SlotHead& h = slotHeads_[slots::keySlot(e->key())];
+  SlotLinks* l = links(e);
+  if (l->prev) {
+    links(l->prev)->next = l->next;
+  } else {
+    h.head = l->next;
+  }
+  if (l->next) links(l->next)->prev = l->prev;
+  --h.count;
+}
+
+void Keyspace::slotReplace(Entry* old, Entry* fresh) {
+  SlotLinks* o = links(old);
+  *links(fresh) = *o;
+  if (o->prev) {
+    links(o->prev)->next = fresh;
+  } else {
+    slotHeads_[slots::keySlot(old->key())].head = fresh;
+  }
+  if (o->next) links(o->next)->prev = fresh;
+}
+
+size_t Keyspace::countKeysInSlot(uint16_t slot) const {
+  if (!slotHeads_ || slot >= slots::kSlotCount) return 0;
+  return slotHeads_[slot].count;
+}
+
+size_t Keyspace::keysInSlot(uint16_t slot, size_t count, std::vector<std::string>& out) const {
+  if (!slotHeads_ || slot >= slots::kSlotCount) return 0;
+  size_t n = 0;
+  for (Entry* e = slotHeads_[slot].head; e && n < count; e = links(e)->next, ++n) {
+    out.emplace_back(e->key());
+  }
+  return n;
+}
+
+size_t Keyspace::deleteKeysInSlot(uint16_t slot) {
+  if (!slotHeads_ || slot >= slots::kSlotCount) return 0;
+  size_t n = 0;
+  std::string key;
+  while (Entry* e = slotHeads_[slot].head) {
+    key.assign(e->key());
+    int table = 0;
+    Entry** link = findLink(key, hash(key), &table);
+    if (link == nullptr) break;  // cannot happen: every indexed entry is in the table
+    unlinkAndFree(link, e, table, false);
+    modified(key);
+    ++n;
+  }
+  return n;
 }
 
 }  // namespace strata::node

@@ -9,6 +9,12 @@
 // the entry remembering its slot, so TTL lookups, the active expire cycle and volatile-* eviction
 // sampling are all O(1).
 //
+// Cluster mode adds a per-slot key index (enableSlotIndex() at start-up): each entry's allocation
+// then starts with two links {prev, next} chaining it into its hash slot's list, exactly the
+// 16 bytes per key Redis 7.0 pays for its slot lists; a 16384-entry head table keeps each slot's
+// first entry and key count. Insert and delete are O(1) (one CRC16 of the key); standalone mode
+// allocates no links at all.
+//
 // Single-threaded: owned by the node's event loop. Lookups never return expired keys (lazy
 // expiry: find() deletes an expired key it meets and reports it through the expired hook).
 #pragma once
@@ -16,6 +22,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <random>
 #include <string>
 #include <string_view>
@@ -54,6 +61,8 @@ class Keyspace {
   // The LRU clock stamped on entries when accessed (seconds, 24 bits, like Redis's LRU_CLOCK).
   void setLruClock(uint32_t clock) { lruClock_ = clock & 0xFFFFFF; }
   uint32_t lruClock() const { return lruClock_; }
+  // Sets the access clock of `e` (RESTORE IDLETIME back-dates it).
+  void setLru(Entry* e, uint32_t clock) { e->lru_ = clock & 0xFFFFFF; }
 
   // Lookup: nullptr if absent or expired (an expired key is deleted on the way). find() stamps
   // the LRU clock; peek() does not (TYPE, TTL, OBJECT, SCAN).
@@ -102,6 +111,21 @@ class Keyspace {
   // Recounts the object of `e` after a command changed it in place (container sizes).
   void reaccount(Entry* e);
 
+  // ---- Per-slot key index (cluster mode) ----
+  // Turns the index on; only while the keyspace is empty (the server calls it at start-up when
+  // cluster-enabled). Without it the three queries below answer 0 / nothing.
+  void enableSlotIndex();
+  bool slotIndexEnabled() const { return slotPrefix_ != 0; }
+  // Keys stored in `slot` (< 16384), expired-but-not-yet-deleted ones included, as Redis's
+  // countKeysInSlot. O(1).
+  size_t countKeysInSlot(uint16_t slot) const;
+  // Appends up to `count` key names of `slot` to `out` (CLUSTER GETKEYSINSLOT, most recently
+  // added first); returns how many were appended. O(count).
+  size_t keysInSlot(uint16_t slot, size_t count, std::vector<std::string>& out) const;
+  // Deletes every key of `slot` (a slot lost to another node); each deletion goes through the
+  // modified hook and the dirty counter. Returns how many keys were deleted.
+  size_t deleteKeysInSlot(uint16_t slot);
+
  private:
   struct Table {
     Entry** buckets = nullptr;
@@ -118,9 +142,9 @@ class Keyspace {
   // the table it is in.
   Entry** findLink(std::string_view key, uint64_t h, int* tableOut = nullptr);
   Entry* lookup(std::string_view key, bool touch);
-  static Entry* allocate(std::string_view key, ValueType type, Encoding encoding,
-                         const void* payload, size_t payloadLen);
-  static Entry* allocateValue(std::string_view key, Value& value);
+  Entry* allocate(std::string_view key, ValueType type, Encoding encoding, const void* payload,
+                  size_t payloadLen);
+  Entry* allocateValue(std::string_view key, Value& value);
   void freeEntry(Entry* e);
   void insertNew(Entry* e, uint64_t h);
   // Replaces *link (== old) by `fresh` in its chain and the volatile index; frees `old`.
@@ -130,6 +154,24 @@ class Keyspace {
   void expandIfNeeded();
   void startResize(size_t buckets);
   void account(const Entry* e, bool add);
+  // The slot index: links live in the slotPrefix_ bytes before each Entry.
+  struct SlotLinks {
+    Entry* prev;
+    Entry* next;
+  };
+  struct SlotHead {
+    Entry* head = nullptr;
+    size_t count = 0;
+  };
+  static SlotLinks* links(const Entry* e) {
+    return reinterpret_cast<SlotLinks*>(const_cast<Entry*>(e)) - 1;
+  }
+  void* allocationOf(const Entry* e) const {
+    return const_cast<char*>(reinterpret_cast<const char*>(e)) - slotPrefix_;
+  }
+  void slotLink(Entry* e);
+  void slotUnlink(Entry* e);
+  void slotReplace(Entry* old, Entry* fresh);
 
   Table tables_[2];
   long rehashIdx_ = -1;
@@ -140,6 +182,8 @@ class Keyspace {
   ExpiredHook expiredHook_;
   ModifiedHook modifiedHook_;
   uint64_t dirty_ = 0;
+  size_t slotPrefix_ = 0;  // sizeof(SlotLinks) when the slot index is on
+  std::unique_ptr<SlotHead[]> slotHeads_;
   void modified(std::string_view key) {
     ++dirty_;
     if (modifiedHook_) modifiedHook_(key);

@@ -59,6 +59,12 @@ class Client {
   int64_t createdMs = 0;
   int64_t lastInteractionMs = 0;
   bool inPendingList = false;
+  // Cluster mode: ASKING (for the next command only) and READONLY (reads on a replica).
+  struct ClusterFlags {
+    bool asking = false;
+    bool readonly = false;
+  };
+  ClusterFlags cluster;
 
   // Blocking list pops (see blocking.cpp): the parked command, its keys and deadline (ms, 0 =
   // none). While blocked the client executes nothing else from its pipeline.

@@ -18,6 +18,7 @@
 #include "common/errors.h"
 #include "common/net/callback.h"
 #include "common/net/stream.h"
+#include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
 #include "node/server/client.h"
 #include "node/settings_schema.h"
@@ -130,6 +131,10 @@ bool Server::listen() {
   if (listenFds_.empty()) {
     spdlog::error("Configured to not listen anywhere, exiting.");
     return false;
+  }
+  if (settings_.clusterEnabled) {  // nodes.conf, the cluster bus (node/cluster/)
+    cluster_ = std::make_unique<Cluster>(*this);
+    if (!cluster_->start()) return false;
   }
   return true;
 }

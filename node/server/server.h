@@ -171,7 +171,7 @@ class Server {
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
   net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
-  std::unique_ptr<Cluster> cluster_;  // last: its bus links go before the event base
+  std::unique_ptr<Cluster> cluster_;  // after base_: its bus links are freed first
 };
 
 }  // namespace strata::node
