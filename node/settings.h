@@ -72,6 +72,8 @@ struct NodeSettings {
   bool appendonly = false;
   std::string appendfsync = "everysec";
   std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  bool aofLoadTruncated = true;
   int autoAofRewritePercentage = 100;
   int64_t autoAofRewriteMinSize = 64LL << 20;
   std::vector<std::string> save;

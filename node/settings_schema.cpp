@@ -127,6 +127,10 @@ config::Schema<NodeSettings> build() {
                 kReloadable, "When the AOF is fsynced");
   s.string("appendfilename", &S::appendfilename, "appendonly.aof", kImmutable,
            "Base name of the AOF");
+  s.string("appenddirname", &S::appenddirname, "appendonlydir", kImmutable,
+           "Directory (under dir) of the AOF's base, incr and manifest files");
+  s.boolean("aof-load-truncated", &S::aofLoadTruncated, true, kReloadable,
+            "Load an AOF whose last command is truncated (cut to the last complete command)");
   s.integer("auto-aof-rewrite-percentage", &S::autoAofRewritePercentage, 100,
             Range{0, 2147483647}, kReloadable, "AOF growth that triggers a rewrite");
   s.memory("auto-aof-rewrite-min-size", &S::autoAofRewriteMinSize, 64LL << 20, Range{0, kNoMax},

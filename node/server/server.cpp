@@ -20,6 +20,7 @@
 #include "common/net/stream.h"
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
+#include "node/persistence/persistence.h"
 #include "node/server/client.h"
 #include "node/settings_schema.h"
 
@@ -56,12 +57,17 @@ Server::Server(NodeSettings settings)
     : settings_(std::move(settings)), registry_(nodeSchema(), settings_), base_(event_base_new()) {
   startMs_ = nowMs();
   updateClock();
-  keyspace_.setExpiredHook([this](std::string_view) { stats_.expiredKeys++; });
+  persistence_ = std::make_unique<Persistence>(*this);
+  keyspace_.setExpiredHook([this](std::string_view key) {
+    stats_.expiredKeys++;
+    if (propagationActive()) propagate({"DEL", key});  // lazy and active expiry replay as DEL
+  });
 }
 
 Server::~Server() {
   for (auto& [id, c] : clients_) delete c;
   for (Client* c : closing_) delete c;
+  persistence_.reset();
 }
 
 void Server::updateClock() {
@@ -182,6 +188,7 @@ void Server::clientClosed(Client& client) {
 
 void Server::beforeSleep() {
   resumeUnblocked();
+  persistenceBeforeSleep();  // AOF write (+ fsync if always) before any reply of this round
   for (size_t i = 0; i < pendingFlush_.size(); ++i) {
     Client* c = pendingFlush_[i];
     c->inPendingList = false;
@@ -228,6 +235,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   // returns false to refuse (or, for MULTI, to queue); each lives with the feature it guards.
   const bool admitted = clusterGate(client, *def, argv) &&    // node/cluster: MOVED, ASK, ...
                         memoryGate(client, *def) &&           // eviction.cpp: maxmemory, OOM
+                        persistenceGate(client, *def) &&      // node/persistence: AOF errors
                         replicaGate(client, *def) &&          // node/replication: read-only
                         pubsubGate(client, *def) &&           // pubsub.cpp: RESP2 subscribers
                         transactionGate(client, *def, argv);  // transactions.cpp: MULTI queue
@@ -244,6 +252,7 @@ void Server::call(Client& client, const CommandDef& def,
   const size_t before = client.out().size();
   client.lastCommand = std::string(def.name);
   const uint64_t dirtyBefore = keyspace_.dirty();
+  const Propagator::Frame frame = persistence_->propagator().begin();
   const int64_t startUs = nowUs();
   CommandContext ctx{*this, client, keyspace_, argv, w, def};
   try {
@@ -257,6 +266,7 @@ void Server::call(Client& client, const CommandDef& def,
   slowlogRecord(client, def, argv, durationUs);
   commandStatsRecord(def, durationUs);
   if (keyspace_.dirty() != dirtyBefore) propagateCommand(def, argv);
+  persistence_->propagator().end(frame);  // the outermost call feeds the sinks
   stats_.totalCommands++;
   if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
   client.checkOutputLimits(nowCachedMs_);
@@ -318,6 +328,7 @@ void Server::onCron(evutil_socket_t, short) {
       c->close("idle timeout");
     }
   }
+  persistenceCron();
   if (hz() != cronHz_) armCron();
 }
 
@@ -334,12 +345,14 @@ int Server::run() {
   sigint_.reset(evsignal_new(base_.get(), SIGINT, net::callback<&Server::onSignal>, this));
   event_add(sigterm_.get(), nullptr);
   event_add(sigint_.get(), nullptr);
+  if (!persistenceStart()) return 1;  // AOF load; a corrupt AOF refuses to start
   spdlog::info("Ready to accept connections tcp (port {})", boundPort_);
   while (!exit_) {
     if (event_base_loop(base_.get(), EVLOOP_ONCE) < 0) break;
     beforeSleep();
   }
   beforeSleep();
+  persistenceShutdown();  // write + fsync the AOF, stop a rewrite child
   for (auto& [id, c] : std::map<uint64_t, Client*>(clients_)) c->close("server shutting down");
   beforeSleep();
   spdlog::warn("strata node is now ready to exit, bye bye...");

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <list>
 #include <map>
 #include <memory>
@@ -30,6 +31,8 @@ namespace strata::node {
 
 class Client;
 class Cluster;
+class Persistence;
+class PropagationSink;
 
 // Counters reported by INFO stats (CONFIG RESETSTAT zeroes them).
 struct Stats {
@@ -80,12 +83,33 @@ class Server {
   bool pubsubGate(Client& client, const CommandDef& def);
   bool transactionGate(Client& client, const CommandDef& def,
                        const std::vector<std::string_view>& argv);
+  // node/persistence: write commands fail with -MISCONF while the AOF cannot be written.
+  bool persistenceGate(Client& client, const CommandDef& def);
   // After-call hooks (see call()): server/slowlog.cpp, server/command_stats.cpp,
   // persistence/propagation.cpp (AOF and replicas).
   void slowlogRecord(Client& client, const CommandDef& def,
                      const std::vector<std::string_view>& argv, int64_t durationUs);
   void commandStatsRecord(const CommandDef& def, int64_t durationUs);
   void propagateCommand(const CommandDef& def, const std::vector<std::string_view>& argv);
+
+  // Propagation to the AOF and replicas (node/persistence/propagation.h, propagation.cpp). Each
+  // change is encoded once as RESP and fed to every sink at the end of the outermost command.
+  // Sinks are not owned: a sink removes itself before it is destroyed.
+  void addPropagationSink(PropagationSink* sink);
+  void removePropagationSink(PropagationSink* sink);
+  // Explicit propagation of one command, in order with the running command's own effects (an
+  // expired or evicted key -> DEL). Outside a command (cron) it goes to the sinks at once.
+  void propagate(const std::vector<std::string_view>& argv);
+  // For handlers: the form the running command propagates as instead of its own argv (each call
+  // adds one command: SPOP -> SREM, BLPOP -> LPOP). Cheap no-op while nothing listens.
+  void propagateAs(std::initializer_list<std::string_view> argv);
+  void propagateAs(const std::vector<std::string_view>& argv);
+  // The running command propagates nothing even though it changed the dataset.
+  void preventPropagation();
+  // True while some sink listens: handlers skip building a propagated form otherwise.
+  bool propagationActive() const;
+  // AOF, rewrite and loading state (node/persistence/persistence.h).
+  Persistence& persistence() { return *persistence_; }
 
   // Replication control (node/replication/replication_hooks.cpp), called by REPLICAOF and by
   // cluster mode (CLUSTER REPLICATE, failover): follow a master, or stop and become a master
@@ -134,6 +158,13 @@ class Server {
   void onSignal(evutil_socket_t fd, short what);
   void armCron();
   void beforeSleep();
+  // node/persistence/persistence.cpp: AOF load before serving (false: refuse to start), the
+  // AOF write (+ fsync for appendfsync always) before replies go out, rewrite/fsync cron work,
+  // the final write + fsync on shutdown.
+  bool persistenceStart();
+  void persistenceBeforeSleep();
+  void persistenceCron();
+  void persistenceShutdown();
   void activeExpireCycle();
   bool bindOne(const std::string& address, bool optional);
   void handleReadyKeys();
@@ -171,6 +202,7 @@ class Server {
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
   net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
+  std::unique_ptr<Persistence> persistence_;  // propagation, AOF (node/persistence/)
   std::unique_ptr<Cluster> cluster_;  // after base_: its bus links are freed first
 };
 

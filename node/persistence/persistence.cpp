@@ -1,0 +1,264 @@
+// Persistence: the Server's hooks into the AOF (load on start, write/fsync before replies,
+// cron, shutdown, the -MISCONF gate, CONFIG SET appendonly at runtime), the replay of AOF bytes
+// through the command table with a fake client, INFO persistence, DEBUG RELOAD, BGREWRITEAOF,
+// and the table of commands propagation.cpp rewrites. Event-loop thread only.
+#include "node/persistence/persistence.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+#include "node/commands/handlers.h"
+#include "node/persistence/aof.h"
+#include "node/persistence/snapshot.h"
+#include "node/server/client.h"
+#include "node/server/server.h"
+
+namespace strata::node {
+
+namespace {
+
+constexpr uint64_t kLoaderClientId = UINT64_MAX - 1;
+
+}  // namespace
+
+Persistence::Persistence(Server& server) : server_(server) {
+  const std::pair<std::string_view, Rewrite> rows[] = {
+      {"expire", Rewrite::kExpire},
+      {"pexpire", Rewrite::kExpire},
+      {"expireat", Rewrite::kExpire},
+      {"pexpireat", Rewrite::kExpire},
+      {"set", Rewrite::kSet},
+      {"setex", Rewrite::kSetex},
+      {"psetex", Rewrite::kSetex},
+      {"getex", Rewrite::kGetex},
+      {"incrbyfloat", Rewrite::kIncrbyfloat},
+      {"hincrbyfloat", Rewrite::kHincrbyfloat},
+      {"exec", Rewrite::kExec},
+  };
+  for (const auto& [name, kind] : rows) {
+    const CommandDef* def = server_.commands().find(name);
+    if (def == nullptr || rewriteCount_ == std::size(rewriteDefs_)) continue;
+    rewriteDefs_[rewriteCount_] = def;
+    rewriteKinds_[rewriteCount_++] = kind;
+  }
+}
+
+Persistence::~Persistence() {
+  if (aof_) server_.removePropagationSink(aof_.get());
+}
+
+Persistence::Rewrite Persistence::rewriteOf(const CommandDef& def) const {
+  for (size_t i = 0; i < rewriteCount_; ++i) {
+    if (rewriteDefs_[i] == &def) return rewriteKinds_[i];
+  }
+  return Rewrite::kNone;
+}
+
+// ---- Replay -----------------------------------------------------------------------------------
+
+std::unique_ptr<Client> Persistence::makeLoaderClient(net::UniqueFd& peer) {
+  int sv[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) != 0) {
+    return nullptr;
+  }
+  peer.reset(sv[1]);
+  auto c = std::make_unique<Client>(server_, net::UniqueFd(sv[0]), kLoaderClientId, "aof", "aof");
+  c->setAuthenticated(true);
+  return c;
+}
+
+bool Persistence::applyCommand(Client& client, const std::vector<std::string_view>& argv,
+                               std::string& error) {
+  const CommandDef* def = server_.commands().find(argv[0]);
+  if (def != nullptr && !def->subcommands.empty()) {
+    def = argv.size() >= 2 ? CommandTable::findSub(*def, argv[1]) : nullptr;
+  }
+  if (def == nullptr || def->handler == nullptr) {
+    error = "Unknown command '" + std::string(argv[0].substr(0, 128)) + "'";
+    return false;
+  }
+  const int argc = static_cast<int>(argv.size());
+  if ((def->arity > 0 && argc != def->arity) || argc < -def->arity) {
+    error = "Wrong number of arguments for '" + std::string(def->name) + "'";
+    return false;
+  }
+  server_.updateClock();
+  server_.call(client, *def, argv);
+  client.out().clear();
+  return true;
+}
+
+bool Persistence::loadAof() {
+  net::UniqueFd peer;
+  std::unique_ptr<Client> client = makeLoaderClient(peer);
+  if (!client) {
+    spdlog::error("Can't create the AOF loading client: {}", std::strerror(errno));
+    return false;
+  }
+  loading_ = true;
+  propagator_.setSuppressed(true);
+  const int64_t start = nowMs();
+  const bool ok =
+      aof_->loadAndOpen([&](const std::vector<std::string_view>& argv, std::string& error) {
+        return applyCommand(*client, argv, error);
+      });
+  propagator_.setSuppressed(false);
+  loading_ = false;
+  client.reset();
+  if (ok) {
+    spdlog::info("DB loaded from append only file: {:.3f} seconds ({} keys)",
+                 static_cast<double>(nowMs() - start) / 1000.0, server_.keyspace().size());
+    server_.stats() = Stats{};  // replayed commands are not client traffic
+  }
+  return ok;
+}
+
+// ---- Server hooks -----------------------------------------------------------------------------
+
+bool Server::persistenceStart() {
+  Persistence& p = *persistence_;
+  if (!settings_.appendonly) return true;
+  p.aof_ = std::make_unique<Aof>(settings_, keyspace_);
+  if (!p.loadAof()) {
+    p.aof_.reset();
+    return false;
+  }
+  addPropagationSink(p.aof_.get());
+  return true;
+}
+
+void Persistence::syncConfig() {
+  const bool want = server_.settings().appendonly;
+  const bool on = aof_ && aof_->state() != Aof::State::kOff;
+  if (want == on) return;
+  if (want) {
+    if (!aof_) aof_ = std::make_unique<Aof>(server_.settings(), server_.keyspace());
+    std::string error;
+    if (!aof_->enable(error)) {
+      spdlog::warn(
+          "Redis needs to enable the AOF but can't trigger a background AOF rewrite "
+          "operation: {}",
+          error);
+      server_.settings().appendonly = false;
+      return;
+    }
+    server_.addPropagationSink(aof_.get());
+  } else {
+    server_.removePropagationSink(aof_.get());
+    aof_->disable();
+    spdlog::info("AOF disabled (CONFIG SET appendonly no)");
+  }
+}
+
+void Server::persistenceBeforeSleep() {
+  Persistence& p = *persistence_;
+  if (settings_.appendonly != (p.aof_ != nullptr && p.aof_->state() != Aof::State::kOff)) {
+    p.syncConfig();
+  }
+  if (p.aof_) p.aof_->flush(nowMs());
+}
+
+void Server::persistenceCron() {
+  if (persistence_->aof_) persistence_->aof_->cron(nowCachedMs_);
+}
+
+void Server::persistenceShutdown() {
+  Persistence& p = *persistence_;
+  if (!p.aof_ || p.aof_->state() == Aof::State::kOff) return;
+  spdlog::info("Calling fsync() on the AOF file.");
+  removePropagationSink(p.aof_.get());
+  p.aof_->disable();
+}
+
+bool Server::persistenceGate(Client& client, const CommandDef& def) {
+  Aof* aof = persistence_->aof_.get();
+  if (aof == nullptr || aof->writeOk()) return true;
+  if (!def.hasFlag("write") && def.name != "ping") return true;
+  client.writer().error(aof->writeError());
+  return false;
+}
+
+// ---- Commands ---------------------------------------------------------------------------------
+
+void Persistence::info(std::string& out) {
+  auto field = [&out](std::string_view name, std::string_view value) {
+    out.append(name);
+    out.push_back(':');
+    out.append(value);
+    out.append("\r\n");
+  };
+  field("loading", loading_ ? "1" : "0");
+  field("async_loading", "0");
+  field("current_cow_peak", "0");
+  field("current_cow_size", "0");
+  field("current_cow_size_age", "0");
+  field("current_fork_perc", "0.00");
+  field("current_save_keys_processed", "0");
+  field("current_save_keys_total", "0");
+  field("rdb_changes_since_last_save", "0");
+  field("rdb_bgsave_in_progress", "0");
+  field("rdb_last_save_time", std::to_string(server_.startMs() / 1000));
+  field("rdb_last_bgsave_status", "ok");
+  field("rdb_last_bgsave_time_sec", "-1");
+  field("rdb_current_bgsave_time_sec", "-1");
+  field("rdb_saves", "0");
+  field("rdb_last_cow_size", "0");
+  field("rdb_last_load_keys_expired", "0");
+  field("rdb_last_load_keys_loaded", "0");
+  if (aof_) {
+    aof_->info(out, nowMs());
+  } else {
+    Aof off(server_.settings(), server_.keyspace());
+    off.info(out, nowMs());
+  }
+}
+
+bool Persistence::debugReload(std::string& error) {
+  // Flush the AOF first so that the files and the reloaded dataset agree.
+  if (aof_) aof_->flush(nowMs());
+  std::string snapshot;
+  writeSnapshot(server_.keyspace(), [&](std::string_view chunk) {
+    snapshot.append(chunk);
+    return true;
+  });
+  net::UniqueFd peer;
+  std::unique_ptr<Client> client = makeLoaderClient(peer);
+  if (!client) {
+    error = std::string("Error trying to load the snapshot: ") + std::strerror(errno);
+    return false;
+  }
+  propagator_.setSuppressed(true);
+  server_.keyspace().clear();
+  AofReplayResult r =
+      replayAof(snapshot, [&](const std::vector<std::string_view>& argv, std::string& why) {
+        return applyCommand(*client, argv, why);
+      });
+  propagator_.setSuppressed(false);
+  if (r.status != AofReplayResult::Status::kOk) {
+    error = "Error trying to load the snapshot: " + r.error;
+    return false;
+  }
+  return true;
+}
+
+std::string Persistence::bgrewriteaof(bool& ok) {
+  ok = false;
+  if (!aof_ || aof_->state() == Aof::State::kOff) {
+    // Redis rewrites even with appendonly off (a one-off file); the node only rewrites a live
+    // AOF.
+    return "ERR Background append only file rewriting needs appendonly yes on this node";
+  }
+  if (aof_->rewriteInProgress()) {
+    return "ERR Background append only file rewriting already in progress";
+  }
+  std::string error;
+  int rc = aof_->rewrite(error, true);
+  if (rc < 0) return "ERR " + error;
+  ok = true;
+  return rc == 0 ? "Background append only file rewriting scheduled"
+                 : "Background append only file rewriting started";
+}
+
+}  // namespace strata::node

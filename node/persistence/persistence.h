@@ -1,0 +1,79 @@
+// The node's persistence subsystem, one instance owned by the Server (Server::persistence()):
+// the Propagator (every change -> RESP -> sinks), and the AOF (aof.h): its files, its buffer
+// written in beforeSleep, its fsync policy, loading on start, background rewrites (aof_rewrite.h)
+// and INFO persistence. The Server calls the hooks declared in server.h (persistenceStart,
+// persistenceBeforeSleep, persistenceCron, persistenceShutdown, persistenceGate), defined in
+// persistence.cpp. Event-loop thread only (the AOF's fsync thread is internal to aof.cpp).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/net/handles.h"
+#include "node/persistence/propagation.h"
+
+namespace strata::node {
+
+class Server;
+class Client;
+class Aof;
+struct CommandDef;
+
+class Persistence {
+ public:
+  explicit Persistence(Server& server);
+  ~Persistence();
+  Persistence(const Persistence&) = delete;
+  Persistence& operator=(const Persistence&) = delete;
+
+  Propagator& propagator() { return propagator_; }
+  // The AOF while appendonly is on (or waiting for its first rewrite); nullptr otherwise.
+  Aof* aof() { return aof_.get(); }
+
+  // The command definitions whose propagated form propagation.cpp rewrites (looked up once).
+  enum class Rewrite : uint8_t {
+    kNone,
+    kExpire,        // EXPIRE, PEXPIRE, EXPIREAT, PEXPIREAT -> PEXPIREAT abs | DEL
+    kSet,           // SET with EX/PX/EXAT/PXAT -> SET key value PXAT abs
+    kSetex,         // SETEX, PSETEX -> SET key value PXAT abs
+    kGetex,         // GETEX -> PEXPIREAT abs | PERSIST | DEL
+    kIncrbyfloat,   // -> SET key result KEEPTTL
+    kHincrbyfloat,  // -> HSET key field result
+    kExec,          // EXEC: its commands already propagated; wrap them in MULTI/EXEC
+  };
+  Rewrite rewriteOf(const CommandDef& def) const;
+
+  // True while the AOF is being replayed at start-up.
+  bool loading() const { return loading_; }
+
+  // INFO persistence's lines ("field:value\r\n"), appended to `out`.
+  void info(std::string& out);
+  // DEBUG RELOAD: snapshot the dataset, flush it, replay the snapshot. False with `error` set.
+  bool debugReload(std::string& error);
+  // BGREWRITEAOF: starts (or schedules, if one runs) a rewrite; the reply text for the client.
+  std::string bgrewriteaof(bool& ok);
+
+ private:
+  friend class Server;
+  // Replays the AOF's files (start-up); false when the node must not start.
+  bool loadAof();
+  // A client for replayed commands (a socketpair end nobody reads), and one replayed command:
+  // looked up in the command table and run through Server::call (never re-propagated).
+  std::unique_ptr<Client> makeLoaderClient(net::UniqueFd& peer);
+  bool applyCommand(Client& client, const std::vector<std::string_view>& argv, std::string& error);
+  // Follows CONFIG SET appendonly (checked once per loop round).
+  void syncConfig();
+
+  Server& server_;
+  Propagator propagator_;
+  std::unique_ptr<Aof> aof_;
+  const CommandDef* rewriteDefs_[16] = {};
+  Rewrite rewriteKinds_[16] = {};
+  size_t rewriteCount_ = 0;
+  bool loading_ = false;
+};
+
+}  // namespace strata::node
