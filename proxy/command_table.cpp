@@ -7,6 +7,8 @@
 #include <charconv>
 #include <set>
 
+#include "common/config/value_parsers.h"
+
 namespace strata::proxy {
 namespace {
 
@@ -14,22 +16,8 @@ bool isList(const resp::Value& v) {
   return v.type == resp::Type::kArray || v.type == resp::Type::kSet || v.type == resp::Type::kMap;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-const resp::Value* field(const resp::Value& map, std::string_view key) {
-  if (!isList(map)) return nullptr;
-  for (size_t i = 0; i + 1 < map.elements.size(); i += 2) {
-    if (map.elements[i].str == key) return &map.elements[i + 1];
-  }
-  return nullptr;
-}
-
 int intField(const resp::Value& map, std::string_view key, int fallback) {
-  const resp::Value* v = field(map, key);
+  const resp::Value* v = map.field(key);
   return (v && v->type == resp::Type::kInteger) ? static_cast<int>(v->integer) : fallback;
 }
 
@@ -57,28 +45,28 @@ uint32_t parseFlags(const resp::Value& flags) {
 
 KeySpec parseKeySpec(const resp::Value& spec, uint32_t& commandFlags) {
   KeySpec ks;
-  if (const resp::Value* flags = field(spec, "flags")) {
+  if (const resp::Value* flags = spec.field("flags")) {
     for (const auto& f : flags->elements) {
       if (f.str == "not_key") commandFlags |= kFlagNotKeyChannel;
       if (f.str == "incomplete") ks.incomplete = true;
     }
   }
-  if (const resp::Value* bs = field(spec, "begin_search")) {
-    const resp::Value* type = field(*bs, "type");
-    const resp::Value* body = field(*bs, "spec");
+  if (const resp::Value* bs = spec.field("begin_search")) {
+    const resp::Value* type = bs->field("type");
+    const resp::Value* body = bs->field("spec");
     if (type && body && type->str == "index") {
       ks.begin = KeySpec::Begin::kIndex;
       ks.index = intField(*body, "index", 0);
     } else if (type && body && type->str == "keyword") {
       ks.begin = KeySpec::Begin::kKeyword;
-      const resp::Value* kw = field(*body, "keyword");
+      const resp::Value* kw = body->field("keyword");
       ks.keyword = kw ? kw->str : "";
       ks.startFrom = intField(*body, "startfrom", 1);
     }
   }
-  if (const resp::Value* fk = field(spec, "find_keys")) {
-    const resp::Value* type = field(*fk, "type");
-    const resp::Value* body = field(*fk, "spec");
+  if (const resp::Value* fk = spec.field("find_keys")) {
+    const resp::Value* type = fk->field("type");
+    const resp::Value* body = fk->field("spec");
     if (type && body && type->str == "range") {
       ks.find = KeySpec::Find::kRange;
       ks.lastKey = intField(*body, "lastkey", 0);
@@ -98,7 +86,7 @@ KeySpec parseKeySpec(const resp::Value& spec, uint32_t& commandFlags) {
 bool parseCommand(const resp::Value& entry, CommandInfo& info) {
   if (entry.type != resp::Type::kArray || entry.elements.size() < 6) return false;
   const auto& e = entry.elements;
-  info.name = lower(e[0].str);
+  info.name = config::toLower(e[0].str);
   info.arity = static_cast<int>(e[1].integer);
   info.flags = isList(e[2]) ? parseFlags(e[2]) : 0;
   if (e.size() > 8 && isList(e[8])) {

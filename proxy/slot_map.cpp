@@ -64,19 +64,6 @@ bool isAggregate(const resp::Value& v) {
   return v.type == resp::Type::kArray || v.type == resp::Type::kMap || v.type == resp::Type::kSet;
 }
 
-std::string_view text(const resp::Value& v) {
-  return v.str;
-}
-
-// Looks up `key` in a flattened map (k, v, k, v ...): RESP2 array or RESP3 map.
-const resp::Value* field(const resp::Value& map, std::string_view key) {
-  if (!isAggregate(map)) return nullptr;
-  for (size_t i = 0; i + 1 < map.elements.size(); i += 2) {
-    if (text(map.elements[i]) == key) return &map.elements[i + 1];
-  }
-  return nullptr;
-}
-
 bool validSlot(int64_t s) {
   return s >= 0 && s < 16384;
 }
@@ -96,8 +83,8 @@ std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, st
     return nullptr;
   }
   for (const auto& shard : reply.elements) {
-    const resp::Value* slots = field(shard, "slots");
-    const resp::Value* nodes = field(shard, "nodes");
+    const resp::Value* slots = shard.field("slots");
+    const resp::Value* nodes = shard.field("nodes");
     if (!slots || !nodes || !isAggregate(*slots) || !isAggregate(*nodes)) {
       error = "CLUSTER SHARDS: shard without slots or nodes";
       return nullptr;
@@ -106,12 +93,12 @@ std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, st
     bool haveMaster = false;
     std::vector<Address> replicas;
     for (const auto& node : nodes->elements) {
-      const resp::Value* role = field(node, "role");
-      const resp::Value* port = tls ? field(node, "tls-port") : field(node, "port");
-      if (!port) port = field(node, tls ? "port" : "tls-port");
-      const resp::Value* endpoint = field(node, "endpoint");
-      const resp::Value* ip = field(node, "ip");
-      const resp::Value* health = field(node, "health");
+      const resp::Value* role = node.field("role");
+      const resp::Value* port = tls ? node.field("tls-port") : node.field("port");
+      if (!port) port = node.field(tls ? "port" : "tls-port");
+      const resp::Value* endpoint = node.field("endpoint");
+      const resp::Value* ip = node.field("ip");
+      const resp::Value* health = node.field("health");
       if (!role || !port || port->type != resp::Type::kInteger) continue;
       Address addr;
       addr.host = (endpoint && !endpoint->str.empty() && endpoint->str != "?") ? endpoint->str

@@ -1,6 +1,7 @@
 // Implementation of common/observe/logging.h: one dist_sink shared by all component loggers,
 // whose single child (stderr or file sink) is replaced on initLogging().
 #include "common/observe/logging.h"
+#include "common/config/value_parsers.h"
 
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
@@ -24,13 +25,6 @@ namespace {
 constexpr char kTextPattern[] = "[%Y-%m-%dT%H:%M:%S.%eZ] [%l] [%n] %v";
 constexpr char kRootLogger[] = "strata";
 constexpr auto kFlushInterval = std::chrono::seconds(1);
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
 
 std::unique_ptr<spdlog::formatter> makeFormatter(LogFormat format) {
   if (format == LogFormat::kJson) return std::make_unique<JsonLogFormatter>();
@@ -96,13 +90,13 @@ std::optional<spdlog::level::level_enum> parseLogLevel(std::string_view name) {
       {"critical", level_enum::critical},
       {"off", level_enum::off},
   };
-  auto it = kLevels.find(lower(name));
+  auto it = kLevels.find(config::toLower(name));
   if (it == kLevels.end()) return std::nullopt;
   return it->second;
 }
 
 std::optional<LogFormat> parseLogFormat(std::string_view name) {
-  std::string n = lower(name);
+  std::string n = config::toLower(name);
   if (n == "text") return LogFormat::kText;
   if (n == "json") return LogFormat::kJson;
   return std::nullopt;

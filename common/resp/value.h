@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace strata::resp {
@@ -39,6 +40,15 @@ struct Value {
   bool isError() const { return type == Type::kError || type == Type::kBlobError; }
   bool isAggregate() const {
     return type == Type::kArray || type == Type::kMap || type == Type::kSet || type == Type::kPush;
+  }
+  // The value under `key` in a map-shaped reply: a RESP3 map or its RESP2 form, a flat
+  // k1, v1, k2, v2 ... array (CLUSTER SHARDS, COMMAND DOCS, HELLO). nullptr if absent.
+  const Value* field(std::string_view key) const {
+    if (!isAggregate()) return nullptr;
+    for (size_t i = 0; i + 1 < elements.size(); i += 2) {
+      if (elements[i].str == key) return &elements[i + 1];
+    }
+    return nullptr;
   }
 };
 

@@ -3,6 +3,7 @@
 // READONLY, READWRITE, ASKING. The proxy presents itself as one standalone Redis 7.0 server.
 #include <openssl/crypto.h>
 
+#include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "common/resp/writer.h"
 #include "proxy/client_conn.h"
@@ -12,16 +13,6 @@
 namespace strata::proxy {
 
 namespace {
-
-bool equalsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (tolower(static_cast<unsigned char>(a[i])) != tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Constant-time comparison, so a password can't be guessed byte by byte from timing.
 bool samePassword(std::string_view a, std::string_view b) {
@@ -102,13 +93,14 @@ bool ClientConn::handleLocal(Request* r, const Args& args, std::string_view name
     return true;
   }
   if (name == "command") {
-    if (argc == 1 || equalsNoCase(args[1], "count") || equalsNoCase(args[1], "info")) {
+    if (argc == 1 || config::equalsNoCase(args[1], "count") ||
+        config::equalsNoCase(args[1], "info")) {
       cmdCommand(r, args);
       return true;
     }
     return false;  // COMMAND DOCS / GETKEYS / LIST: any node answers
   }
-  if (name == "acl" && argc == 2 && equalsNoCase(args[1], "whoami")) {
+  if (name == "acl" && argc == 2 && config::equalsNoCase(args[1], "whoami")) {
     // The user this client authenticated as; a node would name the proxy's own backend user.
     writer(r).bulk(user_);
     replyLocal(r);
@@ -140,7 +132,7 @@ void ClientConn::cmdHello(Request* r, const Args& args) {
   std::string newName = name_;
   bool nameSet = false;
   for (; i < args.size(); ++i) {
-    if (equalsNoCase(args[i], "auth") && i + 2 < args.size()) {
+    if (config::equalsNoCase(args[i], "auth") && i + 2 < args.size()) {
       if (!checkPassword(args[i + 1], args[i + 2])) {
         worker_.metrics().authFailure();
         replyError(r, errors::kWrongPass);
@@ -150,7 +142,7 @@ void ClientConn::cmdHello(Request* r, const Args& args) {
       authenticated_ = true;
       parser_.setAuthenticated(true);
       i += 2;
-    } else if (equalsNoCase(args[i], "setname") && i + 1 < args.size()) {
+    } else if (config::equalsNoCase(args[i], "setname") && i + 1 < args.size()) {
       newName = std::string(args[i + 1]);
       nameSet = true;
       ++i;
@@ -237,7 +229,7 @@ void ClientConn::cmdClient(Request* r, const Args& args) {
     return;
   }
   std::string_view sub = args[1];
-  if (equalsNoCase(sub, "setname") && args.size() == 3) {
+  if (config::equalsNoCase(sub, "setname") && args.size() == 3) {
     for (char c : args[2]) {
       if (c < '!' || c > '~') {
         replyError(r, "ERR Client names cannot contain spaces, newlines or special characters.");
@@ -246,22 +238,22 @@ void ClientConn::cmdClient(Request* r, const Args& args) {
     }
     name_ = std::string(args[2]);
     writer(r).ok();
-  } else if (equalsNoCase(sub, "getname") && args.size() == 2) {
+  } else if (config::equalsNoCase(sub, "getname") && args.size() == 2) {
     if (name_.empty()) {
       writer(r).null();
     } else {
       writer(r).bulk(name_);
     }
-  } else if (equalsNoCase(sub, "id") && args.size() == 2) {
+  } else if (config::equalsNoCase(sub, "id") && args.size() == 2) {
     writer(r).integer(static_cast<int64_t>(id_));
-  } else if (equalsNoCase(sub, "info") && args.size() == 2) {
+  } else if (config::equalsNoCase(sub, "info") && args.size() == 2) {
     writer(r).verbatim("txt", infoLine() + "\n");
-  } else if (equalsNoCase(sub, "list")) {
+  } else if (config::equalsNoCase(sub, "list")) {
     std::string all;
     worker_.forEachClient([&](ClientConn& c) { all += c.infoLine() + "\n"; });
     writer(r).verbatim("txt", all);
-  } else if (equalsNoCase(sub, "setinfo") || equalsNoCase(sub, "no-evict") ||
-             equalsNoCase(sub, "no-touch") || equalsNoCase(sub, "reply")) {
+  } else if (config::equalsNoCase(sub, "setinfo") || config::equalsNoCase(sub, "no-evict") ||
+             config::equalsNoCase(sub, "no-touch") || config::equalsNoCase(sub, "reply")) {
     writer(r).ok();
   } else {
     replyError(r, "ERR unknown subcommand '" + std::string(sub) + "'. Try CLIENT HELP.");
@@ -280,14 +272,14 @@ void ClientConn::cmdCommand(Request* r, const Args& args) {
   const resp::Value& all = table->raw();
   if (args.size() == 1) {
     w.value(all);
-  } else if (equalsNoCase(args[1], "count")) {
+  } else if (config::equalsNoCase(args[1], "count")) {
     w.integer(static_cast<int64_t>(all.elements.size()));
   } else {  // COMMAND INFO name...
     w.arrayHeader(args.size() - 2);
     for (size_t i = 2; i < args.size(); ++i) {
       const resp::Value* found = nullptr;
       for (const auto& entry : all.elements) {
-        if (!entry.elements.empty() && equalsNoCase(entry.elements[0].str, args[i])) {
+        if (!entry.elements.empty() && config::equalsNoCase(entry.elements[0].str, args[i])) {
           found = &entry;
           break;
         }

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 
+#include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "common/slots/key_slot.h"
 #include "proxy/client_conn.h"
@@ -31,14 +32,6 @@ bool refused(std::string_view name) {
     if (r == name) return true;
   }
   return false;
-}
-
-std::string lowerName(std::string_view s) {
-  std::string out(s.size(), '\0');
-  for (size_t i = 0; i < s.size(); ++i) {
-    out[i] = static_cast<char>(tolower(static_cast<unsigned char>(s[i])));
-  }
-  return out;
 }
 
 }  // namespace
@@ -76,7 +69,7 @@ void ClientConn::dispatch(Request* r, const Args& args) {
     routeByKeys(r, args, info);
     return;
   }
-  std::string name = lowerName(args[0]);
+  std::string name = config::toLower(args[0]);
 
   // Like Redis, whether a client must authenticate follows the live settings: a reload that
   // removes every password lets in clients that never authenticated (and re-adding one locks
@@ -108,7 +101,7 @@ void ClientConn::dispatch(Request* r, const Args& args) {
   if (name == "scan") return cmdScan(r, args);
   if (name == "info") return cmdInfo(r, args);
   if (name == "script" && args.size() >= 2) {
-    std::string sub = lowerName(args[1]);
+    std::string sub = config::toLower(args[1]);
     if (sub == "load") return fanOut(r, args, aggregateFirstReply);
     if (sub == "flush") return fanOut(r, args, aggregateAllOk);
     if (sub == "exists") return fanOut(r, args, aggregateAndIntegers);

@@ -11,6 +11,7 @@
 // through unchanged).
 #include <strings.h>
 
+#include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "common/net/callback.h"
 #include "common/resp/reply_parser.h"
@@ -26,12 +27,6 @@ namespace {
 bool isSubscriptionCommand(std::string_view name) {
   return name == "subscribe" || name == "psubscribe" || name == "ssubscribe" ||
          name == "unsubscribe" || name == "punsubscribe" || name == "sunsubscribe";
-}
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace
@@ -200,7 +195,7 @@ void ClientConn::onPubSubFrame(BackendConn* conn, const char* data, size_t len) 
   if (parser.parse(data, len, v) != resp::ParseStatus::kOk) return;
   if (v.isError()) return onSubscribeRefused(conn, data, len);
   if (v.elements.empty()) return;
-  std::string kind = lower(v.elements[0].str);
+  std::string kind = config::toLower(v.elements[0].str);
   if (kind == "message" || kind == "pmessage" || kind == "smessage") {
     Request* m = newRequest({}, {});
     enqueue(m);
