@@ -357,7 +357,7 @@ void objectFreq(CommandContext& ctx) {
         "will take some time to adjust.");
     return;
   }
-  ctx.w.integer(5);  // LFU counters arrive with eviction (later milestone): LFU_INIT_VAL
+  ctx.w.integer(ctx.ks.lfuFrequency(e));
 }
 
 void objectRefcount(CommandContext& ctx) {

@@ -13,6 +13,8 @@
 #include "common/errors.h"
 #include "node/commands/handlers.h"
 #include "node/server/client.h"
+#include "node/server/command_stats.h"
+#include "node/server/eviction.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -108,22 +110,7 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
   }
   if (want("memory", true)) {
     section("Memory");
-    struct mallinfo2 mi = mallinfo2();
-    size_t used = mi.uordblks + mi.hblkhd;
-    size_t rss = residentBytes();
-    size_t dataset = ctx.ks.memoryUsage();
-    field(out, "used_memory", used);
-    field(out, "used_memory_human", humanBytes(static_cast<double>(used)));
-    field(out, "used_memory_rss", rss);
-    field(out, "used_memory_rss_human", humanBytes(static_cast<double>(rss)));
-    field(out, "used_memory_dataset", dataset);
-    field(out, "maxmemory", s.settings().maxmemory);
-    field(out, "maxmemory_human", humanBytes(static_cast<double>(s.settings().maxmemory)));
-    field(out, "maxmemory_policy", s.settings().maxmemoryPolicy);
-    char ratio[32];
-    std::snprintf(ratio, sizeof(ratio), "%.2f", used ? static_cast<double>(rss) / used : 0.0);
-    field(out, "mem_fragmentation_ratio", std::string(ratio));
-    field(out, "mem_allocator", std::string("libc"));
+    out += memoryInfo(s);  // node/commands/memory.cpp
   }
   if (want("persistence", true)) {
     section("Persistence");
@@ -143,7 +130,7 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "total_net_output_bytes", st.netOutputBytes);
     field(out, "rejected_connections", st.rejectedConnections);
     field(out, "expired_keys", st.expiredKeys);
-    field(out, "evicted_keys", 0);
+    field(out, "evicted_keys", st.evictedKeys);
     field(out, "keyspace_hits", st.keyspaceHits);
     field(out, "keyspace_misses", st.keyspaceMisses);
     field(out, "total_error_replies", st.errorReplies);
@@ -167,6 +154,10 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     std::snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(self.ru_utime.tv_sec),
                   static_cast<long>(self.ru_utime.tv_usec));
     field(out, "used_cpu_user", std::string(buf));
+  }
+  if (want("commandstats", false)) {
+    section("Commandstats");
+    out += commandStatsInfo(s.commandStats());
   }
   if (want("cluster", true)) {
     section("Cluster");
@@ -222,6 +213,7 @@ void configSet(CommandContext& ctx) {
 
 void configResetstat(CommandContext& ctx) {
   ctx.server.stats() = Stats{};
+  ctx.server.commandStats().reset();
   ctx.w.ok();
 }
 

@@ -277,7 +277,7 @@ Entry* Keyspace::lookup(std::string_view key, bool touch) {
     unlinkAndFree(link, e, table, true);
     return nullptr;
   }
-  if (touch) e->lru_ = lruClock_;
+  if (touch) this->touch(e);
   return e;
 }
 
@@ -299,7 +299,7 @@ Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
   }
   if (link == nullptr) {
     Entry* e = allocateValue(key, value);
-    e->lru_ = lruClock_;
+    e->lru_ = initialStamp();
     insertNew(e, h);
     modified(key);
     return e;
@@ -323,7 +323,7 @@ Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
     result = allocateValue(key, value);
     replace(link, old, result);
   }
-  result->lru_ = lruClock_;
+  touch(result);  // an overwrite is an access (LFU keeps and bumps the old counter)
   if (!keepTtl && result->hasExpire()) removeVolatile(result);
   modified(key);
   return result;
@@ -374,7 +374,7 @@ Entry* Keyspace::copy(const Entry* e, std::string_view to) {
     Object* o = e->object()->clone().release();
     fresh = allocate(to, e->type(), e->encoding(), &o, sizeof(o));
   }
-  fresh->lru_ = lruClock_;
+  fresh->lru_ = initialStamp();
   erase(to);
   insertNew(fresh, hash(to));
   if (at >= 0) setExpireAt(fresh, at);
@@ -526,6 +526,73 @@ void Keyspace::reaccount(Entry* e) {
   entryBytes_ = entryBytes_ - o->accountedBytes + now;
   o->accountedBytes = now;
   modified(e->key());
+}
+
+size_t Keyspace::sampleEntries(Entry** out, size_t count) {
+  if (size() == 0 || count == 0) return 0;
+  if (rehashing()) rehashStep(1);
+  size_t found = 0;
+  size_t maxSteps = count * 10;
+  const size_t mask0 = tables_[0].size - 1;
+  const size_t mask1 = rehashing() ? tables_[1].size - 1 : 0;
+  const size_t maxMask = std::max(mask0, mask1);
+  size_t i = rng_() & maxMask;
+  for (size_t empty = 0; found < count && maxSteps-- > 0; i = (i + 1) & maxMask) {
+    bool any = false;
+    for (int t = 0; t < (rehashing() ? 2 : 1); ++t) {
+      const Table& tab = tables_[t];
+      // Buckets of table 0 below rehashIdx_ are already moved (empty).
+      if (t == 0 && rehashing() && i < static_cast<size_t>(rehashIdx_)) continue;
+      if (i >= tab.size) continue;
+      for (Entry* e = tab.buckets[i]; e && found < count; e = e->next_) {
+        any = true;
+        if (!isExpired(e)) out[found++] = e;
+      }
+    }
+    // Like dictGetSomeKeys: after a run of empty buckets, jump elsewhere.
+    if (!any && ++empty >= 5 && empty > count) {
+      i = rng_() & maxMask;
+      empty = 0;
+    }
+  }
+  return found;
+}
+
+size_t Keyspace::sampleVolatile(Entry** out, size_t count) {
+  size_t found = 0;
+  for (size_t n = 0; n < count && !volatile_.empty(); ++n) {
+    Entry* e = volatile_[rng_() % volatile_.size()].entry;
+    if (!isExpired(e)) out[found++] = e;
+  }
+  return found;
+}
+
+uint32_t Keyspace::lfuFrequency(const Entry* e) const {
+  const uint32_t stamp = e->lru_;
+  const uint32_t ldt = stamp >> 8;
+  const uint32_t counter = stamp & 255;
+  const uint32_t now = lfuMinutes();
+  const uint32_t elapsed = now >= ldt ? now - ldt : 65535 - ldt + now;
+  const uint32_t periods =
+      lfuDecayMinutes_ > 0 ? elapsed / static_cast<uint32_t>(lfuDecayMinutes_) : 0;
+  return periods >= counter ? 0 : counter - periods;
+}
+
+void Keyspace::touchLfu(Entry* e) {
+  uint32_t counter = lfuFrequency(e);
+  if (counter < 255) {
+    const double r = static_cast<double>(rng_() >> 11) * 0x1.0p-53;
+    const double base = counter > 5 ? counter - 5.0 : 0.0;
+    if (r < 1.0 / (base * lfuLogFactor_ + 1)) ++counter;
+  }
+  e->lru_ = (lfuMinutes() << 8) | counter;
+}
+
+size_t Keyspace::entryMemory(const Entry* e) const {
+  size_t bytes = malloc_usable_size(allocationOf(e)) + sizeof(Entry*);
+  if (!e->isString()) bytes += e->object()->memoryUsage();
+  if (e->hasExpire()) bytes += sizeof(Volatile);
+  return bytes;
 }
 
 size_t Keyspace::memoryUsage() const {

@@ -111,6 +111,24 @@ class Keyspace {
   // Recounts the object of `e` after a command changed it in place (container sizes).
   void reaccount(Entry* e);
 
+  // Eviction support (node/server/eviction.cpp). Up to `count` live entries from consecutive
+  // buckets starting at a random one (Redis's dictGetSomeKeys), or random entries with an expiry.
+  size_t sampleEntries(Entry** out, size_t count);
+  size_t sampleVolatile(Entry** out, size_t count);
+  // LFU mode (an LFU maxmemory-policy): an entry's 24-bit stamp holds the last access time in
+  // minutes (16 bits) and a logarithmic access counter (8 bits: Redis's LFULogIncr with
+  // lfu-log-factor, minus one per lfu-decay-time minutes idle) instead of LRU seconds.
+  void setLfu(bool enabled, int logFactor, int decayMinutes) {
+    lfu_ = enabled;
+    lfuLogFactor_ = logFactor;
+    lfuDecayMinutes_ = decayMinutes;
+  }
+  bool lfu() const { return lfu_; }
+  // The LFU counter of `e` after decay (OBJECT FREQ, eviction scores).
+  uint32_t lfuFrequency(const Entry* e) const;
+  // Bytes `e` costs (MEMORY USAGE): its allocation, its object, its bucket and expiry slots.
+  size_t entryMemory(const Entry* e) const;
+
   // ---- Per-slot key index (cluster mode) ----
   // Turns the index on; only while the keyspace is empty (the server calls it at start-up when
   // cluster-enabled). Without it the three queries below answer 0 / nothing.
@@ -190,6 +208,20 @@ class Keyspace {
   }
   Millis now_ = 0;
   uint32_t lruClock_ = 0;
+  bool lfu_ = false;
+  int lfuLogFactor_ = 10;
+  int lfuDecayMinutes_ = 1;
+  // The stamp of a new entry (LRU clock, or LFU's initial counter 5) and of an accessed one.
+  uint32_t initialStamp() const { return lfu_ ? (lfuMinutes() << 8) | 5 : lruClock_; }
+  void touch(Entry* e) {
+    if (lfu_) {
+      touchLfu(e);
+    } else {
+      e->lru_ = lruClock_;
+    }
+  }
+  void touchLfu(Entry* e);
+  uint32_t lfuMinutes() const { return static_cast<uint32_t>(now_ / 60000) & 0xFFFF; }
 };
 
 }  // namespace strata::node

@@ -20,8 +20,11 @@
 #include "common/net/stream.h"
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
+#include "node/observe/node_metrics.h"
 #include "node/persistence/persistence.h"
 #include "node/server/client.h"
+#include "node/server/command_stats.h"
+#include "node/server/eviction.h"
 #include "node/settings_schema.h"
 
 namespace strata::node {
@@ -57,6 +60,10 @@ Server::Server(NodeSettings settings)
     : settings_(std::move(settings)), registry_(nodeSchema(), settings_), base_(event_base_new()) {
   startMs_ = nowMs();
   updateClock();
+  commandStats_ = std::make_unique<CommandStats>(commands_);
+  eviction_ = std::make_unique<Eviction>(*this);
+  metrics_ = std::make_unique<NodeMetrics>(*this);
+  keyspace_.setLfu(settings_.lfuPolicy(), settings_.lfuLogFactor, settings_.lfuDecayTime);
   persistence_ = std::make_unique<Persistence>(*this);
   keyspace_.setExpiredHook([this](std::string_view key) {
     stats_.expiredKeys++;
@@ -138,6 +145,7 @@ bool Server::listen() {
     spdlog::error("Configured to not listen anywhere, exiting.");
     return false;
   }
+  if (!metrics_->start()) return false;  // metrics-port: /metrics and /healthz
   if (settings_.clusterEnabled) {  // nodes.conf, the cluster bus (node/cluster/)
     cluster_ = std::make_unique<Cluster>(*this);
     if (!cluster_->start()) return false;
@@ -224,11 +232,13 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   if ((def->arity > 0 && argc != def->arity) || argc < -def->arity) {
     replyArity(w, def->name);
     stats_.errorReplies++;
+    commandStatsRejected(*def);
     return;
   }
   if (!client.authenticated && !def->hasFlag("no_auth")) {
     w.error(errors::kNoAuth);
     stats_.errorReplies++;
+    commandStatsRejected(*def);
     return;
   }
   // Admission, in redis-server's processCommand order. Each gate answers the client itself and
@@ -240,7 +250,10 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
                         pubsubGate(client, *def) &&           // pubsub.cpp: RESP2 subscribers
                         transactionGate(client, *def, argv);  // transactions.cpp: MULTI queue
   if (!admitted) {
-    if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
+    if (client.out().size() > before && client.out()[before] == '-') {
+      stats_.errorReplies++;
+      commandStatsRejected(*def);
+    }
     return;
   }
   call(client, *def, argv);
@@ -264,7 +277,8 @@ void Server::call(Client& client, const CommandDef& def,
   // After the call, as Redis's call(): the slow log, per-command statistics, propagation of the
   // command's effect to the AOF and replicas (when it changed the dataset).
   slowlogRecord(client, def, argv, durationUs);
-  commandStatsRecord(def, durationUs);
+  const bool failed = client.out().size() > before && client.out()[before] == '-';
+  commandStatsRecord(def, durationUs, failed);
   if (keyspace_.dirty() != dirtyBefore) propagateCommand(def, argv);
   persistence_->propagator().end(frame);  // the outermost call feeds the sinks
   stats_.totalCommands++;
@@ -329,6 +343,8 @@ void Server::onCron(evutil_socket_t, short) {
     }
   }
   persistenceCron();
+  eviction_->cron();    // client buffers, peak memory, a lowered maxmemory
+  metrics_->collect();  // copy counters into the Prometheus registry (metrics-port only)
   if (hz() != cronHz_) armCron();
 }
 

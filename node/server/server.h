@@ -30,6 +30,9 @@
 namespace strata::node {
 
 class Client;
+class CommandStats;
+class Eviction;
+class NodeMetrics;
 class Cluster;
 class Persistence;
 class PropagationSink;
@@ -40,6 +43,7 @@ struct Stats {
   uint64_t totalCommands = 0;
   uint64_t rejectedConnections = 0;
   uint64_t expiredKeys = 0;
+  uint64_t evictedKeys = 0;
   uint64_t keyspaceHits = 0;
   uint64_t keyspaceMisses = 0;
   uint64_t netInputBytes = 0;
@@ -89,7 +93,9 @@ class Server {
   // persistence/propagation.cpp (AOF and replicas).
   void slowlogRecord(Client& client, const CommandDef& def,
                      const std::vector<std::string_view>& argv, int64_t durationUs);
-  void commandStatsRecord(const CommandDef& def, int64_t durationUs);
+  void commandStatsRecord(const CommandDef& def, int64_t durationUs, bool failed);
+  // A command refused before it ran (arity, NOAUTH, a gate's error): its rejected_calls.
+  void commandStatsRejected(const CommandDef& def);
   void propagateCommand(const CommandDef& def, const std::vector<std::string_view>& argv);
 
   // Propagation to the AOF and replicas (node/persistence/propagation.h, propagation.cpp). Each
@@ -146,6 +152,11 @@ class Server {
   // Cluster mode (node/cluster/cluster.h); nullptr when cluster-enabled is no.
   Cluster* cluster() { return cluster_.get(); }
   Stats& stats() { return stats_; }
+  // maxmemory and eviction (server/eviction.h), per-command statistics (server/command_stats.h)
+  // and the Prometheus exporter other subsystems publish through (observe/node_metrics.h).
+  Eviction& eviction() { return *eviction_; }
+  CommandStats& commandStats() { return *commandStats_; }
+  NodeMetrics& metrics() { return *metrics_; }
   const std::map<uint64_t, Client*>& clients() const { return clients_; }
   int64_t startMs() const { return startMs_; }
   int64_t now() const { return nowCachedMs_; }
@@ -202,6 +213,9 @@ class Server {
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
   net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
+  std::unique_ptr<CommandStats> commandStats_;
+  std::unique_ptr<Eviction> eviction_;
+  std::unique_ptr<NodeMetrics> metrics_;  // last: its HTTP threads stop first
   std::unique_ptr<Persistence> persistence_;  // propagation, AOF (node/persistence/)
   std::unique_ptr<Cluster> cluster_;  // after base_: its bus links are freed first
 };
