@@ -3,11 +3,14 @@
 
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
 #include "common/config/glob.h"
 #include "common/config/value_parsers.h"
+#include "node/server/client.h"
+#include "node/server/server.h"
 
 namespace strata::node {
 
@@ -85,6 +88,34 @@ bool scanMatches(std::string_view pattern, bool usePattern, std::string_view s) 
 std::mt19937_64& collectionRng() {
   static std::mt19937_64 rng{std::random_device{}()};
   return rng;
+}
+
+bool blockTimeoutOrReply(CommandContext& ctx, std::string_view s, int64_t& deadline) {
+  long double t = 0;
+  if (!parseLongDouble(s, t) || std::isnan(t) || std::isinf(t)) {
+    ctx.w.error("ERR timeout is not a float or out of range");
+    return false;
+  }
+  long double ms = t * 1000.0L;
+  if (ms < 0) {
+    ctx.w.error("ERR timeout is negative");
+    return false;
+  }
+  if (ms > static_cast<long double>(INT64_MAX / 2)) {
+    ctx.w.error("ERR timeout is out of range");
+    return false;
+  }
+  deadline = static_cast<int64_t>(ms);
+  if (deadline > 0) deadline += ctx.server.now();
+  return true;
+}
+
+void blockOrStay(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline) {
+  if (ctx.client.reprocessing) {
+    ctx.client.stillBlocked = true;
+    return;
+  }
+  ctx.server.blockClient(ctx.client, ctx.argv, std::move(keys), deadline);
 }
 
 }  // namespace strata::node

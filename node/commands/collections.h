@@ -6,7 +6,9 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/errors.h"
 #include "node/commands/handlers.h"
@@ -55,5 +57,11 @@ bool scanOptionsOrReply(CommandContext& ctx, std::string_view& pattern, bool& us
 bool scanMatches(std::string_view pattern, bool usePattern, std::string_view s);
 
 std::mt19937_64& collectionRng();
+
+// Blocking commands (lists, zsets): getTimeoutFromObjectOrReply (seconds as a float) into an
+// absolute deadline in ms (0 = forever), and parking the client on `keys` unless the server is
+// re-running its command (Client::reprocessing: then it simply stays blocked).
+bool blockTimeoutOrReply(CommandContext& ctx, std::string_view s, int64_t& deadline);
+void blockOrStay(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline);
 
 }  // namespace strata::node

@@ -85,27 +85,6 @@ bool positionOrReply(CommandContext& ctx, std::string_view s, bool& head) {
   return true;
 }
 
-// getTimeoutFromObjectOrReply (seconds as a float): absolute deadline in ms, 0 = forever.
-bool timeoutOrReply(CommandContext& ctx, std::string_view s, int64_t& deadline) {
-  long double t = 0;
-  if (!parseLongDouble(s, t) || std::isnan(t) || std::isinf(t)) {
-    ctx.w.error("ERR timeout is not a float or out of range");
-    return false;
-  }
-  long double ms = t * 1000.0L;
-  if (ms < 0) {
-    ctx.w.error("ERR timeout is negative");
-    return false;
-  }
-  if (ms > static_cast<long double>(INT64_MAX / 2)) {
-    ctx.w.error("ERR timeout is out of range");
-    return false;
-  }
-  deadline = static_cast<int64_t>(ms);
-  if (deadline > 0) deadline += ctx.server.now();
-  return true;
-}
-
 // lmoveGenericCommand's body once the source is known to be a non-empty list.
 void moveOne(CommandContext& ctx, std::string_view src, std::string_view dst, bool from, bool to) {
   bool wrong = false;
@@ -137,19 +116,10 @@ void lmoveGeneric(CommandContext& ctx, std::string_view src, std::string_view ds
   moveOne(ctx, src, dst, from, to);
 }
 
-// Blocks the client on `keys` unless it is being re-run (then it simply stays blocked).
-void block(CommandContext& ctx, std::vector<std::string> keys, int64_t deadline) {
-  if (ctx.client.reprocessing) {
-    ctx.client.stillBlocked = true;
-    return;
-  }
-  ctx.server.blockClient(ctx.client, ctx.argv, std::move(keys), deadline);
-}
-
 // BLPOP / BRPOP.
 void blockingPop(CommandContext& ctx, bool head) {
   int64_t deadline = 0;
-  if (!timeoutOrReply(ctx, ctx.arg(ctx.argc() - 1), deadline)) return;
+  if (!blockTimeoutOrReply(ctx, ctx.arg(ctx.argc() - 1), deadline)) return;
   std::vector<std::string> keys;
   for (size_t j = 1; j + 1 < ctx.argc(); ++j) {
     bool wrong = false;
@@ -160,20 +130,27 @@ void blockingPop(CommandContext& ctx, bool head) {
       ctx.w.arrayHeader(2);
       ctx.w.bulk(ctx.arg(j));
       ctx.w.bulk(l->pop(head));
+      ctx.server.propagateAs({head ? "LPOP" : "RPOP", ctx.arg(j)});  // deterministic replay
       return finishWrite(ctx, ctx.arg(j), e, l->size());
     }
     keys.emplace_back(ctx.arg(j));
   }
-  block(ctx, std::move(keys), deadline);
+  blockOrStay(ctx, std::move(keys), deadline);
 }
 
 void blmoveGeneric(CommandContext& ctx, bool from, bool to, std::string_view timeout) {
   int64_t deadline = 0;
-  if (!timeoutOrReply(ctx, timeout, deadline)) return;
+  if (!blockTimeoutOrReply(ctx, timeout, deadline)) return;
   bool wrong = false;
   ListObject* s = writeList(ctx, ctx.arg(1), wrong, nullptr);
   if (wrong) return;
-  if (s == nullptr || s->size() == 0) return block(ctx, {std::string(ctx.arg(1))}, deadline);
+  if (s == nullptr || s->size() == 0) return blockOrStay(ctx, {std::string(ctx.arg(1))}, deadline);
+  // Propagated as the non-blocking form (BLMOVE -> LMOVE, BRPOPLPUSH -> RPOPLPUSH).
+  if (ctx.argc() == 4) {
+    ctx.server.propagateAs({"RPOPLPUSH", ctx.arg(1), ctx.arg(2)});
+  } else {
+    ctx.server.propagateAs({"LMOVE", ctx.arg(1), ctx.arg(2), ctx.arg(3), ctx.arg(4)});
+  }
   moveOne(ctx, ctx.arg(1), ctx.arg(2), from, to);
 }
 
@@ -205,7 +182,7 @@ void mpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
   }
   if (count == -1) count = 1;
   int64_t deadline = 0;
-  if (blocking && !timeoutOrReply(ctx, ctx.arg(1), deadline)) return;
+  if (blocking && !blockTimeoutOrReply(ctx, ctx.arg(1), deadline)) return;
   std::vector<std::string> keys;
   for (size_t j = numkeysIdx + 1; j < whereIdx; ++j) {
     bool wrong = false;
@@ -215,12 +192,16 @@ void mpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
     if (l && l->size() > 0) {
       ctx.w.arrayHeader(2);
       ctx.w.bulk(ctx.arg(j));
+      if (ctx.server.propagationActive()) {  // [B]LMPOP -> LPOP/RPOP key <popped>, as Redis 7.0
+        const std::string n = std::to_string(std::min(l->size(), static_cast<size_t>(count)));
+        ctx.server.propagateAs({head ? "LPOP" : "RPOP", ctx.arg(j), n});
+      }
       return popRangeReply(ctx, ctx.arg(j), e, l, count, head);
     }
     keys.emplace_back(ctx.arg(j));
   }
   if (!blocking) return ctx.w.nullArray();
-  block(ctx, std::move(keys), deadline);
+  blockOrStay(ctx, std::move(keys), deadline);
 }
 
 // Normalizes [start, end] against `len` like addListRangeReply / ltrimCommand; false if empty.

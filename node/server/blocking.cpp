@@ -1,4 +1,4 @@
-// Blocking list pops, the server side (Redis 7.0's blocked.c for BLOCKED_LIST):
+// Blocking list and zset pops, the server side (Redis 7.0's blocked.c, BLOCKED_LIST/ZSET):
 //
 //   BLPOP finds nothing ──blockClient──> blockedOnKey_[key] (FIFO) + blocked_ ── pipeline paused
 //   LPUSH ──signalKeyReady──> readyKeys_ ──(after the command completes) handleReadyKeys():
@@ -13,17 +13,45 @@
 
 #include <algorithm>
 
+#include "common/config/value_parsers.h"
 #include "common/net/callback.h"
 
 #include "node/commands/handlers.h"
 #include "node/keyspace/entry.h"
+#include "node/persistence/persistence.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
 namespace strata::node {
 
+namespace {
+
+// The value type a parked command waits for: BZPOPMIN/BZPOPMAX/BZMPOP a zset, the rest a list.
+ValueType blockedOnType(const Client& c) {
+  if (c.block.argv.empty()) return ValueType::kList;
+  const std::string& name = c.block.argv[0];
+  if (name.size() >= 2 && (name[0] == 'b' || name[0] == 'B') &&
+      (name[1] == 'z' || name[1] == 'Z')) {
+    return ValueType::kZSet;
+  }
+  return ValueType::kList;
+}
+
+}  // namespace
+
 void Server::blockClient(Client& client, const std::vector<std::string_view>& argv,
                          std::vector<std::string> keys, int64_t deadline) {
+  if (txps_.inExec) {
+    // Inside EXEC (7.0's CLIENT_DENY_BLOCKING) a blocking command answers as if it timed out at
+    // once: BLMOVE/BRPOPLPUSH a null bulk, the others a null array.
+    const std::string_view name = argv[0];
+    if (config::equalsNoCase(name, "blmove") || config::equalsNoCase(name, "brpoplpush")) {
+      client.writer().null();
+    } else {
+      client.writer().nullArray();
+    }
+    return;
+  }
   auto& b = client.block;
   b.blocked = true;
   b.argv.assign(argv.begin(), argv.end());
@@ -66,6 +94,19 @@ void Server::signalKeyReady(std::string_view key) {
   if (readySet_.insert(k).second) readyKeys_.push_back(std::move(k));
 }
 
+bool Server::unblockFromCommand(Client& target, bool error) {
+  if (!target.block.blocked) return false;
+  unblock(target);
+  if (error) {
+    target.writer().error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    target.writer().nullArray();  // as a timeout
+  }
+  unblocked_.push_back(&target);
+  wantFlush(target);
+  return true;
+}
+
 void Server::unblock(Client& client) {
   for (const auto& k : client.block.keys) {
     auto it = blockedOnKey_.find(k);
@@ -86,11 +127,16 @@ void Server::reprocessBlocked(Client& client) {
   CommandContext ctx{*this, client, keyspace_, argv, w, *def};
   client.reprocessing = true;
   client.stillBlocked = false;
+  const uint64_t dirtyBefore = keyspace_.dirty();
+  const Propagator::Frame frame = persistence_->propagator().begin();
   try {
     def->handler(ctx);
   } catch (const std::exception& e) {
     w.error(std::string("ERR ") + e.what());
   }
+  // A served pop propagates (as its non-blocking form, see lists.cpp) like any command.
+  if (keyspace_.dirty() != dirtyBefore) propagateCommand(*def, argv);
+  persistence_->propagator().end(frame);
   client.reprocessing = false;
   if (client.stillBlocked) return;
   unblock(client);
@@ -110,8 +156,11 @@ void Server::handleReadyKeys() {
       std::vector<Client*> waiting(it->second.begin(), it->second.end());
       for (Client* c : waiting) {
         Entry* e = keyspace_.peek(key);
-        if (e == nullptr || e->type() != ValueType::kList) break;
+        if (e == nullptr) break;
         if (!c->block.blocked || c->closed()) continue;
+        // As Redis serves a ready key only to the clients blocked for its type (BLPOP stays
+        // blocked on a key that became a zset).
+        if (e->type() != blockedOnType(*c)) continue;
         reprocessBlocked(*c);
       }
     }
