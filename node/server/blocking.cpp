@@ -13,12 +13,10 @@
 
 #include <algorithm>
 
-#include "common/config/value_parsers.h"
 #include "common/net/callback.h"
 
 #include "node/commands/handlers.h"
 #include "node/keyspace/entry.h"
-#include "node/persistence/persistence.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
@@ -41,17 +39,6 @@ ValueType blockedOnType(const Client& c) {
 
 void Server::blockClient(Client& client, const std::vector<std::string_view>& argv,
                          std::vector<std::string> keys, int64_t deadline) {
-  if (txps_.inExec) {
-    // Inside EXEC (7.0's CLIENT_DENY_BLOCKING) a blocking command answers as if it timed out at
-    // once: BLMOVE/BRPOPLPUSH a null bulk, the others a null array.
-    const std::string_view name = argv[0];
-    if (config::equalsNoCase(name, "blmove") || config::equalsNoCase(name, "brpoplpush")) {
-      client.writer().null();
-    } else {
-      client.writer().nullArray();
-    }
-    return;
-  }
   auto& b = client.block;
   b.blocked = true;
   b.argv.assign(argv.begin(), argv.end());
@@ -94,19 +81,6 @@ void Server::signalKeyReady(std::string_view key) {
   if (readySet_.insert(k).second) readyKeys_.push_back(std::move(k));
 }
 
-bool Server::unblockFromCommand(Client& target, bool error) {
-  if (!target.block.blocked) return false;
-  unblock(target);
-  if (error) {
-    target.writer().error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
-  } else {
-    target.writer().nullArray();  // as a timeout
-  }
-  unblocked_.push_back(&target);
-  wantFlush(target);
-  return true;
-}
-
 void Server::unblock(Client& client) {
   for (const auto& k : client.block.keys) {
     auto it = blockedOnKey_.find(k);
@@ -127,16 +101,11 @@ void Server::reprocessBlocked(Client& client) {
   CommandContext ctx{*this, client, keyspace_, argv, w, *def};
   client.reprocessing = true;
   client.stillBlocked = false;
-  const uint64_t dirtyBefore = keyspace_.dirty();
-  const Propagator::Frame frame = persistence_->propagator().begin();
   try {
     def->handler(ctx);
   } catch (const std::exception& e) {
     w.error(std::string("ERR ") + e.what());
   }
-  // A served pop propagates (as its non-blocking form, see lists.cpp) like any command.
-  if (keyspace_.dirty() != dirtyBefore) propagateCommand(*def, argv);
-  persistence_->propagator().end(frame);
   client.reprocessing = false;
   if (client.stillBlocked) return;
   unblock(client);
