@@ -84,6 +84,24 @@ def allocate_ports(count: int, bus: bool = False) -> list:
     return out
 
 
+def allocate_range(count: int, bus: bool = False) -> list:
+    """Reserve `count` consecutive ports (for scripts that take a base port and count up)."""
+    with _Locked() as state:
+        span = HIGH - LOW + 1 - count
+        start = random.randrange(span)
+        for i in range(span):
+            base = LOW + (start + i) % span
+            block = range(base, base + count)
+            if any(p in state or not _bindable(p) or (bus and not _bindable(p + BUS_OFFSET))
+                   for p in block):
+                continue
+            for p in block:
+                state[p] = os.getpid()
+            _mine.update(block)
+            return list(block)
+    raise RuntimeError(f"could not allocate {count} consecutive free ports in {LOW}-{HIGH}")
+
+
 def release_ports(ports) -> None:
     ports = [p for p in ports if p in _mine]
     if not ports:
