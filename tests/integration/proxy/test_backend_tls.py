@@ -17,7 +17,6 @@
 # ctest-targets: proxy
 # ctest-timeout: 300
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -31,6 +30,7 @@ import redis  # noqa: E402
 
 from harness import Proxy, RedisCluster, key_slot, wait_until  # noqa: E402
 from harness.procs import make_temp_dir  # noqa: E402
+from harness.certs import make_ca, make_leaf  # noqa: E402
 from harness.runner import main  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -49,32 +49,6 @@ def log(msg: str):
 
 
 # ---- certificates -------------------------------------------------------------------------------
-def openssl(*args, cwd):
-    p = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
-                       stdin=subprocess.DEVNULL)
-    if p.returncode != 0:
-        raise RuntimeError(f"openssl {' '.join(args)} failed:\n{p.stdout}{p.stderr}")
-
-
-def make_ca(d, name):
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", f"{name}.key", "-out", f"{name}.pem", "-days", "2", "-subj",
-            f"/CN=strata test {name}", cwd=d)
-    return os.path.join(d, f"{name}.pem")
-
-
-def make_leaf(d, name, ca, cn, ext):
-    """A key and certificate `name`.pem signed by CA `ca`, with the extension lines `ext`."""
-    with open(os.path.join(d, f"{name}.ext"), "w") as f:
-        f.write(ext + "\n")
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", f"{name}.key", "-out", f"{name}.csr", "-subj", f"/CN={cn}", cwd=d)
-    openssl("x509", "-req", "-in", f"{name}.csr", "-CA", f"{ca}.pem", "-CAkey", f"{ca}.key",
-            "-CAcreateserial", "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext",
-            cwd=d)
-    return os.path.join(d, f"{name}.pem"), os.path.join(d, f"{name}.key")
-
-
 class Certs:
     def __init__(self):
         self.dir = d = make_temp_dir("tls")
