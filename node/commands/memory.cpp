@@ -204,9 +204,10 @@ void memoryStats(CommandContext& ctx) {
   if (hasKeys) {
     const size_t tables = ctx.ks.bucketCount() * sizeof(Entry*);
     w.bulk("db.0");
-    w.mapHeader(2);
+    w.mapHeader(3);
     num("overhead.hashtable.main", tables);
     num("overhead.hashtable.expires", ctx.ks.volatileCount() * 16);
+    num("overhead.hashtable.slot-to-keys", ctx.ks.slotIndexEnabled() ? f.keys * 16 : 0);
   }
   num("overhead.total", f.overhead);
   num("keys.count", f.keys);
@@ -219,8 +220,8 @@ void memoryStats(CommandContext& ctx) {
   num("allocator.resident", f.resident);
   dbl("allocator-fragmentation.ratio", f.ratio(f.active, f.allocated));
   num("allocator-fragmentation.bytes", minus(f.active, f.allocated));
-  dbl("allocator.rss-ratio", f.ratio(f.resident, f.active));
-  num("allocator.rss-bytes", minus(f.resident, f.active));
+  dbl("allocator-rss.ratio", f.ratio(f.resident, f.active));
+  num("allocator-rss.bytes", minus(f.resident, f.active));
   dbl("rss-overhead.ratio", f.ratio(f.rss, f.resident));
   num("rss-overhead.bytes", minus(f.rss, f.resident));
   dbl("fragmentation", f.ratio(f.rss, f.used));

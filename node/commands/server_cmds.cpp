@@ -1,11 +1,9 @@
 // Server commands: INFO (Redis's sections and field names), CONFIG GET/SET/RESETSTAT through
 // the config registry, TIME, LASTSAVE, SHUTDOWN and DEBUG SLEEP.
-#include <malloc.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmath>
-#include <fstream>
 #include <string>
 #include <thread>
 
@@ -22,29 +20,6 @@ namespace strata::node {
 namespace {
 
 using config::equalsNoCase;
-
-size_t residentBytes() {
-  std::ifstream statm("/proc/self/statm");
-  size_t pages = 0, resident = 0;
-  statm >> pages >> resident;
-  return resident * static_cast<size_t>(sysconf(_SC_PAGESIZE));
-}
-
-std::string humanBytes(double n) {
-  const char* units[] = {"B", "K", "M", "G", "T"};
-  int u = 0;
-  while (n >= 1024 && u < 4) {
-    n /= 1024;
-    ++u;
-  }
-  char buf[32];
-  if (u == 0) {
-    std::snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(n));
-  } else {
-    std::snprintf(buf, sizeof(buf), "%.2f%s", n, units[u]);
-  }
-  return buf;
-}
 
 void field(std::string& out, std::string_view name, const std::string& value) {
   out.append(name).append(":").append(value).append("\r\n");
@@ -208,6 +183,7 @@ void configSet(CommandContext& ctx) {
     ctx.w.error(st.message());
     return;
   }
+  ctx.server.eviction().configChanged();  // maxmemory-policy, lfu-*: LFU stamps from now on
   ctx.w.ok();
 }
 

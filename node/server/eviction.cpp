@@ -55,6 +55,11 @@ void Eviction::cron() {
   if (s.maxmemory > 0) evict(kCronEvictTimeLimitUs);
 }
 
+void Eviction::configChanged() {
+  const auto& s = server_.settings();
+  server_.keyspace().setLfu(s.lfuPolicy(), s.lfuLogFactor, s.lfuDecayTime);
+}
+
 Eviction::Result Eviction::evict(int64_t timeLimitUs) {
   const auto& s = server_.settings();
   if (s.maxmemory <= 0) return Result::kOk;

@@ -40,6 +40,9 @@ class Eviction {
   size_t clientBuffers() const { return clientBuffers_; }
   // Cron: recounts client buffers, updates the peak, evicts if over the limit.
   void cron();
+  // CONFIG SET succeeded: an LFU policy switch takes effect for the next access (a lowered
+  // maxmemory is enforced by the next command or cron tick, as Redis's eviction timer).
+  void configChanged();
   // Evicts until used memory <= maxmemory: kOk when under the limit, kRunning when the time
   // limit ran out first (the cron carries on; commands are admitted, as Redis's EVICT_RUNNING),
   // kFail when nothing can be evicted (noeviction, or no candidate key left).
