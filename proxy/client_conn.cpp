@@ -267,6 +267,8 @@ void ClientConn::close(std::string_view why) {
   closed_ = true;
   spdlog::debug("client {} ({}) closed: {}", id_, peer_, why);
   if (event_) event_del(event_.get());
+  authDelayed_.clear();  // their requests are in the queue below: discarded with it
+  authDelayTimer_.reset();
   resetTransaction();
   releasePinned(false);
   dropPubSub();

@@ -81,6 +81,10 @@ class ClientConn {
   void cmdClient(Request* r, const Args& args);
   void cmdCommand(Request* r, const Args& args);
   void cmdReset(Request* r);
+  // A failed AUTH / HELLO AUTH: counted, logged (at most once a second per worker) and
+  // answered WRONGPASS after auth-failure-delay-ms, each failure behind the previous one.
+  void failAuth(Request* r);
+  void onAuthDelayTimer(evutil_socket_t, short);
   bool checkPassword(std::string_view user, std::string_view password) const;
 
   // Multi-key split and fan-out (commands/multikey.cpp, commands/fanout.cpp).
@@ -172,6 +176,10 @@ class ClientConn {
   bool resubscribeGlobal_ = false;
   std::set<std::string> resubscribeShard_;
   net::EventPtr resubscribeTimer_;
+
+  // Failed AUTHs waiting for their delayed WRONGPASS, in order, with their due times.
+  std::deque<std::pair<Request*, Clock::time_point>> authDelayed_;
+  net::EventPtr authDelayTimer_;
 };
 
 }  // namespace strata::proxy

@@ -45,6 +45,7 @@ struct ProxySettings {
   // Clients.
   std::string requirepass;       // password of the "default" user
   std::vector<ProxyUser> users;  // more users (AUTH user pass)
+  int authFailureDelayMs = 100;  // a failed AUTH / HELLO AUTH is answered this much later
   int64_t protoMaxBulkLen = 512LL * 1024 * 1024;
   int64_t clientQueryBufferLimit = 1024LL * 1024 * 1024;
   int64_t clientOutputBufferLimit = 256LL * 1024 * 1024;  // hard limit: close the client

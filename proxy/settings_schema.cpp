@@ -117,6 +117,9 @@ config::Schema<ProxySettings> build() {
            "Password of the 'default' user (AUTH <password>); empty: no password");
   s.custom("users", &S::users, {}, usersCodec(), kReloadable,
            "More users for AUTH <user> <password> / HELLO AUTH");
+  s.integer("auth-failure-delay-ms", &S::authFailureDelayMs, 100, Range{0, 10000}, kReloadable,
+            "Delay before a failed AUTH / HELLO AUTH is answered, to slow password guessing: "
+            "each failure of a connection waits behind the previous one (0: answer at once)");
   s.memory("proto-max-bulk-len", &S::protoMaxBulkLen, 512LL * 1024 * 1024, Range{1024, kNoMax},
            kReloadable, "Largest bulk string a client may send");
   s.memory("client-query-buffer-limit", &S::clientQueryBufferLimit, 1024LL * 1024 * 1024,

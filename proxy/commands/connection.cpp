@@ -2,9 +2,14 @@
 // SELECT, CLIENT (SETNAME/GETNAME/ID/INFO/LIST), COMMAND (from the cached table), ACL WHOAMI,
 // READONLY, READWRITE, ASKING. The proxy presents itself as one standalone Redis 7.0 server.
 #include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
 
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
+#include "common/net/callback.h"
 #include "common/resp/writer.h"
 #include "proxy/client_conn.h"
 #include "proxy/command_table.h"
@@ -31,6 +36,57 @@ bool ClientConn::checkPassword(std::string_view user, std::string_view password)
     if (u.name == user && samePassword(password, u.password)) return true;
   }
   return false;
+}
+
+void ClientConn::failAuth(Request* r) {
+  worker_.metrics().authFailure();
+  // One log line a second per worker at most: a password-guessing client must not flood it.
+  thread_local Clock::time_point lastLog{};
+  thread_local uint64_t suppressed = 0;
+  const Clock::time_point now = worker_.now();
+  if (now - lastLog >= std::chrono::seconds(1)) {
+    spdlog::warn("AUTH failed for client {} ({}){}", id_, peer_,
+                 suppressed ? fmt::format(" ({} more failures not logged)", suppressed) : "");
+    lastLog = now;
+    suppressed = 0;
+  } else {
+    ++suppressed;
+  }
+  const int delayMs = worker_.settings().authFailureDelayMs;
+  if (delayMs <= 0) {
+    replyError(r, errors::kWrongPass);
+    return;
+  }
+  Clock::time_point due = now;
+  if (!authDelayed_.empty()) due = std::max(due, authDelayed_.back().second);
+  due += std::chrono::milliseconds(delayMs);
+  authDelayed_.emplace_back(r, due);
+  if (!authDelayTimer_) {
+    authDelayTimer_.reset(
+        evtimer_new(worker_.base(), net::callback<&ClientConn::onAuthDelayTimer>, this));
+  }
+  if (authDelayed_.size() == 1) {
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(due - now).count();
+    timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+    evtimer_add(authDelayTimer_.get(), &tv);
+  }
+}
+
+void ClientConn::onAuthDelayTimer(evutil_socket_t, short) {
+  if (closed_) return;
+  const Clock::time_point now = Clock::now();
+  while (!authDelayed_.empty() && authDelayed_.front().second <= now) {
+    Request* r = authDelayed_.front().first;
+    authDelayed_.pop_front();
+    replyError(r, errors::kWrongPass);
+  }
+  if (!authDelayed_.empty()) {
+    auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(authDelayed_.front().second - now)
+            .count();
+    timeval tv{static_cast<time_t>(us / 1000000), static_cast<suseconds_t>(us % 1000000)};
+    evtimer_add(authDelayTimer_.get(), &tv);
+  }
 }
 
 bool ClientConn::handleLocal(Request* r, const Args& args, std::string_view name) {
@@ -134,8 +190,7 @@ void ClientConn::cmdHello(Request* r, const Args& args) {
   for (; i < args.size(); ++i) {
     if (config::equalsNoCase(args[i], "auth") && i + 2 < args.size()) {
       if (!checkPassword(args[i + 1], args[i + 2])) {
-        worker_.metrics().authFailure();
-        replyError(r, errors::kWrongPass);
+        failAuth(r);
         return;
       }
       user_ = std::string(args[i + 1]);
@@ -198,8 +253,7 @@ void ClientConn::cmdAuth(Request* r, const Args& args) {
   std::string_view user = args.size() == 3 ? args[1] : "default";
   std::string_view password = args.back();
   if (!checkPassword(user, password)) {
-    worker_.metrics().authFailure();
-    replyError(r, errors::kWrongPass);
+    failAuth(r);
     return;
   }
   user_ = std::string(user);

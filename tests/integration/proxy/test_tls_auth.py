@@ -5,7 +5,9 @@
 #     CA and is refused with the wrong one; with --tls-auth-clients yes a client without a
 #     certificate is refused and one with the client certificate works.
 #   - AUTH: --requirepass plus --users app:secret: NOAUTH before AUTH, WRONGPASS on a bad
-#     password, AUTH <pass>, AUTH app secret and HELLO 3 AUTH app secret work.
+#     password, AUTH <pass>, AUTH app secret and HELLO 3 AUTH app secret work. Brute force:
+#     failed AUTHs answered auth-failure-delay-ms later, one after another, counted in
+#     strata_proxy_errors_total{kind="auth"}, logged at most once a second; others are served.
 #   - SIGHUP: requirepass in a TOML file (the proxy's first argument) changed and reloaded: an
 #     authenticated client stays connected and working, the old password is refused and the new
 #     one accepted; server certificate files replaced and reloaded: new TLS connections get the
@@ -20,7 +22,9 @@ import socket
 import ssl
 import subprocess
 import sys
+import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -314,6 +318,50 @@ class Auth(ProxyCase):
         self.addCleanup(r.close)
         self.assertTrue(r.set("auth:py", "x"))
         self.assertEqual(r.get("auth:py"), "x")
+
+
+class AuthBruteForce(ProxyCase):
+    """A failed AUTH is answered auth-failure-delay-ms later, each failure of a connection behind
+    the previous one; the failures are counted in the metrics and logged at most once a second
+    per worker; other clients are served meanwhile."""
+    DELAY = 0.4
+    proxy_kwargs = {"extra_args": ["--requirepass", "pass", "--auth-failure-delay-ms", "400"],
+                    "password": "pass"}
+
+    def auth_errors(self):
+        with urllib.request.urlopen(f"http://{HOST}:{self.proxy.metrics_port}/metrics",
+                                    timeout=5) as resp:
+            body = resp.read().decode()
+        total = 0.0
+        for line in body.splitlines():
+            if line.startswith("strata_proxy_errors_total{") and 'kind="auth"' in line:
+                total += float(line.rsplit(" ", 1)[1])
+        return total
+
+    def test_pipelined_failures_are_delayed_in_order_and_others_are_served(self):
+        before = self.auth_errors()
+        guesser = self.raw()
+        start = time.monotonic()
+        guesser.sock.sendall(b"".join(RespConn.encode("AUTH", f"guess{i}") for i in range(3)) +
+                             RespConn.encode("PING"))
+        # Another client is served while the guesser waits.
+        other = self.raw()
+        self.assertEqual(other.call("AUTH", "pass"), "OK")
+        self.assertEqual(other.call("PING"), "PONG")
+        self.assertLess(time.monotonic() - start, self.DELAY * 2)
+        replies = [guesser.read() for _ in range(4)]
+        elapsed = time.monotonic() - start
+        self.assertEqual(replies, [WRONGPASS, WRONGPASS, WRONGPASS, NOAUTH])
+        self.assertGreaterEqual(elapsed, 3 * self.DELAY)
+        # The connection still works: the right password is accepted at once.
+        t = time.monotonic()
+        self.assertEqual(guesser.call("AUTH", "pass"), "OK")
+        self.assertLess(time.monotonic() - t, self.DELAY)
+        wait_until(lambda: self.auth_errors() >= before + 3, 5, "3 auth failures in the metrics")
+        with open(self.proxy.log_path, errors="replace") as f:
+            lines = [x for x in f if "AUTH failed for client" in x]
+        self.assertGreaterEqual(len(lines), 1)
+        self.assertLessEqual(len(lines), 3)  # 3 failures within ~1.2 s: rate-limited lines
 
 
 # ---- SIGHUP reload ------------------------------------------------------------------------------
