@@ -79,6 +79,11 @@ cluster_field() {  # port field
   redis-cli -p "$1" cluster info 2>/dev/null | tr -d '\r' | sed -n "s/^$2://p"
 }
 
+node_failed() {  # port: why a node did not start
+  echo "node $1 did not start:" >&2
+  tail -n 5 "$dir/node-$1/stderr.log" "$dir/node-$1/node.log" >&2 2>/dev/null || true
+}
+
 node_bin() {
   case "$engine" in
     redis) command -v redis-server ;;
@@ -96,7 +101,7 @@ start_node() {  # port
   fi
   (cd "$d" && exec "$bin" --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
       --cluster-config-file nodes.conf --cluster-node-timeout 5000 --appendonly yes \
-      --daemonize no --logfile "$d/node.log" "${extra[@]}" >/dev/null 2>&1) &
+      --daemonize no --logfile "$d/node.log" "${extra[@]}" >"$d/stderr.log" 2>&1) &
   echo $! >"$d/pid"
   echo "$p" >"$d/port"
 }
@@ -172,8 +177,10 @@ metrics_offset=$metrics_offset
 build_dir=$build_dir
 EOF
   rm -rf "$dir"/node-*
+  # A failed `up` stops whatever it started (the logs stay in $dir).
+  trap 'echo "up failed: stopping what it started (logs in $dir)" >&2; down >/dev/null' EXIT
   for p in "${ports[@]}"; do start_node "$p"; done
-  for p in "${ports[@]}"; do wait_for_ping "$p" 10 || { echo "node $p did not start" >&2; exit 1; }; done
+  for p in "${ports[@]}"; do wait_for_ping "$p" 10 || { node_failed "$p"; exit 1; }; done
   echo "forming the cluster with redis-cli --cluster create ($engine nodes) ..."
   redis-cli --cluster create $(for p in "${ports[@]}"; do printf '127.0.0.1:%s ' "$p"; done) \
     --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 || { cat "$dir/create.log"; exit 1; }
@@ -200,6 +207,7 @@ EOF
   fi
   echo "grow it:    $0 add-node --dir $dir"
   echo "stop with:  $0 down --dir $dir"
+  trap - EXIT
 }
 
 require_running() {
@@ -222,7 +230,7 @@ slots_of() {  # port node-id: number of slots the node serves
 launch() {  # port: start one more node and wait for it
   rm -rf "$dir/node-$1"
   start_node "$1"
-  wait_for_ping "$1" 10 || { echo "node $1 did not start" >&2; exit 1; }
+  wait_for_ping "$1" 10 || { node_failed "$1"; exit 1; }
 }
 
 add_node() {
