@@ -11,8 +11,10 @@ PACKAGES=(
   libbenchmark-dev libhiredis-dev
   # tests and benchmarks: the real ecosystem tools
   redis-server redis-tools python3-redis nutcracker prometheus openssl procps psmisc iproute2
-  # deploy tests: the Helm chart's offline renderer (Go text/template + sprig + gojsonschema, as Helm)
+  # deploy tests: the Helm chart's offline renderer (Go text/template + sprig + gojsonschema, as
+  # Helm); shellcheck; systemd-analyze (unit files)
   golang-go golang-github-masterminds-sprig-dev golang-gopkg-yaml.v3-dev golang-github-xeipuuv-gojsonschema-dev
+  shellcheck systemd
 )
 
 # Node.js runs the ioredis client tests; the machine image ships it, Debian's is the fallback.

@@ -182,7 +182,9 @@ EOF
   for p in "${ports[@]}"; do start_node "$p"; done
   for p in "${ports[@]}"; do wait_for_ping "$p" 10 || { node_failed "$p"; exit 1; }; done
   echo "forming the cluster with redis-cli --cluster create ($engine nodes) ..."
-  redis-cli --cluster create $(for p in "${ports[@]}"; do printf '127.0.0.1:%s ' "$p"; done) \
+  local addrs=()
+  for p in "${ports[@]}"; do addrs+=("127.0.0.1:$p"); done
+  redis-cli --cluster create "${addrs[@]}" \
     --cluster-replicas 1 --cluster-yes >"$dir/create.log" 2>&1 || { cat "$dir/create.log"; exit 1; }
   wait_cluster_ok "$base_port" 30 || { echo "cluster did not reach state ok" >&2; exit 1; }
   local proxy_bin="$build_dir/proxy/proxy"
