@@ -43,6 +43,15 @@ class Proxy:
         self.check_binary(self.binary)
         self.dir = make_temp_dir("proxy")
         self.port, self.metrics_port = allocate_ports(2)
+        return self._launch(timeout)
+
+    def restart(self, timeout: float = 20.0):
+        """Starts the proxy again on the same ports and dir after it was killed."""
+        if self.proc and self.proc.alive():
+            raise RuntimeError(f"proxy on {self.port} is still running")
+        return self._launch(timeout)
+
+    def _launch(self, timeout: float):
         argv = [self.binary, "--port", self.port, "--bind", HOST, "--nodes", ",".join(self.seeds),
                 "--threads", self.threads, "--metrics-port", self.metrics_port, *self.extra_args]
         self.proc = Proc(f"proxy:{self.port}", argv, self.dir, self.log_path).start()
