@@ -1,5 +1,6 @@
 # Fault injection with a lost-write checker (issue 8): a 6-node cluster (3 masters + 3 replicas,
-# node timeout 2000 ms, AOF on, one master's dir on a small tmpfs) formed with the real
+# node timeout 2000 ms, AOF on, one master's dir on a small tmpfs, each node in its own network
+# namespace on a private bridge: netns.py) formed with the real
 # `redis-cli --cluster create`, the strata proxy in front, and the workload of workload.py
 # (written-once keys, SET + WAIT 1, a reader) running through the proxy while one fault is
 # injected and healed per scenario:
@@ -8,6 +9,8 @@
 #   kill9_replica   kill -9 of a replica; restarted
 #   kill9_proxy     kill -9 of the proxy; a new proxy on the same port
 #   sigstop_master  SIGSTOP of a master past the node timeout (failover), then SIGCONT
+#   partition_master a master cut off the network (its link down: both directions) past the
+#                   node timeout; healed, it rejoins as a replica of the promoted one
 #   aof_disk_full   the tmpfs under a master's AOF is filled; writes to it fail; space is given
 #                   back and the shard serves writes again
 #   slow_clients    clients that pipeline big GETs and never read, while the workload runs
@@ -15,7 +18,7 @@
 # the workload and checks the history: no write acknowledged under WAIT lost, no read of a value
 # never written, writes served again after healing. A summary line per scenario is printed; the
 # nodes are redis-server 7.0 by default, our node with STRATA_NODE_BIN (same checks, side by
-# side). Needs root (tmpfs mount) and STRATA_PROXY_BIN. Every step is bounded in time.
+# side). Needs root (tmpfs mount, network namespaces) and STRATA_PROXY_BIN. Every step is bounded in time.
 # ctest-timeout: 600
 import os
 import signal
@@ -32,6 +35,7 @@ import redis  # noqa: E402
 
 from harness import Proxy, RedisCluster, wait_until  # noqa: E402
 from harness.runner import main  # noqa: E402
+from netns import NetnsLan  # noqa: E402
 from workload import Workload  # noqa: E402
 
 NODE_TIMEOUT_MS = 2000
@@ -45,10 +49,26 @@ def log(msg: str):
 
 
 class ChaosCluster(RedisCluster):
-    """RedisCluster whose first node (a master after `--cluster create`) keeps its data dir on
-    a tmpfs of TMPFS_SIZE_MB, so the AOF disk can be filled and given back."""
+    """RedisCluster whose nodes each live in their own network namespace on a private bridge
+    (netns.py: one node can be partitioned), and whose first node (a master after `--cluster
+    create`) keeps its data dir on a tmpfs of TMPFS_SIZE_MB, so its AOF disk can be filled."""
 
     tmpfs = None
+    lan = None
+
+    def start(self, timeout: float = 60.0):
+        self.lan = NetnsLan(self.count).create()
+        try:
+            return super().start(timeout)
+        except BaseException:
+            self.lan.destroy()
+            raise
+
+    def node_host(self, index: int) -> str:
+        return self.lan.ip(index)
+
+    def spawn_prefix(self, n) -> list:
+        return self.lan.prefix(n.index)
 
     def _spawn(self, n):
         if n.index == 0 and self.tmpfs is None:
@@ -64,6 +84,8 @@ class ChaosCluster(RedisCluster):
             if self.tmpfs:
                 subprocess.run(["umount", "-l", self.tmpfs], timeout=10)
                 self.tmpfs = None
+            if self.lan:
+                self.lan.destroy()
 
 
 class Chaos(unittest.TestCase):
@@ -72,7 +94,9 @@ class Chaos(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         Proxy.check_binary()
-        cls.cluster = ChaosCluster(node_timeout_ms=NODE_TIMEOUT_MS).start()
+        # Nodes are reached on the bridge, not on loopback: protected mode off (no password).
+        cls.cluster = ChaosCluster(node_timeout_ms=NODE_TIMEOUT_MS,
+                                   extra_args=["--protected-mode", "no"]).start()
         try:
             cls.proxy = Proxy([n.addr for n in cls.cluster.nodes[:3]]).start()
         except BaseException:
@@ -93,15 +117,20 @@ class Chaos(unittest.TestCase):
 
     # ---- helpers -----------------------------------------------------------------------------
     def setUp(self):
-        self.stopped = []
+        self.stopped = []      # SIGSTOPped nodes
+        self.partitioned = []  # nodes cut off the network
         self.cluster.wait_converged(RECOVERY_TIMEOUT)
 
     def tearDown(self):
-        for n in self.stopped:  # never leave a stopped process behind a failed check
+        # Never leave a stopped or cut-off node behind a failed check.
+        for n in self.stopped:
             os.kill(n.proc.pid, signal.SIGCONT)
+        for n in self.partitioned:
+            self.cluster.lan.heal(n.index)
 
     def live_nodes(self):
-        return [n for n in self.cluster.nodes if n.alive() and n not in self.stopped]
+        return [n for n in self.cluster.nodes
+                if n.alive() and n not in self.stopped and n not in self.partitioned]
 
     def master_with_replica(self):
         """A master (not the tmpfs one) that has a replica, and that replica."""
@@ -204,6 +233,23 @@ class Chaos(unittest.TestCase):
                        RECOVERY_TIMEOUT, f"{master.addr} to rejoin as a replica")
 
         self.run_scenario("sigstop_master", inject, heal)
+
+    def test_partition_master(self):
+        master, replica = self.master_with_replica()
+
+        def inject():
+            self.cluster.lan.partition(master.index)
+            self.partitioned.append(master)
+            wait_until(lambda: self.role_of(replica)[0] == "master", RECOVERY_TIMEOUT,
+                       f"{replica.addr} to be promoted")
+
+        def heal():
+            self.cluster.lan.heal(master.index)
+            self.partitioned.remove(master)
+            wait_until(lambda: self.role_of(master)[0] == "slave", RECOVERY_TIMEOUT,
+                       f"{master.addr} to rejoin as a replica")
+
+        self.run_scenario("partition_master", inject, heal)
 
     def test_aof_disk_full(self):
         node = self.cluster.nodes[0]

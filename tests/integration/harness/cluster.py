@@ -29,21 +29,21 @@ def node_binary() -> str:
 
 
 class Node:
-    def __init__(self, index: int, port: int, dir_: str, client_kwargs=None):
-        self.index, self.port, self.dir = index, port, dir_
+    def __init__(self, index: int, port: int, dir_: str, client_kwargs=None, host: str = HOST):
+        self.index, self.port, self.dir, self.host = index, port, dir_, host
         self.client_kwargs = dict(client_kwargs or {})
         self.proc = None
 
     @property
     def addr(self) -> str:
-        return f"{HOST}:{self.port}"
+        return f"{self.host}:{self.port}"
 
     def client(self, **kw) -> redis.Redis:
         kw.setdefault("socket_timeout", 5)
         kw.setdefault("socket_connect_timeout", 2)
         for k, v in self.client_kwargs.items():
             kw.setdefault(k, v)
-        return redis.Redis(host=HOST, port=self.port, decode_responses=True, **kw)
+        return redis.Redis(host=self.host, port=self.port, decode_responses=True, **kw)
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.alive()
@@ -72,8 +72,8 @@ class RedisCluster:
     def start(self, timeout: float = 60.0):
         self.dir = make_temp_dir("cluster")
         ports = allocate_ports(self.count, bus=True)
-        self.nodes = [Node(i, p, os.path.join(self.dir, f"node-{p}"), self.client_kwargs)
-                      for i, p in enumerate(ports)]
+        self.nodes = [Node(i, p, os.path.join(self.dir, f"node-{p}"), self.client_kwargs,
+                           self.node_host(i)) for i, p in enumerate(ports)]
         try:
             for n in self.nodes:
                 os.makedirs(n.dir)
@@ -87,8 +87,17 @@ class RedisCluster:
             raise
         return self
 
+    def node_host(self, index: int) -> str:
+        """The address node `index` binds and is reached at (subclasses: other namespaces)."""
+        return HOST
+
+    def spawn_prefix(self, n: Node) -> list:
+        """argv run in front of the node binary (subclasses: `ip netns exec <ns>`)."""
+        return []
+
     def _spawn(self, n: Node):
-        argv = [self.binary, "--port", n.port, "--bind", HOST, "--cluster-enabled", "yes",
+        argv = [*self.spawn_prefix(n), self.binary, "--port", n.port, "--bind", n.host,
+                "--cluster-enabled", "yes",
                 "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
                 self.node_timeout_ms, "--appendonly", "yes", *self.extra_args]
         if self.node_args:
