@@ -117,17 +117,11 @@ void Cluster::delNodeSlots(ClusterNode* n) {
 }
 
 size_t Cluster::countKeysInSlot(int slot) const {
-  size_t count = 0;
-  server_.keyspace().forEach([&](const Entry& e) { count += slots::keySlot(e.key()) == slot; });
-  return count;
+  return server_.keyspace().countKeysInSlot(static_cast<uint16_t>(slot));
 }
 
 void Cluster::deleteKeysInSlot(int slot) {
-  std::vector<std::string> keys;
-  server_.keyspace().forEach([&](const Entry& e) {
-    if (slots::keySlot(e.key()) == slot) keys.emplace_back(e.key());
-  });
-  for (const auto& k : keys) server_.keyspace().erase(k);
+  server_.keyspace().deleteKeysInSlot(static_cast<uint16_t>(slot));
 }
 
 // ---- roles ------------------------------------------------------------------------------------
