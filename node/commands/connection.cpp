@@ -45,7 +45,11 @@ void ping(CommandContext& ctx) {
     replyArity(ctx.w, ctx.def.name);
     return;
   }
-  if (ctx.argc() == 1) {
+  if (inPubsubContext(ctx.client)) {  // RESP2 subscriber: ["pong", arg or ""]
+    ctx.w.arrayHeader(2);
+    ctx.w.bulk("pong");
+    ctx.w.bulk(ctx.argc() == 1 ? std::string_view() : ctx.arg(1));
+  } else if (ctx.argc() == 1) {
     ctx.w.simpleString("PONG");
   } else {
     ctx.w.bulk(ctx.arg(1));
@@ -174,6 +178,7 @@ void quit(CommandContext& ctx) {
 }
 
 void reset(CommandContext& ctx) {
+  ctx.server.resetSession(ctx.client);  // MULTI, WATCH, subscriptions, REPLY OFF, NO-EVICT
   ctx.client.name.clear();
   ctx.client.setProtocol(resp::Protocol::kResp2);
   ctx.client.setAuthenticated(ctx.server.settings().requirepass.empty());
@@ -200,6 +205,7 @@ void clientId(CommandContext& ctx) {
 
 void clientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
+  enum { kAny, kNormal, kPubsub } type = kAny;  // subscribed clients are of type pubsub
   for (size_t j = 2; j < ctx.argc(); ++j) {
     if (equalsNoCase(ctx.arg(j), "type") && j + 1 < ctx.argc()) {
       std::string_view t = ctx.arg(++j);
@@ -208,7 +214,11 @@ void clientList(CommandContext& ctx) {
         ctx.w.error("ERR Unknown client type '" + std::string(t) + "'");
         return;
       }
-      if (!equalsNoCase(t, "normal")) {
+      if (equalsNoCase(t, "pubsub")) {
+        type = kPubsub;
+      } else if (equalsNoCase(t, "normal")) {
+        type = kNormal;
+      } else {
         writeLines(ctx, "");
         return;
       }
@@ -229,6 +239,7 @@ void clientList(CommandContext& ctx) {
   std::string out;
   for (const auto& [id, c] : ctx.server.clients()) {
     if (!ids.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) continue;
+    if (type != kAny && c->session.pubsub != (type == kPubsub)) continue;
     out += c->infoLine(ctx.server.now());
     out += '\n';
   }
@@ -264,6 +275,7 @@ void clientKill(CommandContext& ctx) {
   std::string_view addr, laddr;
   bool skipme = true;
   bool typeMatchesNone = false;
+  int wantPubsub = -1;  // TYPE normal: 0, TYPE pubsub: 1
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     if (i + 1 >= ctx.argc()) {
       ctx.w.error(errors::kSyntax);
@@ -283,8 +295,11 @@ void clientKill(CommandContext& ctx) {
       laddr = val;
     } else if (equalsNoCase(opt, "type")) {
       if (equalsNoCase(val, "normal")) {
+        wantPubsub = 0;
+      } else if (equalsNoCase(val, "pubsub")) {
+        wantPubsub = 1;
       } else if (equalsNoCase(val, "master") || equalsNoCase(val, "replica") ||
-                 equalsNoCase(val, "slave") || equalsNoCase(val, "pubsub")) {
+                 equalsNoCase(val, "slave")) {
         typeMatchesNone = true;
       } else {
         ctx.w.error("ERR Unknown client type '" + std::string(val) + "'");
@@ -316,6 +331,7 @@ void clientKill(CommandContext& ctx) {
       if (!addr.empty() && c->peer() != addr) continue;
       if (!laddr.empty() && c->local() != laddr) continue;
       if (skipme && c == &ctx.client) continue;
+      if (wantPubsub >= 0 && c->session.pubsub != (wantPubsub == 1)) continue;
       victims.push_back(c);
     }
   }
@@ -333,6 +349,10 @@ void clientKill(CommandContext& ctx) {
 void clientHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -353,14 +373,27 @@ void clientHelp(CommandContext& ctx) {
       "      Kill connections authenticated by <username>.",
       "    * SKIPME (YES|NO)",
       "      Skip killing current connection (default: yes).",
-      "    * ID <client-id>",
-      "      Kill connections by client id.",
       "LIST [options ...]",
       "    Return information about client connections. Options:",
       "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
       "      Return clients of specified type.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> milliseconds.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
       "HELP",
       "    Prints this help.",
   };

@@ -366,7 +366,7 @@ void objectRefcount(CommandContext& ctx) {
   // Redis shares the integers 0..9999 unless an LRU/LFU maxmemory policy needs private objects.
   const auto& s = ctx.server.settings();
   bool sharing = s.maxmemory == 0 || !(s.lruPolicy() || s.lfuPolicy());
-  bool shared = e->isInt() && e->intValue() >= 0 && e->intValue() < 10000 && sharing;
+  bool shared = e->shareableInt() && e->intValue() >= 0 && e->intValue() < 10000 && sharing;
   ctx.w.integer(shared ? 2147483647 : 1);
 }
 

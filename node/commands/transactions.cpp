@@ -1,23 +1,82 @@
-// Transactions commands. PLACEHOLDER rows: each answers like an unknown command until
-// its family lands (the handler is declared in handlers.h and bound by the generated table).
+// MULTI, EXEC, DISCARD, WATCH, UNWATCH with Redis 7.0's replies. Queueing happens in
+// Server::transactionGate (server/transactions.cpp); EXEC runs each queued command through
+// Server::call() (slow log, statistics and propagation per command, Server::inExec() set), with
+// blocking commands answering as on timeout instead of blocking.
 #include "node/commands/handlers.h"
+#include "node/server/client.h"
+#include "node/server/server.h"
 
 namespace strata::node::cmd {
 
 void multi(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
+  ClientSession& s = ctx.client.session;
+  if (s.multi) {
+    ctx.w.error("ERR MULTI calls can not be nested");
+    return;
+  }
+  s.multi = true;
+  ctx.w.ok();
 }
+
 void exec(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
+  Client& c = ctx.client;
+  ClientSession& s = c.session;
+  Server& server = ctx.server;
+  if (!s.multi) {
+    ctx.w.error("ERR EXEC without MULTI");
+    return;
+  }
+  if (!s.dirtyCas && watchedKeyExpired(server, c)) s.dirtyCas = true;
+  if (s.execAbort || s.dirtyCas) {
+    if (s.execAbort) {
+      ctx.w.error("EXECABORT Transaction discarded because of previous errors.");
+    } else {
+      ctx.w.nullArray();
+    }
+    discardTransaction(server, c);
+    return;
+  }
+  unwatchAllKeys(server, c);  // as Redis: no watched key can abort it any more
+  TxPubSub& tx = server.txps();
+  tx.inExec = true;
+  ctx.w.arrayHeader(s.queued.size());
+  std::vector<std::string_view> argv;
+  // By index: a command may close this client (output limits), which clears the queue.
+  for (size_t j = 0; j < s.queued.size() && !c.closed(); ++j) {
+    const ClientSession::Queued& q = s.queued[j];
+    argv.assign(q.argv.begin(), q.argv.end());
+    server.call(c, *q.def, argv);
+  }
+  tx.inExec = false;
+  discardTransaction(server, c);
 }
+
 void discard(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
+  if (!ctx.client.session.multi) {
+    ctx.w.error("ERR DISCARD without MULTI");
+    return;
+  }
+  discardTransaction(ctx.server, ctx.client);
+  ctx.w.ok();
 }
+
 void watch(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
+  ClientSession& s = ctx.client.session;
+  if (s.multi) {
+    ctx.w.error("ERR WATCH inside MULTI is not allowed");
+    return;
+  }
+  // Already dirty: EXEC will fail whatever else is watched.
+  if (!s.dirtyCas) {
+    for (size_t j = 1; j < ctx.argc(); ++j) watchKey(ctx.server, ctx.client, ctx.arg(j));
+  }
+  ctx.w.ok();
 }
+
 void unwatch(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
+  unwatchAllKeys(ctx.server, ctx.client);
+  ctx.client.session.dirtyCas = false;
+  ctx.w.ok();
 }
 
 }  // namespace strata::node::cmd

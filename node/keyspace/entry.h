@@ -30,6 +30,9 @@ class Entry {
 
   // String values.
   bool isInt() const { return encoding() == Encoding::kInt; }
+  // False for an int value Redis holds in a private object although it is in the shared range
+  // (a COPY's destination, and that value renamed): OBJECT REFCOUNT answers 1 for it.
+  bool shareableInt() const { return isInt() && !privateInt_; }
   int64_t intValue() const {
     int64_t v;
     std::memcpy(&v, valueData(), sizeof(v));
@@ -60,7 +63,8 @@ class Entry {
   Entry* next_ = nullptr;
   uint32_t keyLen_ = 0;
   uint32_t valLen_ = 0;  // payload bytes after the key
-  uint32_t type_ : 4 = 0;
+  uint32_t type_ : 3 = 0;
+  uint32_t privateInt_ : 1 = 0;  // an int Redis would not share (COPY's dupStringObject)
   uint32_t encoding_ : 4 = 0;
   uint32_t lru_ : 24 = 0;
   uint32_t volIndex_ = kNoExpire;

@@ -318,6 +318,7 @@ Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
       std::memcpy(old->valueData(), value.bytes().data(), payload);
     }
     old->encoding_ = static_cast<uint32_t>(value.encoding());
+    old->privateInt_ = 0;  // a new value: shared again if small (OBJECT REFCOUNT)
     result = old;
   } else {
     result = allocateValue(key, value);
@@ -347,6 +348,7 @@ bool Keyspace::rename(std::string_view from, std::string_view to) {
   if (src == nullptr) return false;
   Millis at = expireAt(src);
   Entry* fresh = allocate(to, src->type(), src->encoding(), src->valueData(), src->valLen_);
+  fresh->privateInt_ = src->privateInt_;
   fresh->lru_ = src->lru_;
   // The object (if any) now belongs to `fresh`: detach it from `src` before freeing.
   if (!src->isString()) {
@@ -370,6 +372,7 @@ Entry* Keyspace::copy(const Entry* e, std::string_view to) {
   Entry* fresh;
   if (e->isString()) {
     fresh = allocate(to, e->type(), e->encoding(), e->valueData(), e->valLen_);
+    fresh->privateInt_ = 1;  // Redis's dupStringObject: never a shared integer
   } else {
     Object* o = e->object()->clone().release();
     fresh = allocate(to, e->type(), e->encoding(), &o, sizeof(o));

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 
+#include "common/config/value_parsers.h"
 #include "common/net/callback.h"
 
 #include "node/commands/handlers.h"
@@ -39,6 +40,17 @@ ValueType blockedOnType(const Client& c) {
 
 void Server::blockClient(Client& client, const std::vector<std::string_view>& argv,
                          std::vector<std::string> keys, int64_t deadline) {
+  if (txps_.inExec) {
+    // Inside EXEC (7.0's CLIENT_DENY_BLOCKING) a blocking command answers as if it timed out at
+    // once: BLMOVE/BRPOPLPUSH a null bulk, the others a null array.
+    const std::string_view name = argv[0];
+    if (config::equalsNoCase(name, "blmove") || config::equalsNoCase(name, "brpoplpush")) {
+      client.writer().null();
+    } else {
+      client.writer().nullArray();
+    }
+    return;
+  }
   auto& b = client.block;
   b.blocked = true;
   b.argv.assign(argv.begin(), argv.end());
@@ -79,6 +91,19 @@ void Server::signalKeyReady(std::string_view key) {
   std::string k(key);
   if (blockedOnKey_.find(k) == blockedOnKey_.end()) return;
   if (readySet_.insert(k).second) readyKeys_.push_back(std::move(k));
+}
+
+bool Server::unblockFromCommand(Client& target, bool error) {
+  if (!target.block.blocked) return false;
+  unblock(target);
+  if (error) {
+    target.writer().error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+  } else {
+    target.writer().nullArray();  // as a timeout
+  }
+  unblocked_.push_back(&target);
+  wantFlush(target);
+  return true;
 }
 
 void Server::unblock(Client& client) {

@@ -77,7 +77,7 @@ void Client::onReadable() {
 }
 
 void Client::processInput() {
-  while (!closed_ && !closeAfterReply_ && !block.blocked && !in_.empty()) {
+  while (!closed_ && !closeAfterReply_ && !block.blocked && !session.postponed && !in_.empty()) {
     resp::ParseStatus st = parser_.parse(in_.data(), in_.size());
     if (st == resp::ParseStatus::kError) {
       // Redis answers the protocol error, then closes the connection.
@@ -88,7 +88,11 @@ void Client::processInput() {
       break;
     }
     size_t consumed = parser_.consumed();
-    if (st == resp::ParseStatus::kOk) server_.execute(*this, parser_.args());
+    if (st == resp::ParseStatus::kOk) {
+      session.beforeCommand(out_.size());
+      server_.execute(*this, parser_.args());
+      session.afterCommand(out_);  // CLIENT REPLY OFF/SKIP drop what the command answered
+    }
     in_.drop(consumed);
     if (st == resp::ParseStatus::kIncomplete) break;
   }
@@ -140,7 +144,8 @@ void Client::close(std::string_view why) {
 
 void Client::checkOutputLimits(int64_t nowMs) {
   if (closed_) return;
-  const OutputBufferLimit& limit = server_.settings().clientOutputBufferLimit.normal;
+  const OutputBufferLimits& limits = server_.settings().clientOutputBufferLimit;
+  const OutputBufferLimit& limit = session.pubsub ? limits.pubsub : limits.normal;
   int64_t used = static_cast<int64_t>(pendingOutput());
   bool hard = limit.hard > 0 && used >= limit.hard;
   bool soft = false;
@@ -173,10 +178,23 @@ std::string Client::infoLine(int64_t nowMs) const {
   s += " name=" + name;
   s += " age=" + std::to_string((nowMs - createdMs) / 1000);
   s += " idle=" + std::to_string((nowMs - lastInteractionMs) / 1000);
-  s += " flags=N db=0 sub=0 psub=0 ssub=0 multi=-1";
+  // Flags in redis-server's order: P pubsub, x MULTI, b blocked/paused, d dirty CAS, e no-evict.
+  s += " flags=";
+  const size_t flagsAt = s.size();
+  if (session.pubsub) s += 'P';
+  if (session.multi) s += 'x';
+  if (block.blocked || session.postponed) s += 'b';
+  if (session.dirtyCas) s += 'd';
+  if (closeAfterReply_) s += 'c';
+  if (session.noEvict) s += 'e';
+  if (s.size() == flagsAt) s += 'N';
+  s += " db=0 sub=" + std::to_string(session.channels.size());
+  s += " psub=" + std::to_string(session.patterns.size());
+  s += " ssub=" + std::to_string(session.shardChannels.size());
+  s += " multi=" + std::to_string(session.multi ? static_cast<int64_t>(session.queued.size()) : -1);
   s += " qbuf=" + std::to_string(in_.size());
   s += " qbuf-free=" + std::to_string(in_.capacity() - in_.size());
-  s += " argv-mem=0 multi-mem=0";
+  s += " argv-mem=0 multi-mem=" + std::to_string(session.queuedBytes);
   s += " rbs=" + std::to_string(out_.capacity());
   s += " rbp=" + std::to_string(out_.size());
   s += " obl=" + std::to_string(pendingOutput());

@@ -21,6 +21,7 @@
 #include "common/net/stream.h"
 #include "common/resp/request_parser.h"
 #include "common/resp/writer.h"
+#include "node/server/txpubsub.h"
 
 namespace strata::node {
 
@@ -79,6 +80,8 @@ class Client {
   // finds nothing to pop.
   bool reprocessing = false;
   bool stillBlocked = false;
+  // MULTI/WATCH, subscriptions, CLIENT REPLY/PAUSE/NO-EVICT state (server/txpubsub.h).
+  ClientSession session;
   // Continues with the pipeline after being unblocked.
   void resume() { processInput(); }
 

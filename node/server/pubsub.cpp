@@ -1,14 +1,158 @@
-// Pub/sub state and the RESP2 subscriber-context gate. PLACEHOLDER until pub/sub lands.
+// Pub/sub, the server side (Redis 7.0's pubsub.c): the channel, pattern and shard-channel
+// registries, message delivery and the RESP2 subscriber-context gate. The commands are in
+// commands/pubsub.cpp.
+//
+// Fan-out: a message is encoded once (the "$len channel $len message" tail shared by message,
+// pmessage and smessage), then each receiver gets a constant header for its protocol (RESP2 `*`,
+// RESP3 `>`; one pattern header per matching pattern) plus the tail, appended straight to its
+// output buffer: no per-subscriber encoding, no allocation beyond the buffers' own growth.
+// Event-loop thread only.
+#include <algorithm>
+
+#include "common/config/glob.h"
+#include "node/commands/handlers.h"
+#include "node/server/client.h"
 #include "node/server/server.h"
 
 namespace strata::node {
 
-size_t Server::publishLocal(std::string_view, std::string_view, bool) {
-  return 0;
+namespace {
+
+void appendBulk(std::string& out, std::string_view s) {
+  out += '$';
+  out += std::to_string(s.size());
+  out += "\r\n";
+  out.append(s.data(), s.size());
+  out += "\r\n";
 }
 
-bool Server::pubsubGate(Client&, const CommandDef&) {
+void removeClient(std::vector<Client*>& list, Client* c) {
+  auto it = std::find(list.begin(), list.end(), c);
+  if (it != list.end()) list.erase(it);
+}
+
+void dropFrom(StringMap<std::vector<Client*>>& map, std::string_view name, Client* c) {
+  auto it = map.find(name);
+  if (it == map.end()) return;
+  removeClient(it->second, c);
+  if (it->second.empty()) map.erase(it);
+}
+
+}  // namespace
+
+size_t Server::publishLocal(std::string_view channel, std::string_view message, bool sharded) {
+  auto& byChannel = sharded ? txps_.shardChannels : txps_.channels;
+  auto it = byChannel.find(channel);
+  const bool patterns = !sharded && !txps_.patterns.empty();
+  if (it == byChannel.end() && !patterns) return 0;
+
+  std::string tail;  // "$len\r\nchannel\r\n$len\r\nmessage\r\n", shared by every receiver
+  tail.reserve(channel.size() + message.size() + 32);
+  appendBulk(tail, channel);
+  appendBulk(tail, message);
+  std::vector<Client*>& delivered = txps_.deliveredScratch;
+  delivered.clear();
+  size_t receivers = 0;
+  // `header` is the RESP2 form; RESP3 receivers get the same bytes with '>' for '*'.
+  auto deliver = [&](Client* c, std::string_view header) {
+    ++receivers;
+    if (c->closed()) return;
+    std::string& out = c->out();
+    c->session.beginPush(out);
+    out += c->protocol() == resp::Protocol::kResp3 ? '>' : '*';
+    out.append(header.data() + 1, header.size() - 1);
+    out += tail;
+    c->session.endPush(out.size());
+    wantFlush(*c);
+    delivered.push_back(c);
+  };
+  if (it != byChannel.end()) {
+    const std::string_view header =
+        sharded ? std::string_view("*3\r\n$8\r\nsmessage\r\n") : "*3\r\n$7\r\nmessage\r\n";
+    for (Client* c : it->second) deliver(c, header);
+  }
+  if (patterns) {
+    std::string header;
+    for (const auto& [pattern, clients] : txps_.patterns) {
+      if (!config::globMatch(pattern, channel)) continue;
+      header.assign("*4\r\n$8\r\npmessage\r\n");
+      appendBulk(header, pattern);
+      for (Client* c : clients) deliver(c, header);
+    }
+  }
+  // Output limits last: closing a client unsubscribes it, which edits the lists walked above.
+  for (Client* c : delivered) c->checkOutputLimits(nowCachedMs_);
+  delivered.clear();
+  return receivers;
+}
+
+bool inPubsubContext(const Client& client) {
+  return client.session.pubsub && client.protocol() == resp::Protocol::kResp2;
+}
+
+bool Server::pubsubGate(Client& client, const CommandDef& def) {
+  if (!inPubsubContext(client)) return true;
+  const Handler h = def.handler;
+  if (h == &cmd::ping || h == &cmd::subscribe || h == &cmd::ssubscribe || h == &cmd::unsubscribe ||
+      h == &cmd::sunsubscribe || h == &cmd::psubscribe || h == &cmd::punsubscribe ||
+      h == &cmd::quit || h == &cmd::reset) {
+    return true;
+  }
+  client.writer().error("ERR Can't execute '" + std::string(def.name) +
+                        "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are "
+                        "allowed in this context");
+  return false;
+}
+
+bool subscribe(Server& server, Client& client, std::string_view name, PubsubKind kind) {
+  ClientSession& s = client.session;
+  TxPubSub& tx = server.txps();
+  if (kind == PubsubKind::kPattern) {
+    if (std::find(s.patterns.begin(), s.patterns.end(), name) != s.patterns.end()) return false;
+    s.patterns.emplace_back(name);
+    auto it = tx.patterns.find(name);
+    if (it == tx.patterns.end())
+      it = tx.patterns.emplace(std::string(name), std::vector<Client*>{}).first;
+    it->second.push_back(&client);
+    return true;
+  }
+  StringSet& mine = kind == PubsubKind::kShard ? s.shardChannels : s.channels;
+  if (!mine.emplace(name).second) return false;
+  auto& map = kind == PubsubKind::kShard ? tx.shardChannels : tx.channels;
+  auto it = map.find(name);
+  if (it == map.end()) it = map.emplace(std::string(name), std::vector<Client*>{}).first;
+  it->second.push_back(&client);
   return true;
+}
+
+bool unsubscribe(Server& server, Client& client, std::string_view name, PubsubKind kind) {
+  ClientSession& s = client.session;
+  TxPubSub& tx = server.txps();
+  if (kind == PubsubKind::kPattern) {
+    auto it = std::find(s.patterns.begin(), s.patterns.end(), name);
+    if (it == s.patterns.end()) return false;
+    s.patterns.erase(it);
+    dropFrom(tx.patterns, name, &client);
+    return true;
+  }
+  StringSet& mine = kind == PubsubKind::kShard ? s.shardChannels : s.channels;
+  auto it = mine.find(name);
+  if (it == mine.end()) return false;
+  dropFrom(kind == PubsubKind::kShard ? tx.shardChannels : tx.channels, name, &client);
+  mine.erase(it);
+  return true;
+}
+
+void unsubscribeAll(Server& server, Client& client) {
+  ClientSession& s = client.session;
+  TxPubSub& tx = server.txps();
+  for (const auto& ch : s.channels) dropFrom(tx.channels, ch, &client);
+  for (const auto& ch : s.shardChannels) dropFrom(tx.shardChannels, ch, &client);
+  for (const auto& p : s.patterns) dropFrom(tx.patterns, p, &client);
+  s.channels.clear();
+  s.shardChannels.clear();
+  s.patterns.clear();
+  s.pubsub = false;
 }
 
 }  // namespace strata::node

@@ -65,6 +65,7 @@ Server::Server(NodeSettings settings)
   metrics_ = std::make_unique<NodeMetrics>(*this);
   keyspace_.setLfu(settings_.lfuPolicy(), settings_.lfuLogFactor, settings_.lfuDecayTime);
   persistence_ = std::make_unique<Persistence>(*this);
+  keyspace_.setModifiedHook([this](std::string_view key) { touchWatchedKey(key); });  // WATCH
   keyspace_.setExpiredHook([this](std::string_view key) {
     stats_.expiredKeys++;
     if (propagationActive()) propagate({"DEL", key});  // lazy and active expiry replay as DEL
@@ -190,6 +191,7 @@ void Server::wantFlush(Client& client) {
 
 void Server::clientClosed(Client& client) {
   if (client.block.blocked) unblock(client);
+  resetSession(client);  // MULTI, WATCH, subscriptions, a postponed request
   clients_.erase(client.id());
   closing_.push_back(&client);
 }
@@ -216,6 +218,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   if (def == nullptr) {
     replyUnknownCommand(w, argv);
     stats_.errorReplies++;
+    flagTransaction(client, nullptr, before);
     return;
   }
   if (!def->subcommands.empty() && argv.size() >= 2) {
@@ -224,6 +227,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
       w.error("ERR unknown subcommand '" + std::string(argv[1].substr(0, 128)) + "'. Try " +
               upper(argv[0]) + " HELP.");
       stats_.errorReplies++;
+      flagTransaction(client, def, before);
       return;
     }
     def = sub;
@@ -232,12 +236,14 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   if ((def->arity > 0 && argc != def->arity) || argc < -def->arity) {
     replyArity(w, def->name);
     stats_.errorReplies++;
+    flagTransaction(client, def, before);
     commandStatsRejected(*def);
     return;
   }
   if (!client.authenticated && !def->hasFlag("no_auth")) {
     w.error(errors::kNoAuth);
     stats_.errorReplies++;
+    flagTransaction(client, def, before);
     commandStatsRejected(*def);
     return;
   }
@@ -253,6 +259,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     if (client.out().size() > before && client.out()[before] == '-') {
       stats_.errorReplies++;
       commandStatsRejected(*def);
+      flagTransaction(client, def, before);  // queued-so-far MULTI answers EXECABORT
     }
     return;
   }
@@ -263,7 +270,7 @@ void Server::call(Client& client, const CommandDef& def,
                   const std::vector<std::string_view>& argv) {
   resp::Writer& w = client.writer();
   const size_t before = client.out().size();
-  client.lastCommand = std::string(def.name);
+  if (!txps_.inExec) client.lastCommand = std::string(def.name);  // EXEC's stay "exec"
   const uint64_t dirtyBefore = keyspace_.dirty();
   const Propagator::Frame frame = persistence_->propagator().begin();
   const int64_t startUs = nowUs();
@@ -284,7 +291,8 @@ void Server::call(Client& client, const CommandDef& def,
   stats_.totalCommands++;
   if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
   client.checkOutputLimits(nowCachedMs_);
-  if (!servingBlocked_ && !readyKeys_.empty()) handleReadyKeys();
+  // Blocked clients are served after the whole EXEC, as processCommand does.
+  if (!servingBlocked_ && !txps_.inExec && !readyKeys_.empty()) handleReadyKeys();
 }
 
 int Server::hz() const {

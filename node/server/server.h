@@ -25,6 +25,7 @@
 #include "common/net/handles.h"
 #include "node/keyspace/keyspace.h"
 #include "node/server/command_table.h"
+#include "node/server/txpubsub.h"
 #include "node/settings.h"
 
 namespace strata::node {
@@ -130,6 +131,26 @@ class Server {
   // mode is off. PUBLISH calls publishLocal() then this; SPUBLISH reaches the shard's nodes.
   void clusterPublish(std::string_view channel, std::string_view message, bool sharded);
 
+  // Transactions, pub/sub, CLIENT PAUSE and the slow log (server/txpubsub.h; transactions.cpp,
+  // pubsub.cpp, client_pause.cpp, slowlog.cpp). inExec(): EXEC is running its queued commands
+  // (propagation wraps what they change in MULTI ... EXEC; blocking commands do not block).
+  bool inExec() const { return txps_.inExec; }
+  TxPubSub& txps() { return txps_; }
+  // The Keyspace ModifiedHook: marks the clients WATCHing `key` (empty: a flush) dirty.
+  void touchWatchedKey(std::string_view key);
+  // A command refused before it ran (unknown, arity, a gate; its error starts at replyStart of
+  // the output): EXEC will answer EXECABORT; a refused EXEC itself answers "EXECABORT
+  // Transaction discarded because of: <error>" and discards the transaction.
+  void flagTransaction(Client& client, const CommandDef* def, size_t replyStart);
+  // Drops the client's MULTI, WATCHes and subscriptions (RESET, disconnect), without replies.
+  void resetSession(Client& client);
+  // CLIENT PAUSE / UNPAUSE (client_pause.cpp): postponed requests run again once it ends.
+  void pauseClients(PauseType type, int64_t endMs);
+  void unpauseClients();
+  // CLIENT UNBLOCK (blocking.cpp): a client blocked on keys answers as on timeout (or with
+  // -UNBLOCKED); false if it is not blocked.
+  bool unblockFromCommand(Client& target, bool error);
+
   // Called by a client that has new output (queued for beforeSleep's flush).
   void wantFlush(Client& client);
   void clientClosed(Client& client);
@@ -139,7 +160,7 @@ class Server {
   void blockClient(Client& client, const std::vector<std::string_view>& argv,
                    std::vector<std::string> keys, int64_t deadline);
   void signalKeyReady(std::string_view key);
-  size_t blockedClients() const { return blocked_.size(); }
+  size_t blockedClients() const { return blocked_.size() + txps_.postponed.size(); }
 
   // The port actually bound (port 0 in tests picks a free one).
   int boundPort() const { return boundPort_; }
@@ -213,6 +234,7 @@ class Server {
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
   net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
+  TxPubSub txps_;             // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
   std::unique_ptr<CommandStats> commandStats_;
   std::unique_ptr<Eviction> eviction_;
   std::unique_ptr<NodeMetrics> metrics_;  // last: its HTTP threads stop first
