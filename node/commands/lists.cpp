@@ -130,6 +130,7 @@ void blockingPop(CommandContext& ctx, bool head) {
       ctx.w.arrayHeader(2);
       ctx.w.bulk(ctx.arg(j));
       ctx.w.bulk(l->pop(head));
+      ctx.server.propagateAs({head ? "LPOP" : "RPOP", ctx.arg(j)});  // deterministic replay
       return finishWrite(ctx, ctx.arg(j), e, l->size());
     }
     keys.emplace_back(ctx.arg(j));
@@ -144,6 +145,12 @@ void blmoveGeneric(CommandContext& ctx, bool from, bool to, std::string_view tim
   ListObject* s = writeList(ctx, ctx.arg(1), wrong, nullptr);
   if (wrong) return;
   if (s == nullptr || s->size() == 0) return blockOrStay(ctx, {std::string(ctx.arg(1))}, deadline);
+  // Propagated as the non-blocking form (BLMOVE -> LMOVE, BRPOPLPUSH -> RPOPLPUSH).
+  if (ctx.argc() == 4) {
+    ctx.server.propagateAs({"RPOPLPUSH", ctx.arg(1), ctx.arg(2)});
+  } else {
+    ctx.server.propagateAs({"LMOVE", ctx.arg(1), ctx.arg(2), ctx.arg(3), ctx.arg(4)});
+  }
   moveOne(ctx, ctx.arg(1), ctx.arg(2), from, to);
 }
 
@@ -185,6 +192,10 @@ void mpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
     if (l && l->size() > 0) {
       ctx.w.arrayHeader(2);
       ctx.w.bulk(ctx.arg(j));
+      if (ctx.server.propagationActive()) {  // [B]LMPOP -> LPOP/RPOP key <popped>, as Redis 7.0
+        const std::string n = std::to_string(std::min(l->size(), static_cast<size_t>(count)));
+        ctx.server.propagateAs({head ? "LPOP" : "RPOP", ctx.arg(j), n});
+      }
       return popRangeReply(ctx, ctx.arg(j), e, l, count, head);
     }
     keys.emplace_back(ctx.arg(j));

@@ -10,6 +10,7 @@
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/commands/handlers.h"
+#include "node/persistence/persistence.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
@@ -89,12 +90,7 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
   }
   if (want("persistence", true)) {
     section("Persistence");
-    field(out, "loading", 0);
-    field(out, "rdb_changes_since_last_save", 0);
-    field(out, "rdb_bgsave_in_progress", 0);
-    field(out, "rdb_last_save_time", s.startMs() / 1000);
-    field(out, "aof_enabled", s.settings().appendonly ? 1 : 0);
-    field(out, "aof_rewrite_in_progress", 0);
+    s.persistence().info(out);  // node/persistence/persistence.cpp
   }
   if (want("stats", true)) {
     section("Stats");
@@ -243,6 +239,14 @@ void debug(CommandContext& ctx) {
     if (seconds > 0) {
       std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(seconds * 1e6)));
     }
+    ctx.w.ok();
+    return;
+  }
+  if (equalsNoCase(ctx.arg(1), "reload") && ctx.argc() == 2) {
+    // Snapshot, flush, replay in place (node/persistence); the reload itself is not propagated.
+    ctx.server.preventPropagation();
+    std::string error;
+    if (!ctx.server.persistence().debugReload(error)) return ctx.w.error(error);
     ctx.w.ok();
     return;
   }

@@ -182,6 +182,11 @@ void spop(CommandContext& ctx) {
   size_t n = std::min(all.size(), static_cast<size_t>(count));
   all.resize(n);
   for (const auto& m : all) s->remove(m);
+  if (ctx.server.propagationActive()) {  // SPOP -> SREM key <popped...>: a deterministic replay
+    std::vector<std::string_view> srem{"SREM", ctx.arg(1)};
+    srem.insert(srem.end(), all.begin(), all.end());
+    ctx.server.propagateAs(srem);
+  }
   finishWrite(ctx, ctx.arg(1), e, s->size());
   if (!hasCount) return ctx.w.bulk(all[0]);
   replySet(ctx, all);

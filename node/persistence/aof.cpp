@@ -292,6 +292,8 @@ bool Aof::enable(std::string& error) {
   AofManifest old;
   std::string why;
   manifest_ = AofManifest{};
+  incrSize_ = otherIncrsSize_ = baseSize_ = 0;
+  unsynced_ = false;
   if (readFile(path(aofManifestName(settings_.appendfilename)), text, err) &&
       AofManifest::parse(text, old, why)) {
     if (old.hasBase) manifest_.history.push_back(old.base);

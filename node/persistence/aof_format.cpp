@@ -279,29 +279,29 @@ AofReplayResult replayAof(std::string_view d, const AofApply& apply) {
     int64_t argc = 0;
     int h = readHeader(d, p, '*', kMaxArgs, argc);
     if (h == 0) return truncated();
-    if (h < 0 || argc < 1) return corrupt(start, "Bad file format reading the append only file");
+    if (h < 0 || argc < 1) return corrupt(start, "Bad file format");
     argv.clear();
     for (int64_t i = 0; i < argc; ++i) {
       int64_t len = 0;
       h = readHeader(d, p, '$', kMaxBulk, len);
       if (h == 0) return truncated();
-      if (h < 0) return corrupt(start, "Bad file format reading the append only file");
+      if (h < 0) return corrupt(start, "Bad file format");
       const auto n = static_cast<size_t>(len);
       if (d.size() - p < n + 2) return truncated();
       if (d[p + n] != '\r' || d[p + n + 1] != '\n') {
-        return corrupt(start, "Bad file format reading the append only file");
+        return corrupt(start, "Bad file format");
       }
       argv.push_back(d.substr(p, n));
       p += n + 2;
     }
     if (equalsNoCase(argv[0], "multi")) {
-      if (inMulti) return corrupt(start, "Nested MULTI in the append only file");
+      if (inMulti) return corrupt(start, "Nested MULTI");
       inMulti = true;
       multiStart = start;
       continue;
     }
     if (equalsNoCase(argv[0], "exec")) {
-      if (!inMulti) return corrupt(start, "EXEC without MULTI in the append only file");
+      if (!inMulti) return corrupt(start, "EXEC without MULTI");
       for (const auto& q : queued) {
         std::string why;
         if (!apply(q, why)) {

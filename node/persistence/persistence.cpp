@@ -130,6 +130,7 @@ bool Server::persistenceStart() {
 }
 
 void Persistence::syncConfig() {
+  if (shutDown_) return;
   const bool want = server_.settings().appendonly;
   const bool on = aof_ && aof_->state() != Aof::State::kOff;
   if (want == on) return;
@@ -154,7 +155,8 @@ void Persistence::syncConfig() {
 
 void Server::persistenceBeforeSleep() {
   Persistence& p = *persistence_;
-  if (settings_.appendonly != (p.aof_ != nullptr && p.aof_->state() != Aof::State::kOff)) {
+  if (settings_.appendonly != (p.aof_ != nullptr && p.aof_->state() != Aof::State::kOff) &&
+      !p.shutDown_) {
     p.syncConfig();
   }
   if (p.aof_) p.aof_->flush(nowMs());
@@ -166,6 +168,7 @@ void Server::persistenceCron() {
 
 void Server::persistenceShutdown() {
   Persistence& p = *persistence_;
+  p.shutDown_ = true;
   if (!p.aof_ || p.aof_->state() == Aof::State::kOff) return;
   spdlog::info("Calling fsync() on the AOF file.");
   removePropagationSink(p.aof_.get());

@@ -74,6 +74,7 @@ class Persistence {
   Rewrite rewriteKinds_[16] = {};
   size_t rewriteCount_ = 0;
   bool loading_ = false;
+  bool shutDown_ = false;  // after persistenceShutdown(): appendonly is no longer followed
 };
 
 }  // namespace strata::node

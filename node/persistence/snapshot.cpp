@@ -3,10 +3,12 @@
 #include "node/persistence/snapshot.h"
 
 #include <charconv>
+#include <cstdio>
 #include <string>
 #include <vector>
 
 #include "node/keyspace/containers.h"
+#include "node/keyspace/zset.h"
 #include "node/persistence/propagation.h"
 
 namespace strata::node {
@@ -101,10 +103,23 @@ bool writeSnapshot(const Keyspace& ks, const std::function<bool(std::string_view
                   });
         break;
       }
-      case ValueType::kZSet:
-        // TODO(zsets): emit ZADD key score member ... in batches through w.batched("ZADD", ...),
-        // scores formatted exactly (Redis uses "%.17g"; inf as "inf"/"-inf").
-        return;
+      case ValueType::kZSet: {
+        // ZADD key score member ..., ascending; scores as "%.17g" (exact round trip; "inf").
+        const auto* z = static_cast<const ZSetObject*>(e.object());
+        std::vector<std::pair<std::string_view, std::string>> items;
+        items.reserve(z->size());
+        z->walk(0, z->size(), false, [&](std::string_view m, double s) {
+          char buf[32];
+          int n = std::snprintf(buf, sizeof(buf), "%.17g", s);
+          items.emplace_back(m, std::string(buf, static_cast<size_t>(n)));
+        });
+        w.batched("ZADD", key, items.begin(), items.end(), 2,
+                  [](const auto& it, std::vector<std::string_view>& a) {
+                    a.push_back(it.second);
+                    a.push_back(it.first);
+                  });
+        break;
+      }
       case ValueType::kStream:
         // TODO(streams): XADD/XSETID/XGROUP CREATE when streams land.
         return;

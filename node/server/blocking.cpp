@@ -18,6 +18,7 @@
 
 #include "node/commands/handlers.h"
 #include "node/keyspace/entry.h"
+#include "node/persistence/persistence.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
@@ -126,11 +127,16 @@ void Server::reprocessBlocked(Client& client) {
   CommandContext ctx{*this, client, keyspace_, argv, w, *def};
   client.reprocessing = true;
   client.stillBlocked = false;
+  const uint64_t dirtyBefore = keyspace_.dirty();
+  const Propagator::Frame frame = persistence_->propagator().begin();
   try {
     def->handler(ctx);
   } catch (const std::exception& e) {
     w.error(std::string("ERR ") + e.what());
   }
+  // A served pop propagates (as its non-blocking form, see lists.cpp) like any command.
+  if (keyspace_.dirty() != dirtyBefore) propagateCommand(*def, argv);
+  persistence_->propagator().end(frame);
   client.reprocessing = false;
   if (client.stillBlocked) return;
   unblock(client);
