@@ -111,7 +111,9 @@ Status applyTable(const SchemaBase& schema, void* settings, const toml::value& r
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
     return a.first != b.first ? a.first < b.first : a.second->first < b.second->first;
   });
-  for (const auto& [line, entry] : entries) {
+  for (const auto& item : entries) {
+    const uint32_t line = item.first;  // (not a structured binding: clang 14 cannot capture one)
+    const auto* entry = item.second;
     const std::string& key = entry->first;
     const Option* option = schema.find(key);
     if (option == nullptr) return Status::error(at(source, line) + "unknown option '" + key + "'");
