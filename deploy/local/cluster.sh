@@ -16,8 +16,8 @@
 # onto it with `redis-cli --cluster reshard`, showing progress. `failover` promotes a replica of
 # the shard whose master listens on P (default: the first master) with CLUSTER FAILOVER.
 # `down` stops every process it started (pid files under D).
-# Engine: `auto` (default) runs our `node` when it speaks cluster (CLUSTER MYID answers), else
-# Debian's redis-server. Node ports: base-port, base-port+1, ...; with the strata engine each
+# Engine: `auto` (default) runs our `node` when it passes a short self-test of what this script
+# needs (cluster bus, replication, slot migration, manual failover), else Debian's redis-server. Node ports: base-port, base-port+1, ...; with the strata engine each
 # node serves /metrics on its port + 20 (--node-metrics-offset).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -106,23 +106,78 @@ start_node() {  # port
   echo "$p" >"$d/port"
 }
 
-# auto: our node if it is built and answers CLUSTER MYID in cluster mode, else redis-server.
+# Self-test of our node for `--engine auto`: three nodes on base-port..+2 do in miniature what
+# this script needs: cluster mode and the bus (CLUSTER MEET), replication (CLUSTER REPLICATE),
+# slot migration (SETSLOT IMPORTING/MIGRATING, MIGRATE, SETSLOT NODE) and manual failover.
+# Sets `why` to the first step that failed.
+self_test() {  # node binary
+  local bin=$1 probe="$dir/probe" pids=() p
+  rm -rf "$probe"
+  for p in "$base_port" $((base_port + 1)) $((base_port + 2)); do
+    mkdir -p "$probe/$p"
+    (cd "$probe/$p" && exec "$bin" --port "$p" --bind 127.0.0.1 --cluster-enabled yes \
+        --cluster-config-file nodes.conf --cluster-node-timeout 2000 --daemonize no \
+        >/dev/null 2>&1) &
+    pids+=($!)
+  done
+  local rc=0
+  self_test_steps || rc=1
+  kill "${pids[@]}" 2>/dev/null || true
+  wait "${pids[@]}" 2>/dev/null || true
+  rm -rf "$probe"
+  return $rc
+}
+
+self_test_steps() {  # the nodes of self_test, which sets why on the way
+  local p ids=() s deadline a=$base_port b=$((base_port + 1)) c=$((base_port + 2))
+  for p in $a $b $c; do wait_for_ping "$p" 5 || { why="node did not start"; return 1; }; done
+  for p in $a $b $c; do
+    ids+=("$(redis-cli -p "$p" cluster myid 2>/dev/null | tr -d '\r')")
+    [[ "${ids[-1]}" =~ ^[0-9a-f]{40}$ ]] || { why="no CLUSTER MYID"; return 1; }
+  done
+  q() { local r; r=$(redis-cli -p "$@" 2>&1 | tr -d '\r'); echo "$r"; }
+  [ "$(q "$a" cluster addslotsrange 0 16383)" = OK ] || { why="CLUSTER ADDSLOTSRANGE"; return 1; }
+  [ "$(q "$a" cluster meet 127.0.0.1 "$b")" = OK ] && [ "$(q "$a" cluster meet 127.0.0.1 "$c")" = OK ] ||
+    { why="CLUSTER MEET"; return 1; }
+  deadline=$((SECONDS + 10))
+  until [ "$(cluster_field "$b" cluster_known_nodes)" = 3 ] && [ "$(cluster_field "$c" cluster_known_nodes)" = 3 ]; do
+    [ $SECONDS -lt $deadline ] || { why="cluster bus (nodes did not meet)"; return 1; }
+    sleep 0.1
+  done
+  [ "$(q "$c" cluster replicate "${ids[0]}")" = OK ] || { why="CLUSTER REPLICATE"; return 1; }
+  [ "$(q "$a" set probe:key 1)" = OK ] || { why="SET"; return 1; }
+  s=$(q "$a" cluster keyslot probe:key)
+  [ "$(q "$b" cluster setslot "$s" importing "${ids[0]}")" = OK ] &&
+    [ "$(q "$a" cluster setslot "$s" migrating "${ids[1]}")" = OK ] || { why="CLUSTER SETSLOT IMPORTING/MIGRATING"; return 1; }
+  [ "$(q "$a" migrate 127.0.0.1 "$b" "" 0 5000 KEYS probe:key)" = OK ] || { why="MIGRATE"; return 1; }
+  [ "$(q "$b" cluster setslot "$s" node "${ids[1]}")" = OK ] &&
+    [ "$(q "$a" cluster setslot "$s" node "${ids[1]}")" = OK ] || { why="CLUSTER SETSLOT NODE"; return 1; }
+  [ "$(q "$b" get probe:key)" = 1 ] || { why="the migrated key"; return 1; }
+  deadline=$((SECONDS + 10))
+  until redis-cli -p "$c" info replication 2>/dev/null | grep -q 'master_link_status:up'; do
+    [ $SECONDS -lt $deadline ] || { why="replication link"; return 1; }
+    sleep 0.1
+  done
+  [ "$(q "$c" cluster failover)" = OK ] || { why="CLUSTER FAILOVER"; return 1; }
+  deadline=$((SECONDS + 10))
+  until [ "$(role_of "$c")" = master ]; do
+    [ $SECONDS -lt $deadline ] || { why="manual failover (no promotion)"; return 1; }
+    sleep 0.1
+  done
+  return 0
+}
+
+# auto: our node when it is built and passes the self-test, else Debian's redis-server.
 resolve_engine() {
   [ "$engine" = auto ] || return 0
   engine=redis
-  local bin="$build_dir/node/node" probe="$dir/probe" pid id
+  local bin="$build_dir/node/node" why=""
   [ -x "$bin" ] || return 0
-  rm -rf "$probe" && mkdir -p "$probe"
-  (cd "$probe" && exec "$bin" --port "$base_port" --bind 127.0.0.1 --cluster-enabled yes \
-      --cluster-config-file nodes.conf --daemonize no >/dev/null 2>&1) &
-  pid=$!
-  if wait_for_ping "$base_port" 5; then
-    id=$(redis-cli -p "$base_port" cluster myid 2>/dev/null || true)
-    [[ "$id" =~ ^[0-9a-f]{40}$ ]] && engine=strata
+  if self_test "$bin"; then
+    engine=strata
+  else
+    echo "engine: redis-server ($bin is not cluster-ready yet: $why)"
   fi
-  kill "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-  rm -rf "$probe"
 }
 
 stop_pidfile() {  # pidfile
@@ -280,8 +335,8 @@ add_node() {
   echo "cluster: $(cluster_field "$seed" cluster_size) masters, $(cluster_field "$seed" cluster_known_nodes) nodes, state $(cluster_field "$seed" cluster_state)"
 }
 
-role_of() {  # port: master, slave or nothing
-  redis-cli -p "$1" role 2>/dev/null | head -1 || true
+role_of() {  # port: master, slave or nothing (INFO replication: every engine has it)
+  redis-cli -p "$1" info replication 2>/dev/null | tr -d '\r' | sed -n 's/^role://p' || true
 }
 
 failover() {
@@ -296,10 +351,11 @@ failover() {
   fi
   [ -n "$master" ] && [ "$(role_of "$master")" = master ] ||
     { echo "127.0.0.1:${master:-?} is not a master" >&2; exit 1; }
-  # The replica's own view (ROLE) rather than the master's table, which gossip updates later.
+  # The replica's own view (INFO replication) rather than the master's table, which gossip
+  # updates later.
   replica=""
   for p in $(node_ports); do
-    if redis-cli -p "$p" role 2>/dev/null | tr '\n' ' ' | grep -q "^slave 127.0.0.1 $master "; then
+    if redis-cli -p "$p" info replication 2>/dev/null | tr -d '\r' | grep -q "^master_port:$master$"; then
       replica=$p; break
     fi
   done
