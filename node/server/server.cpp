@@ -20,6 +20,7 @@
 #include "common/net/stream.h"
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
+#include "node/migrate/migrate_sockets.h"
 #include "node/observe/node_metrics.h"
 #include "node/persistence/persistence.h"
 #include "node/server/client.h"
@@ -70,6 +71,7 @@ Server::Server(NodeSettings settings)
     stats_.expiredKeys++;
     if (propagationActive()) propagate({"DEL", key});  // lazy and active expiry replay as DEL
   });
+  if (settings_.clusterEnabled) keyspace_.enableSlotIndex();  // GETKEYSINSLOT, MIGRATE
 }
 
 Server::~Server() {

@@ -35,6 +35,7 @@ class CommandStats;
 class Eviction;
 class NodeMetrics;
 class Cluster;
+class MigrateSockets;
 class Persistence;
 class PropagationSink;
 
@@ -172,6 +173,9 @@ class Server {
   const CommandTable& commands() const { return commands_; }
   // Cluster mode (node/cluster/cluster.h); nullptr when cluster-enabled is no.
   Cluster* cluster() { return cluster_.get(); }
+  // MIGRATE's cached connections to target nodes (node/migrate/), created on first use
+  // (defined in commands/migrate.cpp).
+  MigrateSockets& migrateSockets();
   Stats& stats() { return stats_; }
   // maxmemory and eviction (server/eviction.h), per-command statistics (server/command_stats.h)
   // and the Prometheus exporter other subsystems publish through (observe/node_metrics.h).
@@ -240,6 +244,7 @@ class Server {
   std::unique_ptr<NodeMetrics> metrics_;  // last: its HTTP threads stop first
   std::unique_ptr<Persistence> persistence_;  // propagation, AOF (node/persistence/)
   std::unique_ptr<Cluster> cluster_;  // after base_: its bus links are freed first
+  std::unique_ptr<MigrateSockets> migrateSockets_;  // after base_: its sweep timer goes first
 };
 
 }  // namespace strata::node
