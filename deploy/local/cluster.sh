@@ -368,9 +368,10 @@ failover() {
     [ $SECONDS -lt $deadline ] || { echo "replica 127.0.0.1:$replica is not in sync" >&2; exit 1; }
     sleep 0.1
   done
-  local attempt next
+  local attempt next reply
   for attempt in 1 2 3; do
-    redis-cli -p "$replica" cluster failover >/dev/null
+    reply=$(redis-cli -p "$replica" cluster failover 2>&1 | tr -d '\r')
+    [ "$reply" = OK ] || { echo "CLUSTER FAILOVER on 127.0.0.1:$replica: $reply" >&2; exit 1; }
     next=$((SECONDS + 10))
     while [ $SECONDS -lt $next ]; do
       if [ "$(role_of "$replica")" = master ] && [ "$(role_of "$master")" = slave ]; then break 2; fi
