@@ -192,15 +192,16 @@ stop_pidfile() {  # pidfile
   rm -f "$f"
 }
 
-all_know_all() {  # every node started here knows every other one
+all_know_all() {  # every node started here knows every other one and sees the cluster ok
   local n p
   n=$(node_ports | wc -l)
   for p in $(node_ports); do
     [ "$(cluster_field "$p" cluster_known_nodes)" = "$n" ] || return 1
+    [ "$(cluster_field "$p" cluster_state)" = ok ] || return 1
   done
 }
 
-wait_cluster_ok() {  # port seconds: state ok, all nodes joined, all agree on the configuration
+wait_cluster_ok() {  # port seconds: all nodes joined and in state ok, all agree on the configuration
   local deadline=$((SECONDS + $2))
   until [ "$(cluster_field "$1" cluster_state)" = ok ] && all_know_all &&
       redis-cli --cluster check "127.0.0.1:$1" >/dev/null 2>&1; do
