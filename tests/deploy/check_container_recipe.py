@@ -56,25 +56,29 @@ for src in re.findall(r"^COPY (?!--from)(\S+)", recipe, flags=re.M):
     if not os.path.exists(os.path.join(root, src)):
         failures.append(f"COPY source {src} does not exist")
 
-# 4. runtime libraries of the real binaries
+# 4. runtime libraries of the real binaries (one dpkg -S for every candidate path: it is slow)
 runtime_pkgs = apt_packages(runtime)
+links = []  # (binary, library, candidate paths)
 for b in binaries:
     out = subprocess.run(["ldd", b], stdout=subprocess.PIPE, text=True, check=True).stdout
     for lib in re.findall(r"=> (/\S+)", out):
         real = os.path.realpath(lib)
-        owner = None
-        for candidate in (lib, real, lib.replace("/lib/", "/usr/lib/", 1), real.replace("/usr/lib/", "/lib/", 1)):
-            r = subprocess.run(["dpkg", "-S", candidate], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-            if r.returncode == 0:
-                owner = r.stdout.split(":")[0]
-                break
-        if owner is None:
-            failures.append(f"{b}: no Debian package owns {lib}")
-        elif owner not in runtime_pkgs | {"libc6", "libgcc-s1"}:  # libc6, libgcc-s1: in debian:12-slim
-            failures.append(f"{os.path.basename(b)} links {os.path.basename(lib)} from {owner}, "
-                            "which the runtime stage does not install")
-    if not binaries:
-        pass
+        cands = {lib, real, lib.replace("/lib/", "/usr/lib/", 1), real.replace("/usr/lib/", "/lib/", 1)}
+        links.append((b, lib, cands))
+all_paths = sorted(set().union(*(c for _, _, c in links))) if links else []
+owners = {}
+if all_paths:
+    r = subprocess.run(["dpkg", "-S", *all_paths], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in r.stdout.splitlines():
+        pkgs, _, path = line.partition(": ")
+        owners[path.strip()] = pkgs.split(",")[0].split(":")[0].strip()
+for b, lib, cands in links:
+    owner = next((owners[c] for c in cands if c in owners), None)
+    if owner is None:
+        failures.append(f"{b}: no Debian package owns {lib}")
+    elif owner not in runtime_pkgs | {"libc6", "libgcc-s1"}:  # libc6, libgcc-s1: in debian:12-slim
+        failures.append(f"{os.path.basename(b)} links {os.path.basename(lib)} from {owner}, "
+                        "which the runtime stage does not install")
 
 # 5. non-root user, health check
 user = re.search(r"^USER (\d+)(?::(\d+))?", runtime, flags=re.M)
