@@ -5,9 +5,11 @@ The JSON files are what Grafana imports and what tests/integration/deploy/test_d
 queries against a live cluster; this script is how they are edited (one panel = one line below).
 Every panel's datasource is the dashboard variable ${datasource} (type prometheus), so the
 dashboards import into any Grafana with any Prometheus. Run: python3 dashboards/gen_dashboards.py
+(--check: only verify that the JSON files match and are well-formed; CTest deploy.dashboards_json).
 """
 import json
 import os
+import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DS = {"type": "prometheus", "uid": "${datasource}"}
@@ -230,7 +232,40 @@ node = dashboard(
     ["strata", "redis", "cluster"],
 )
 
-for name, d in (("strata-proxy.json", proxy), ("strata-node.json", node)):
-    with open(os.path.join(HERE, name), "w") as f:
-        json.dump(d, f, indent=2)
-        f.write("\n")
+def check(d):
+    """Structural checks Grafana relies on: unique ids, every panel placed, data source variable."""
+    problems = []
+    ids = [p["id"] for p in d["panels"]]
+    if len(ids) != len(set(ids)):
+        problems.append("duplicate panel ids")
+    for p in d["panels"]:
+        if "gridPos" not in p:
+            problems.append(f"{p['title']}: no gridPos")
+        if p["type"] != "row":
+            if p["datasource"] != DS or any(t["datasource"] != DS for t in p["targets"]):
+                problems.append(f"{p['title']}: data source is not ${{datasource}}")
+            if not p["targets"] or any(not t["expr"] for t in p["targets"]):
+                problems.append(f"{p['title']}: no query")
+    return problems
+
+
+if __name__ == "__main__":
+    # --check: the JSON files are what this script writes (CTest deploy.dashboards_json).
+    check_only = sys.argv[1:] == ["--check"]
+    bad = 0
+    for name, d in (("strata-proxy.json", proxy), ("strata-node.json", node)):
+        text = json.dumps(d, indent=2) + "\n"
+        path = os.path.join(HERE, name)
+        for problem in check(d):
+            print(f"{name}: {problem}")
+            bad += 1
+        if check_only:
+            with open(path) as f:
+                if f.read() != text:
+                    print(f"{name} differs from gen_dashboards.py: run python3 dashboards/gen_dashboards.py")
+                    bad += 1
+        else:
+            with open(path, "w") as f:
+                f.write(text)
+    print(f"dashboards: {bad} problem(s)")
+    sys.exit(1 if bad else 0)
