@@ -34,11 +34,11 @@
 #include "common/net/handles.h"
 #include "node/persistence/aof_format.h"
 #include "node/persistence/propagation.h"
+#include "node/settings.h"
 
 namespace strata::node {
 
 class Keyspace;
-struct NodeSettings;
 
 // Background fdatasync of a dup()ed descriptor, one job at a time (Redis's BIO_AOF_FSYNC).
 class FsyncThread {
@@ -97,6 +97,11 @@ class Aof : public PropagationSink {
   bool rewriteInProgress() const { return childPid_ > 0; }
 
   State state() const { return state_; }
+  // appendfsync always and bytes fed or written since the last fsync.
+  bool holdsReplies() const {
+    return state_ != State::kOff && (!buf_.empty() || unsynced_) &&
+           settings_.appendfsync == "always";
+  }
   bool writeOk() const { return lastWriteErrno_ == 0; }
   // "-MISCONF Errors writing to the AOF file: <strerror>" while writes fail.
   std::string writeError() const;

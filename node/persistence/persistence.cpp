@@ -56,6 +56,10 @@ Persistence::Rewrite Persistence::rewriteOf(const CommandDef& def) const {
   return Rewrite::kNone;
 }
 
+bool Persistence::holdsReplies() const {
+  return aof_ && aof_->holdsReplies();
+}
+
 // ---- Replay -----------------------------------------------------------------------------------
 
 std::unique_ptr<Client> Persistence::makeLoaderClient(net::UniqueFd& peer) {

@@ -46,6 +46,8 @@ class Persistence {
   };
   Rewrite rewriteOf(const CommandDef& def) const;
 
+  // appendfsync always with bytes not yet fsynced: client replies must wait for beforeSleep.
+  bool holdsReplies() const;
   // True while the AOF is being replayed at start-up.
   bool loading() const { return loading_; }
 

@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "common/net/callback.h"
+#include "node/persistence/persistence.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -39,7 +40,8 @@ Client::~Client() = default;
 
 void Client::onEvent(evutil_socket_t, short what) {
   if (closed_) return;
-  if (what & EV_WRITE) flush();
+  // appendfsync always: replies wait for the round's fsync (beforeSleep flushes them after it).
+  if ((what & EV_WRITE) && !server_.persistence().holdsReplies()) flush();
   if (!closed_ && (what & EV_READ)) onReadable();
 }
 
