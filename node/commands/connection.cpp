@@ -178,7 +178,7 @@ void quit(CommandContext& ctx) {
 }
 
 void reset(CommandContext& ctx) {
-  ctx.server.resetSession(ctx.client);  // MULTI, WATCH, subscriptions, REPLY OFF, NO-EVICT
+  ctx.server.resetSession(ctx.client);  // MULTI, WATCH, subscriptions, CLIENT REPLY OFF
   ctx.client.name.clear();
   ctx.client.setProtocol(resp::Protocol::kResp2);
   ctx.client.setAuthenticated(ctx.server.settings().requirepass.empty());

@@ -31,7 +31,12 @@ void removeClient(std::vector<Client*>& list, Client* c) {
 }  // namespace
 
 bool mayReplicate(const CommandDef& def) {
-  return def.hasFlag("write") || def.hasFlag("may_replicate");
+  if (def.hasFlag("write")) return true;
+  // 7.0's CMD_MAY_REPLICATE, which COMMAND INFO does not show (so the table has no flag for it).
+  static constexpr std::string_view kMayReplicate[] = {"publish", "spublish", "pfcount",
+                                                       "eval",    "evalsha",  "fcall"};
+  return std::find(std::begin(kMayReplicate), std::end(kMayReplicate), def.name) !=
+         std::end(kMayReplicate);
 }
 
 bool Server::transactionGate(Client& client, const CommandDef& def,
@@ -145,8 +150,7 @@ void Server::resetSession(Client& client) {
   discardTransaction(*this, client);
   unsubscribeAll(*this, client);
   ClientSession& s = client.session;
-  s.replyOff = s.replySkipNext = false;
-  s.noEvict = false;
+  s.replyOff = s.replySkipNext = false;  // NO-EVICT survives RESET in 7.0
   if (s.postponed) {
     removeClient(txps_.postponed, &client);
     s.postponed = false;
