@@ -1,7 +1,8 @@
-# Blocking list pops on the node over real connections: BLPOP woken by an LPUSH from another
-# connection (after the push's own reply), a timeout answering nil after about the timeout, FIFO
-# order of two clients blocked on one key, a blocked client's pipeline resuming after it is
-# served, and a disconnected blocked client leaving no trace. The same checks run against
+# Blocking list and zset pops on the node over real connections: BLPOP woken by an LPUSH from
+# another connection (after the push's own reply), a timeout answering nil after about the
+# timeout, FIFO order of two clients blocked on one key, a blocked client's pipeline resuming
+# after it is served, a disconnected blocked client leaving no trace; BZPOPMIN/BZMPOP/BZPOPMAX
+# woken by ZADD or ZUNIONSTORE (RESP2 and RESP3 shapes) while a BLPOP on the same key waits on. The same checks run against
 # redis-server 7.0 first, so they are known to describe Redis. Needs STRATA_NODE_BIN (CTest sets it).
 # ctest-timeout: 120
 import os
@@ -96,6 +97,35 @@ class Blocking(unittest.TestCase):
             self.nothing_within(waiting, 0.1)
             pusher.call("LPUSH", "q", "v")
             self.assertEqual(waiting.read(timeout=5), [b"q", b"v"])
+        self.each(check)
+
+    def test_bzpopmin_and_bzmpop_woken_by_zadd(self):
+        def check(port):
+            a, b, c, lister = (RespConn(HOST, port) for _ in range(4))
+            c.call("HELLO", "3")
+            a.send("BZPOPMIN", "z", "0")
+            self.nothing_within(a, 0.1)
+            b.send("BZMPOP", "0", "2", "other", "z", "MAX", "COUNT", "2")
+            self.nothing_within(b, 0.1)
+            lister.send("BLPOP", "z", "0")  # waits for a list: a zset under z does not serve it
+            self.nothing_within(lister, 0.1)
+            self.assertEqual(c.call("ZADD", "z", "1", "a", "2", "b", "3.5", "c", "4", "d"), 4)
+            self.assertEqual(a.read(timeout=5), [b"z", b"a", b"1"])
+            self.assertEqual(b.read(timeout=5), [b"z", [[b"d", b"4"], [b"c", b"3.5"]]])
+            self.nothing_within(lister, 0.2)
+            self.assertEqual(c.call("ZRANGE", "z", "0", "-1", "WITHSCORES"), [[b"b", 2.0]])
+            # RESP3 blocked client, served by a ZUNIONSTORE creating the key; then a timeout.
+            c.send("BZPOPMAX", "w", "0")
+            self.nothing_within(c, 0.1)
+            self.assertEqual(a.call("ZUNIONSTORE", "w", "1", "z"), 1)
+            self.assertEqual(c.read(timeout=5), [b"w", b"b", 2.0])
+            start = time.monotonic()
+            self.assertIs(c.call("BZMPOP", "0.2", "1", "w", "MIN"), NULL)
+            self.assertGreaterEqual(time.monotonic() - start, 0.19)
+            self.assertIsNone(a.call("BZPOPMIN", "w", "0.1"))
+            self.assertEqual(a.call("DEL", "z"), 1)
+            self.assertEqual(a.call("RPUSH", "z", "v"), 1)
+            self.assertEqual(lister.read(timeout=5), [b"z", b"v"])
         self.each(check)
 
 
