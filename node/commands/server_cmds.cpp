@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "node/commands/handlers.h"
 #include "node/persistence/persistence.h"
+#include "node/replication/replication.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
@@ -107,12 +108,11 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "total_error_replies", st.errorReplies);
     field(out, "client_query_buffer_limit_disconnections", st.queryLimitDisconnections);
     field(out, "client_output_buffer_limit_disconnections", st.outputLimitDisconnections);
+    s.replication().infoStats(out);  // sync_full, sync_partial_ok, sync_partial_err
   }
   if (want("replication", true)) {
     section("Replication");
-    field(out, "role", std::string("master"));
-    field(out, "connected_slaves", 0);
-    field(out, "master_repl_offset", 0);
+    s.replication().infoReplication(out);
   }
   if (want("cpu", true)) {
     section("CPU");

@@ -23,6 +23,7 @@
 #include "node/migrate/migrate_sockets.h"
 #include "node/observe/node_metrics.h"
 #include "node/persistence/persistence.h"
+#include "node/replication/replication.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
@@ -72,9 +73,11 @@ Server::Server(NodeSettings settings)
     if (propagationActive()) propagate({"DEL", key});  // lazy and active expiry replay as DEL
   });
   if (settings_.clusterEnabled) keyspace_.enableSlotIndex();  // GETKEYSINSLOT, MIGRATE
+  replication_ = std::make_unique<Replication>(*this);  // a propagation sink: after persistence_
 }
 
 Server::~Server() {
+  replication_.reset();  // saves its state, stops sync children, while clients still exist
   for (auto& [id, c] : clients_) delete c;
   for (Client* c : closing_) delete c;
   persistence_.reset();
@@ -194,6 +197,7 @@ void Server::wantFlush(Client& client) {
 void Server::clientClosed(Client& client) {
   if (client.block.blocked) unblock(client);
   resetSession(client);  // MULTI, WATCH, subscriptions, a postponed request
+  if (replication_) replication_->clientClosed(client);  // a replica, a WAIT
   clients_.erase(client.id());
   closing_.push_back(&client);
 }
@@ -328,7 +332,7 @@ void Server::activeExpireCycle() {
 void Server::onCron(evutil_socket_t, short) {
   updateClock();
   checkBlockedTimeouts();
-  activeExpireCycle();
+  if (!isReplica()) activeExpireCycle();  // replicas wait for their master's DELs
   // Incremental rehashing: up to 1 ms per tick, 100 buckets at a time (Redis's databasesCron).
   keyspace_.shrinkIfSparse();
   if (keyspace_.rehashing()) {

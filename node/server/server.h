@@ -31,6 +31,7 @@
 namespace strata::node {
 
 class Client;
+class Replication;
 class CommandStats;
 class Eviction;
 class NodeMetrics;
@@ -126,6 +127,8 @@ class Server {
   void stopReplicating();
   bool isReplica() const;
   int64_t replicationOffset() const;
+  // The replication subsystem (node/replication/replication.h): roles, stream, WAIT, INFO.
+  Replication& replication() { return *replication_; }
   // Pub/sub delivery to this node's own subscribers (server/pubsub.cpp); returns receivers.
   size_t publishLocal(std::string_view channel, std::string_view message, bool sharded);
   // Cluster-wide PUBLISH over the bus (node/cluster/cluster_publish.cpp); no-op when cluster
@@ -238,6 +241,7 @@ class Server {
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
   net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
+  std::unique_ptr<Replication> replication_;  // master/replica (node/replication/)
   TxPubSub txps_;             // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
   std::unique_ptr<CommandStats> commandStats_;
   std::unique_ptr<Eviction> eviction_;
