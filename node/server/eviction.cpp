@@ -163,7 +163,18 @@ bool Eviction::evictOne(int kind, bool volatileOnly) {
 bool Server::memoryGate(Client& client, const CommandDef& def) {
   if (settings_.maxmemory <= 0) return true;
   if (eviction_->evict(kEvictTimeLimitUs) != Eviction::Result::kFail) return true;
-  if (!def.hasFlag("denyoom")) return true;
+  // Out of memory. As Redis's processCommand: refuse denyoom commands, EXEC of a transaction
+  // that queued one, and inside MULTI anything but EXEC/DISCARD/QUIT/RESET (the queue itself
+  // would grow without bound).
+  const std::string_view name = def.name;
+  bool reject = def.hasFlag("denyoom");
+  if (!reject && name == "exec") {
+    for (const auto& q : client.session.queued) reject = reject || q.def->hasFlag("denyoom");
+  }
+  if (!reject && client.session.multi) {
+    reject = name != "exec" && name != "discard" && name != "quit" && name != "reset";
+  }
+  if (!reject) return true;
   client.writer().error(errors::kOom);
   return false;
 }

@@ -106,6 +106,32 @@ class Eviction(unittest.TestCase):
             self.assertEqual(c.call("SET", "more", VALUE), "OK")
         self.each(check)
 
+    def test_oom_inside_multi(self):
+        for name, server in self.servers.items():
+            with self.subTest(server=name):
+                c, d, e = (RespConn(HOST, server.port) for _ in range(3))
+                c.call("FLUSHALL")
+                c.call("SET", "k", "v")
+                self.assertEqual((d.call("MULTI"), d.call("SET", "q", "1")), ("OK", "QUEUED"))
+                used = int(info(c, "memory")["used_memory"])
+                c.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
+                c.call("CONFIG", "SET", "maxmemory", str(used - 100_000))
+                try:
+                    # Inside MULTI even a read is refused (the queue would grow); EXEC aborts.
+                    self.assertEqual(c.call("MULTI"), "OK")
+                    self.assertEqual(c.call("GET", "k"), OOM)
+                    self.assertEqual(c.call("EXEC"), RespError(
+                        "EXECABORT Transaction discarded because of previous errors."))
+                    # EXEC of a transaction that queued a denyoom command is refused and dropped.
+                    self.assertEqual(d.call("EXEC"), RespError(
+                        "EXECABORT Transaction discarded because of: " + OOM))
+                    self.assertEqual((e.call("MULTI"), e.call("DISCARD")), ("OK", "OK"))
+                    self.assertEqual(e.call("GET", "k"), b"v")
+                finally:
+                    c.call("CONFIG", "SET", "maxmemory", "0")
+                    for x in (c, d, e):
+                        x.close()
+
     def fill_and_check(self, c, policy, persistent_every=0):
         """Writes 3,000 1 KB keys into a 600 KB budget; keys with i % persistent_every == 0 have
         no TTL, the others expire in 10,000 + i seconds. Returns the keys still present."""
