@@ -231,6 +231,12 @@ class Aof(unittest.TestCase):
         c.spop("set", 5)  # random: replayed as SREM of what was popped
         c.spop("set")
         c.expire("hash", 1200)
+        c.zadd("zset", {f"z{i}": i * 1.5 for i in range(100)})
+        c.zadd("zset", {"inf": float("inf"), "tiny": 1e-300, "neg": -0.1})
+        c.zincrby("zset", 0.1, "z3")
+        tx = c.pipeline(transaction=True)  # MULTI ... EXEC: replayed as one unit
+        tx.incr("txctr").lpush("txlist", "a").spop("intset")
+        tx.execute()
         # A served BLPOP: replayed as LPOP of the key it took from.
         blocker = redis.Redis(host=HOST, port=c.connection_pool.connection_kwargs["port"],
                               socket_timeout=10)
@@ -247,6 +253,17 @@ class Aof(unittest.TestCase):
         c = n.client()
         self.fill_every_type(c)
         before = dataset(c)
+        with open(n.last_incr(), "rb") as f:
+            aof = f.read()
+        # Redis 7.0's deterministic forms, and the transaction wrapped in MULTI ... EXEC.
+        self.assertIn(b"PEXPIREAT", aof)
+        self.assertIn(b"PXAT", aof)
+        self.assertIn(b"KEEPTTL", aof)
+        self.assertIn(b"SREM", aof)
+        self.assertIn(b"$4\r\nLPOP\r\n$2\r\nq2\r\n", aof)
+        for relative in (b"SETEX", b"EXPIRE", b"BLPOP", b"SPOP", b"INCRBYFLOAT", b"GETEX"):
+            self.assertNotRegex(aof, rb"(?i)\$\d+\r\n" + relative + rb"\r\n")
+        self.assertRegex(aof, rb"(?s)MULTI\r\n.*txctr.*txlist.*SREM.*EXEC\r\n")
         self.assertNotIn(b"gone", before)
         self.assertEqual(before[b"ttl:persisted"][2], -1)
         self.assertGreater(before[b"float"][2], 0)
