@@ -39,6 +39,7 @@ bool Cluster::start() {
   event_add(tick_.get(), &tv);
   updateState();
   followMaster();
+  registerMetrics();
   return true;
 }
 

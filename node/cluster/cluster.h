@@ -219,6 +219,8 @@ class Cluster {
   int failureReports(ClusterNode* n) { return failureReportCount(n); }
 
  private:
+  // cluster_metrics.cpp
+  void registerMetrics();
   // cluster_config.cpp
   bool loadConfig(bool& created);
   bool lockConfig();
@@ -251,6 +253,7 @@ class Cluster {
   bool todoSave_ = false;
   std::map<std::string, int64_t> blacklist_;  // forgotten node -> expiry (ms)
   std::string configPath_;
+  std::array<uint64_t, 3> savedEpochs_{~0ull, ~0ull, ~0ull};  // as last fsynced
   net::UniqueFd configLock_;
   std::vector<net::EvConnListenerPtr> listeners_;
   std::vector<std::unique_ptr<ClusterLink>> links_;

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -238,11 +239,18 @@ bool Cluster::saveNow(std::string* error) {
     }
     done += static_cast<size_t>(n);
   }
-  if (::fsync(fd.get()) != 0) return fail("fsync");
+  // fsync when an epoch or vote changed (Redis's CLUSTER_TODO_FSYNC_CONFIG); other changes are
+  // rewritten atomically but left to the kernel, so a reshard does not pay a disk flush per slot.
+  const std::array<uint64_t, 3> epochs{currentEpoch_, lastVoteEpoch_, myself_->configEpoch};
+  const bool sync = epochs != savedEpochs_;
+  if (sync && ::fsync(fd.get()) != 0) return fail("fsync");
   fd.reset();
   if (::rename(tmp.c_str(), configPath_.c_str()) != 0) return fail("rename");
-  net::UniqueFd dir(::open(dirOf(configPath_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dir) ::fsync(dir.get());
+  if (sync) {
+    net::UniqueFd dir(::open(dirOf(configPath_).c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (dir) ::fsync(dir.get());
+    savedEpochs_ = epochs;
+  }
   // The lock was on the replaced inode: take it on the new file (the old fd is then released).
   net::UniqueFd lock(::open(configPath_.c_str(), O_RDONLY | O_CLOEXEC));
   if (lock && flock(lock.get(), LOCK_EX | LOCK_NB) == 0) configLock_ = std::move(lock);

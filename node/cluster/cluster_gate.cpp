@@ -26,6 +26,32 @@ void redirect(resp::Writer& w, const char* kind, int slot, const ClusterNode* n)
   w.error(e);
 }
 
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
+  }
+  return true;
+}
+
+// MIGRATE's keys as Redis's migrateGetKeys: those after KEYS (AUTH/AUTH2 arguments skipped),
+// else the one at argv[3].
+std::vector<size_t> migrateKeys(const std::vector<std::string_view>& argv) {
+  std::vector<size_t> keys;
+  for (size_t i = 6; i < argv.size(); ++i) {
+    if (iequal(argv[i], "auth")) {
+      i += 1;
+    } else if (iequal(argv[i], "auth2")) {
+      i += 2;
+    } else if (iequal(argv[i], "keys")) {
+      for (size_t k = i + 1; k < argv.size(); ++k) keys.push_back(k);
+      return keys;
+    }
+  }
+  if (argv.size() > 3) keys.push_back(3);
+  return keys;
+}
+
 }  // namespace
 
 bool Server::clusterGate(Client& client, const CommandDef& def,
@@ -35,7 +61,8 @@ bool Server::clusterGate(Client& client, const CommandDef& def,
   const bool asking = client.cluster.asking;
   if (def.handler != &cmd::asking) client.cluster.asking = false;
   if (def.keySpecs.empty()) return true;
-  const std::vector<size_t> keys = CommandTable::keyPositions(def, argv);
+  const std::vector<size_t> keys =
+      def.handler == &cmd::migrate ? migrateKeys(argv) : CommandTable::keyPositions(def, argv);
   if (keys.empty()) return true;
   resp::Writer& w = client.writer();
   const int slot = slots::keySlot(argv[keys[0]]);

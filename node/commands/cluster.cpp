@@ -499,8 +499,6 @@ void clusterSetslot(CommandContext& ctx) {
         ctx.server.settings().clusterAllowReplicaMigration) {
       c->setMyMaster(n);
     }
-    c->saveNow();
-    c->updateState();
     c->broadcastPong();
   } else {
     ctx.w.error("ERR Invalid CLUSTER SETSLOT action or number of arguments. Try CLUSTER HELP");
