@@ -89,7 +89,10 @@ void restoreImpl(CommandContext& ctx) {
     return;
   }
   Value value;
-  switch (codec::decode(ctx.arg(3), value)) {
+  const NodeSettings& settings = ctx.server.settings();
+  const ZSetLimits zsetLimits{static_cast<size_t>(settings.zsetMaxListpackEntries),
+                              static_cast<size_t>(settings.zsetMaxListpackValue)};
+  switch (codec::decode(ctx.arg(3), value, zsetLimits)) {
     case codec::DecodeStatus::kOk:
       break;
     case codec::DecodeStatus::kBadChecksum:

@@ -2,11 +2,17 @@
 // decoder per type. The reader never trusts a claimed size: see value_codec.h.
 #include "node/keyspace/value_codec.h"
 
+#include <algorithm>
 #include <array>
+#include <cmath>
 #include <cstring>
 #include <memory>
+#include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "node/keyspace/containers.h"
+#include "node/keyspace/zset.h"
 
 namespace strata::node::codec {
 
@@ -74,6 +80,14 @@ class Reader {
       if ((b & 0x80) == 0) return true;
     }
     return false;
+  }
+  bool fixed64(uint64_t& out) {
+    if (left() < 8) return false;
+    out = 0;
+    for (int i = 0; i < 8; ++i) {
+      out |= static_cast<uint64_t>(static_cast<uint8_t>(in_[pos_++])) << (8 * i);
+    }
+    return true;
   }
   bool bytes(std::string_view& out) {
     uint64_t len;
@@ -153,6 +167,32 @@ bool decodeHash(Reader& r, Value& out) {
   return true;
 }
 
+// count x (member, score as IEEE-754 bits LE); loaded as zsetConvertToListpackIfNeeded would.
+bool decodeZSet(Reader& r, Value& out, const ZSetLimits& limits) {
+  uint64_t n;
+  if (!r.count(n, 9)) return false;
+  std::vector<std::pair<std::string, double>> items;
+  items.reserve(n);
+  std::unordered_set<std::string_view> seen;
+  seen.reserve(n);
+  for (uint64_t i = 0; i < n; ++i) {
+    std::string_view member;
+    uint64_t bits;
+    if (!r.bytes(member) || !r.fixed64(bits)) return false;
+    double score;
+    std::memcpy(&score, &bits, sizeof(score));
+    if (std::isnan(score) || !seen.insert(member).second) return false;  // as Redis's loader
+    items.emplace_back(member, score);
+  }
+  std::sort(items.begin(), items.end(), [](const auto& a, const auto& b) {
+    return a.second < b.second || (a.second == b.second && a.first < b.first);
+  });
+  auto zset = ZSetObject::fromSorted(items, limits);
+  const Encoding enc = zset->encoding();
+  out = Value::object(ValueType::kZSet, enc, std::move(zset));
+  return true;
+}
+
 }  // namespace
 
 uint64_t crc64(uint64_t crc, const void* data, size_t len) {
@@ -200,9 +240,17 @@ bool encode(const Entry& e, std::string& out) {
       }
       break;
     }
-    case ValueType::kZSet:
-      // TODO(zsets): write count, then count x (member len, member, score as 8-byte IEEE
-      // double LE), and decode it below; until then a zset cannot be dumped.
+    case ValueType::kZSet: {
+      const auto* z = static_cast<const ZSetObject*>(o);
+      putVarint(out, z->size());
+      z->walk(0, z->size(), false, [&](std::string_view member, double score) {
+        putBytes(out, member);
+        uint64_t bits;
+        std::memcpy(&bits, &score, sizeof(bits));
+        for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((bits >> (8 * i)) & 0xFF));
+      });
+      break;
+    }
     case ValueType::kStream:
     case ValueType::kString:
       out.resize(start);
@@ -223,7 +271,7 @@ bool verify(std::string_view payload) {
   return crc64(0, p, n - 8) == crc;
 }
 
-DecodeStatus decode(std::string_view payload, Value& out) {
+DecodeStatus decode(std::string_view payload, Value& out, const ZSetLimits& zsetLimits) {
   if (!verify(payload)) return DecodeStatus::kBadChecksum;
   Reader r(payload.substr(0, payload.size() - kFooterSize));
   uint8_t typeByte, encByte;
@@ -258,7 +306,9 @@ DecodeStatus decode(std::string_view payload, Value& out) {
     case ValueType::kHash:
       ok = decodeHash(r, out);
       break;
-    case ValueType::kZSet:  // TODO(zsets): decode the body written by encode().
+    case ValueType::kZSet:
+      ok = decodeZSet(r, out, zsetLimits);
+      break;
     case ValueType::kStream:
       ok = false;
       break;

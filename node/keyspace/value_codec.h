@@ -10,7 +10,7 @@
 //   string   int hint: zigzag varint of the int64; embstr/raw hint: len, bytes
 //   list/set count (>= 1), then count x (len, bytes)
 //   hash     count (>= 1), then count x (field len, field, value len, value)
-//   zset     TODO(zsets): the sorted-set engineer adds the body (members and scores)
+//   zset     count (>= 1), then count x (member len, member, score: IEEE-754 double, 8 bytes LE)
 // The encoding hint is what OBJECT ENCODING reported at DUMP time; decoding checks it is valid
 // for the type, and each container re-derives its own encoding from its contents on load, as
 // Redis's rdbLoadObject does (a hint lets compact encodings skip that later).
@@ -27,6 +27,7 @@
 
 #include "node/keyspace/entry.h"
 #include "node/keyspace/value.h"
+#include "node/keyspace/zset.h"
 
 namespace strata::node::codec {
 
@@ -51,7 +52,8 @@ enum class DecodeStatus {
 };
 
 // Verifies then decodes `payload` into `out`. A string value borrows its bytes from `payload`
-// (Value::string semantics), so `payload` must outlive the use of `out`.
-DecodeStatus decode(std::string_view payload, Value& out);
+// (Value::string semantics), so `payload` must outlive the use of `out`. A zset takes the
+// listpack or skiplist encoding `zsetLimits` (zset-max-listpack-*) call for.
+DecodeStatus decode(std::string_view payload, Value& out, const ZSetLimits& zsetLimits = {});
 
 }  // namespace strata::node::codec

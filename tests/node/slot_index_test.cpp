@@ -56,8 +56,8 @@ TEST_SUITE("node.keyspace.slots") {
     ks.set("foo", Value::string("bar"));
     CHECK(ks.countKeysInSlot(s) == 3);
     CHECK(ks.countKeysInSlot(12182) == 1);
-    CHECK(allKeys(ks, s) == std::vector<std::string>{"{user1000}.a", "{user1000}.b",
-                                                     "{user1000}.c"});
+    CHECK(allKeys(ks, s) ==
+          std::vector<std::string>{"{user1000}.a", "{user1000}.b", "{user1000}.c"});
     // Most recent first, bounded by count.
     std::vector<std::string> two;
     CHECK(ks.keysInSlot(s, 2, two) == 2);

@@ -10,6 +10,7 @@
 #include "node/keyspace/containers.h"
 #include "node/keyspace/keyspace.h"
 #include "node/keyspace/value_codec.h"
+#include "node/keyspace/zset.h"
 
 using namespace strata::node;
 namespace codec = strata::node::codec;
@@ -218,5 +219,52 @@ TEST_SUITE("node.value_codec") {
       CHECK(out.encoding() == Encoding::kInt);
       CHECK(out.intValue() == v);
     }
+  }
+
+  TEST_CASE("zsets round trip in score order, re-deriving listpack or skiplist") {
+    Keyspace ks;
+    const ZSetLimits limits;
+    std::vector<std::pair<std::string, double>> small{
+        {"a", -1.5}, {"b", 0}, {"c", 0}, {"d", 1e300}};
+    ks.set("z", Value::object(ValueType::kZSet, Encoding::kListpack,
+                              ZSetObject::fromSorted(small, limits)));
+    std::vector<std::pair<std::string, double>> big;
+    for (int i = 0; i < 300; ++i) big.emplace_back("m" + std::to_string(1000 + i), i * 0.5);
+    ks.set("big", Value::object(ValueType::kZSet, Encoding::kSkiplist,
+                                ZSetObject::fromSorted(big, limits)));
+    auto items = [](const Entry* e) {
+      const auto* z = static_cast<const ZSetObject*>(e->object());
+      std::vector<std::pair<std::string, double>> out;
+      z->walk(0, z->size(), false,
+              [&](std::string_view m, double s) { out.emplace_back(std::string(m), s); });
+      return out;
+    };
+    for (const char* key : {"z", "big"}) {
+      Value v;
+      REQUIRE(codec::decode(dumpOf(ks, key), v, limits) == codec::DecodeStatus::kOk);
+      ks.set("copy", std::move(v));
+      CHECK(items(ks.find("copy")) == items(ks.find(key)));
+      CHECK(ks.find("copy")->object()->encoding() == ks.find(key)->object()->encoding());
+    }
+    CHECK(ks.find("big")->object()->encoding() == Encoding::kSkiplist);
+    // Smaller limits on the target: the same payload loads as a skiplist.
+    Value v;
+    REQUIRE(codec::decode(dumpOf(ks, "z"), v, ZSetLimits{2, 64}) == codec::DecodeStatus::kOk);
+    CHECK(v.object()->encoding() == Encoding::kSkiplist);
+    // NaN scores and duplicate members are bad format.
+    const char kZ = static_cast<char>(ValueType::kZSet);
+    const char kLp = static_cast<char>(Encoding::kListpack);
+    std::string nan{kZ, kLp, 1, 1, 'a'};
+    nan.append("\x00\x00\x00\x00\x00\x00\xf8\x7f", 8);
+    Value out;
+    CHECK(codec::decode(sign(nan), out) == codec::DecodeStatus::kBadFormat);
+    std::string dup{kZ, kLp, 2, 1, 'a'};
+    dup.append(8, '\0');
+    dup.append({1, 'a'});
+    dup.append(8, '\0');
+    CHECK(codec::decode(sign(dup), out) == codec::DecodeStatus::kBadFormat);
+    std::string ok{kZ, kLp, 1, 1, 'a'};
+    ok.append(8, '\0');
+    CHECK(codec::decode(sign(ok), out) == codec::DecodeStatus::kOk);
   }
 }
