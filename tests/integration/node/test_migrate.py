@@ -9,7 +9,9 @@
 #   - MIGRATE single key and KEYS form, COPY, REPLACE, AUTH, AUTH2, NOKEY, BUSYKEY from the target,
 #     argument errors, a refused port, a target that never answers (bounded by the timeout), and
 #     the cached connection (reused, then closed after 10 s idle).
-# Needs STRATA_NODE_BIN (CTest sets it).
+# Cluster mode: CLUSTER GETKEYSINSLOT / COUNTKEYSINSLOT against a one-node redis-server cluster,
+# and `redis-cli --cluster reshard` of 200 slots (strings with TTL, lists, hashes, zsets) between
+# three nodes. Needs STRATA_NODE_BIN (CTest sets it).
 # ctest-timeout: 120
 import os
 import socket
@@ -103,8 +105,10 @@ class Migrate(unittest.TestCase):
         for i in range(600):  # hashtable by count (redis-server's built-in default: 512)
             a.call("HSET", "bighash", f"f{i}", str(i))
         a.call("SADD", "bigintset", *[str(i) for i in range(600)])  # hashtable by count
+        a.call("ZADD", "zset", "1.5", "a", "-inf", "b", "1.5", "c", "3e100", "d")
+        a.call("ZADD", "bigzset", *[x for i in range(200) for x in (str(i % 7), f"m{i}")])
         return ["int", "embstr", "raw", "app", "list", "intset", "set", "hash", "longval",
-                "bighash", "bigintset"]
+                "bighash", "bigintset", "zset", "bigzset"]
 
     def snapshot(self, conn, key):
         t = conn.call("TYPE", key)
@@ -114,6 +118,8 @@ class Migrate(unittest.TestCase):
             v = conn.call("LRANGE", key, "0", "-1")
         elif t == "set":
             v = sorted(conn.call("SMEMBERS", key))
+        elif t == "zset":
+            v = conn.call("ZRANGE", key, "0", "-1", "WITHSCORES")
         elif t == "hash":
             flat = conn.call("HGETALL", key)
             v = dict(zip(flat[::2], flat[1::2]))
@@ -279,6 +285,8 @@ class Migrate(unittest.TestCase):
                 a.call("MIGRATE", HOST, str(port), "k", "0"),
                 migrate(a, port, "nokey"),
                 a.call("EXISTS", "k"),
+                a.call("CLUSTER", "GETKEYSINSLOT", "0", "1"),  # cluster support disabled
+                a.call("CLUSTER", "COUNTKEYSINSLOT", "0"),
             ]
         self.same(self.each(check))
 
@@ -336,6 +344,146 @@ class Migrate(unittest.TestCase):
         for p in self.pairs:
             p.a.call("SET", "again", "v")
             self.assertEqual(migrate(p.a, p.dst.port, "again", "REPLACE"), "OK")
+
+
+def start_cluster_node(binary, port, workdir):
+    from harness.procs import Proc
+    argv = [binary, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no",
+            "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf",
+            "--cluster-node-timeout", "2000"]
+    proc = Proc(f"cluster:{port}", argv, workdir, os.path.join(workdir, "server.log")).start()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            if RespConn(HOST, port, timeout=1).call("PING") == "PONG":
+                return proc
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"cluster node on {port} did not start\n{proc.log_tail()}")
+
+
+def wait_ok(ports, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if all(b"cluster_state:ok" in RespConn(HOST, p).call("CLUSTER", "INFO") for p in ports):
+            return
+        time.sleep(0.2)
+    raise AssertionError("cluster_state did not become ok")
+
+
+class ClusterKeys(unittest.TestCase):
+    """GETKEYSINSLOT / COUNTKEYSINSLOT on a one-node cluster (all slots), redis-server and node,
+    then `redis-cli --cluster reshard` moving 200 slots with their keys between three nodes."""
+
+    def setUp(self):
+        from harness.ports import allocate_ports, release_ports
+        from harness.procs import make_temp_dir
+        self.release = release_ports
+        self.procs, self.ports = [], []
+        self.make_dir = make_temp_dir
+        self.alloc = allocate_ports
+
+    def tearDown(self):
+        for p in self.procs:
+            p.kill9()
+        self.release(self.ports)
+
+    def start(self, binary, count):
+        ports = self.alloc(count, bus=True)
+        self.ports += ports
+        for port in ports:
+            self.procs.append(start_cluster_node(binary, port, self.make_dir("migrate-cluster")))
+        return ports
+
+    def test_getkeysinslot_countkeysinslot_match_redis(self):
+        results = {}
+        for name, binary in (("redis", "redis-server"), ("node", node_bin())):
+            (port,) = self.start(binary, 1)
+            c = RespConn(HOST, port)
+            self.assertEqual(c.call("CLUSTER", "ADDSLOTSRANGE", "0", "16383"), "OK")
+            wait_ok([port])
+            for i in range(30):
+                c.call("SET", f"{{user1000}}.{i}", "v")  # slot 3443
+            c.call("SET", "foo", "bar")  # slot 12182
+            c.call("SET", "{user1000}.gone", "v", "PX", "1")
+            time.sleep(0.05)
+            c.call("GET", "{user1000}.gone")  # lazily expired: leaves the slot index
+            out = [
+                c.call("CLUSTER", "COUNTKEYSINSLOT", "3443"),
+                c.call("CLUSTER", "COUNTKEYSINSLOT", "12182"),
+                c.call("CLUSTER", "COUNTKEYSINSLOT", "0"),
+                sorted(c.call("CLUSTER", "GETKEYSINSLOT", "3443", "100")),
+                len(c.call("CLUSTER", "GETKEYSINSLOT", "3443", "10")),
+                c.call("CLUSTER", "GETKEYSINSLOT", "3443", "0"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "12182", "5"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "0", "5"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "16384", "1"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "-1", "1"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "1", "-1"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "x", "1"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "1", "x"),
+                c.call("CLUSTER", "GETKEYSINSLOT", "1"),
+                c.call("CLUSTER", "COUNTKEYSINSLOT", "16384"),
+                c.call("CLUSTER", "COUNTKEYSINSLOT", "-1"),
+                c.call("CLUSTER", "COUNTKEYSINSLOT", "x"),
+            ]
+            c.call("DEL", "{user1000}.0", "{user1000}.1")
+            c.call("RENAME", "{user1000}.2", "{user1000}.renamed")
+            out.append(c.call("CLUSTER", "COUNTKEYSINSLOT", "3443"))
+            c.call("FLUSHALL")
+            out.append(c.call("CLUSTER", "COUNTKEYSINSLOT", "3443"))
+            results[name] = out
+        self.assertEqual(results["node"], results["redis"])
+
+    def test_redis_cli_reshard_moves_keys_between_nodes(self):
+        import subprocess
+        ports = self.start(node_bin(), 3)
+        r = subprocess.run(["redis-cli", "--cluster", "create", *[f"{HOST}:{p}" for p in ports],
+                            "--cluster-yes"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        wait_ok(ports)
+        src, dst = ports[0], ports[1]
+        a, b = RespConn(HOST, src), RespConn(HOST, dst)
+        ids = {p: RespConn(HOST, p).call("CLUSTER", "MYID").decode() for p in ports}
+        # Keys of every type in the first 200 slots (owned by the first node).
+        moved = {}
+        i = 0
+        while len(moved) < 150 and i < 100000:
+            key = f"k{i}"
+            i += 1
+            if a.call("CLUSTER", "KEYSLOT", key) >= 200:
+                continue
+            kind = len(moved) % 4
+            if kind == 0:
+                a.call("SET", key, f"v{i}", "EX", "1000")
+            elif kind == 1:
+                a.call("RPUSH", key, "x", "y")
+            elif kind == 2:
+                a.call("HSET", key, "f", str(i))
+            else:
+                a.call("ZADD", key, str(i), "m")
+            moved[key] = kind
+        self.assertEqual(len(moved), 150)
+        r = subprocess.run(["redis-cli", "--cluster", "reshard", f"{HOST}:{src}",
+                            "--cluster-from", ids[src], "--cluster-to", ids[dst],
+                            "--cluster-slots", "200", "--cluster-yes"],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(r.returncode, 0, r.stdout[-2000:] + r.stderr[-2000:])
+        self.assertNotIn("ERR", r.stdout)
+        types = {0: "string", 1: "list", 2: "hash", 3: "zset"}
+        for key, kind in moved.items():
+            self.assertEqual(b.call("TYPE", key), types[kind], key)
+        first_string = next(k for k, kind in moved.items() if kind == 0)
+        self.assertTrue(900 < b.call("TTL", first_string) <= 1000)  # the TTL travelled
+        for slot in range(200):
+            self.assertEqual(a.call("CLUSTER", "COUNTKEYSINSLOT", str(slot)), 0)
+        self.assertEqual(sum(b.call("CLUSTER", "COUNTKEYSINSLOT", str(s)) for s in range(200)),
+                         150)
+        # The source now redirects; the target owns the slots.
+        some = next(iter(moved))
+        reply = a.call("GET", some)
+        self.assertIsInstance(reply, RespError)
+        self.assertTrue(str(reply).startswith("MOVED "), reply)
 
 
 if __name__ == "__main__":
