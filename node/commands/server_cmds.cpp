@@ -105,6 +105,9 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "evicted_keys", st.evictedKeys);
     field(out, "keyspace_hits", st.keyspaceHits);
     field(out, "keyspace_misses", st.keyspaceMisses);
+    field(out, "pubsub_channels", s.txps().channels.size());
+    field(out, "pubsub_patterns", s.txps().patterns.size());
+    field(out, "pubsubshard_channels", s.txps().shardChannels.size());
     field(out, "total_error_replies", st.errorReplies);
     field(out, "client_query_buffer_limit_disconnections", st.queryLimitDisconnections);
     field(out, "client_output_buffer_limit_disconnections", st.outputLimitDisconnections);

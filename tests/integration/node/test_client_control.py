@@ -97,7 +97,8 @@ class ClientControl(unittest.TestCase):
             b.send("PUBLISH", "ch", "m")
             out += [self.pending(a), self.pending(b), admin.call("GET", "k")]
             out += [info_field(admin.call("INFO", "clients"), "blocked_clients"),
-                    client_field(admin.call("CLIENT", "LIST", "ID", str(aid)), "flags")]
+                    client_field(admin.call("CLIENT", "LIST", "ID", str(aid)), "flags"),
+                    client_field(admin.call("CLIENT", "LIST", "ID", str(aid)), "cmd")]
             out += [admin.call("CLIENT", "UNPAUSE"), a.read(timeout=5), a.read(timeout=5),
                     b.read(timeout=5)]
             # MULTI under a WRITE pause: the queued write waits, so does EXEC.
@@ -108,8 +109,8 @@ class ClientControl(unittest.TestCase):
             return out
         r = self.same(check)
         self.assertEqual(r[2][3:6], ["pending", "pending", None])
-        self.assertEqual(r[2][6:8], ["2", "b"])
-        self.assertEqual(r[2][9:11], ["OK", b"v"])
+        self.assertEqual(r[2][6:9], ["2", "b", "set"])
+        self.assertEqual(r[2][10:12], ["OK", b"v"])
         self.assertEqual(r[2][-1], [1])
 
     def test_pause_all_and_timeout(self):

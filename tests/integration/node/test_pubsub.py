@@ -172,6 +172,8 @@ class PubSub(unittest.TestCase):
                    q.call("PUBSUB", "CHANNELS", "a", "b"), q.call("PUBSUB", "channels", "a", "b"),
                    q.call("PUBSUB", "NUMPAT", "x"), q.call("PUBSUB", "NOPE"), q.call("PUBSUB"),
                    q.call("PUBLISH", "news", "x")]
+            stats = q.call("INFO", "stats").decode().splitlines()
+            out.append(sorted(l for l in stats if l.startswith("pubsub")))
             a.close()
             time.sleep(0.1)
             out += [q.call("PUBSUB", "NUMSUB", "news", "sport"), q.call("PUBSUB", "NUMPAT"),
@@ -182,6 +184,8 @@ class PubSub(unittest.TestCase):
         self.assertEqual(r[2][2], [b"news", 2, b"sport", 1, b"none", 0])
         self.assertEqual(r[2][4], 1)
         self.assertEqual(r[2][11], 4)
+        self.assertEqual(r[2][12], ["pubsub_channels:2", "pubsub_patterns:1",
+                                    "pubsubshard_channels:0"])
         self.assertEqual(r[2][-1], 2)
 
     def test_client_list_flags(self):
