@@ -486,5 +486,41 @@ class ClusterKeys(unittest.TestCase):
         self.assertTrue(str(reply).startswith("MOVED "), reply)
 
 
+class Propagation(unittest.TestCase):
+    """What MIGRATE and RESTORE leave in the AOF (the stream replicas get too): the source logs
+    DEL of the moved keys (nothing for COPY), never MIGRATE; a relative RESTORE TTL is logged as
+    an absolute one with ABSTTL."""
+
+    def test_aof_sees_del_and_absttl(self):
+        import glob
+        args = ["--appendonly", "yes", "--appendfsync", "always"]
+        src = Standalone(binary=node_bin(), extra_args=args).start()
+        dst = Standalone(binary=node_bin(), extra_args=args).start()
+        try:
+            a, b = RespConn(HOST, src.port), RespConn(HOST, dst.port)
+            for k in ("k1", "k2", "k3"):
+                a.call("SET", k, "v")
+            self.assertEqual(migrate(a, dst.port, "", "KEYS", "k1", "k2", "nokey"), "OK")
+            self.assertEqual(migrate(a, dst.port, "k3", "COPY"), "OK")
+            self.assertEqual(b.call("RESTORE", "t", "50000", a.call("DUMP", "k3")), "OK")
+
+            def aof(server):
+                files = glob.glob(os.path.join(server.dir, "**", "*.aof"), recursive=True)
+                return b"".join(open(f, "rb").read() for f in files)
+
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline and b"ABSTTL" not in aof(dst):
+                time.sleep(0.1)
+            source_log, target_log = aof(src), aof(dst)
+            self.assertIn(b"*3\r\n$3\r\nDEL\r\n$2\r\nk1\r\n$2\r\nk2\r\n", source_log)
+            self.assertNotIn(b"MIGRATE", source_log.upper())
+            self.assertEqual(source_log.count(b"$2\r\nk3\r\n"), 1)  # its SET only: COPY
+            self.assertIn(b"$6\r\nABSTTL\r\n", target_log)
+            self.assertNotIn(b"$5\r\n50000\r\n", target_log)
+        finally:
+            src.stop()
+            dst.stop()
+
+
 if __name__ == "__main__":
     main()
