@@ -46,7 +46,8 @@ Persistence::Persistence(Server& server) : server_(server) {
 }
 
 Persistence::~Persistence() {
-  if (aof_) server_.removePropagationSink(aof_.get());
+  // Not through the Server: its persistence_ is already null while this runs.
+  if (aof_) propagator_.removeSink(aof_.get());
 }
 
 Persistence::Rewrite Persistence::rewriteOf(const CommandDef& def) const {

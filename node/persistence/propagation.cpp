@@ -148,11 +148,12 @@ void Server::addPropagationSink(PropagationSink* sink) {
 }
 
 void Server::removePropagationSink(PropagationSink* sink) {
-  persistence_->propagator().removeSink(sink);
+  // Sinks destroyed with the Server may leave after the persistence subsystem.
+  if (persistence_) persistence_->propagator().removeSink(sink);
 }
 
 void Server::propagate(const std::vector<std::string_view>& argv) {
-  persistence_->propagator().add(argv);
+  if (persistence_) persistence_->propagator().add(argv);
 }
 
 void Server::propagateAs(std::initializer_list<std::string_view> argv) {
@@ -168,7 +169,7 @@ void Server::preventPropagation() {
 }
 
 bool Server::propagationActive() const {
-  return persistence_->propagator().active();
+  return persistence_ && persistence_->propagator().active();
 }
 
 // The command's effect in a deterministic form (Redis 7.0's rewrites), or its own argv.

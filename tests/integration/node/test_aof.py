@@ -84,9 +84,13 @@ class Node:
             self.proc = None
 
     def terminate(self):
-        if self.proc:
-            self.proc.terminate(grace=10)
-            self.proc = None
+        """SIGTERM; returns the exit status (0: a clean shutdown)."""
+        if not self.proc:
+            return None
+        self.proc.terminate(grace=10)
+        rc = self.proc.popen.returncode
+        self.proc = None
+        return rc
 
     def stop(self):
         self.kill9()
@@ -267,7 +271,8 @@ class Aof(unittest.TestCase):
         self.assertNotIn(b"gone", before)
         self.assertEqual(before[b"ttl:persisted"][2], -1)
         self.assertGreater(before[b"float"][2], 0)
-        n.terminate()  # SIGTERM: the AOF is written and fsynced on the way out
+        # SIGTERM: the AOF is written and fsynced on the way out, and the node exits cleanly.
+        self.assertEqual(n.terminate(), 0)
         n.start()
         self.assertEqual(dataset(n.client()), before)
         # Again after a rewrite (base file from the snapshot writer) and a kill -9.
