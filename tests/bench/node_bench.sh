@@ -5,18 +5,22 @@
 #   - memory for 1M keys of 16 bytes with 100-byte values, loaded with `redis-cli --pipe`
 #     (used_memory and RSS from INFO memory, after the load).
 # Prints a markdown table with node/redis ratios (the node issue's goal: memory <= 0.9x Redis).
+# --cluster runs both as one-node clusters owning all 16384 slots (cluster-enabled: Redis's slot
+# lists and the node's slot index, 16 B per key each).
 #
-#   tests/bench/node_bench.sh [--requests N] [--keys N] [--node-bin build/node/node]
+#   tests/bench/node_bench.sh [--requests N] [--keys N] [--node-bin build/node/node] [--cluster]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 requests=${REQUESTS:-200000}
 keys=${KEYS_COUNT:-1000000}
 node_bin=$root/build/node/node
+cluster=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) requests=$2; shift 2 ;;
     --keys) keys=$2; shift 2 ;;
     --node-bin) node_bin=$2; shift 2 ;;
+    --cluster) cluster=1; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -39,12 +43,22 @@ trap cleanup EXIT
 
 start() {  # name port binary
   local name=$1 port=$2 bin=$3
+  local extra=()
+  [ "$cluster" = 1 ] && extra=(--cluster-enabled yes --cluster-config-file nodes.conf)
   mkdir -p "$work/$name"
   (cd "$work/$name" && exec taskset -c "$SERVER_CPU" "$bin" --port "$port" --bind 127.0.0.1 \
-    --save "" --appendonly no >"$work/$name.log" 2>&1) &
+    --save "" --appendonly no "${extra[@]}" >"$work/$name.log" 2>&1) &
   pids+=($!)
   for _ in $(seq 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+    if redis-cli -p "$port" ping >/dev/null 2>&1; then
+      [ "$cluster" = 1 ] || return 0
+      redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
+      for _ in $(seq 100); do
+        redis-cli -p "$port" cluster info | grep -q cluster_state:ok && return 0
+        sleep 0.1
+      done
+      break
+    fi
     sleep 0.1
   done
   echo "$name did not start on $port" >&2
