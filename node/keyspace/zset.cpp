@@ -201,6 +201,12 @@ bool lexLteMax(std::string_view v, const LexRange& r) {
   return r.maxex ? c < 0 : c <= 0;
 }
 
+// A listpack stores a score as text through d2string, which writes every integral value in
+// (-2^52, 2^52) as an integer: -0 comes back as 0. Other doubles round-trip exactly ("%.17g").
+double listpackScore(double s) {
+  return s == 0 ? 0.0 : s;
+}
+
 // Rough bytes of one unordered_map node plus its share of the bucket array.
 constexpr size_t kDictEntryBytes = 40;
 
@@ -282,8 +288,8 @@ bool ZSetObject::rank(std::string_view member, size_t& out) const {
 
 void ZSetObject::appendSorted(std::string_view member, double score) {
   if (compact_) {
-    entries_.push_back(
-        {score, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(member.size())});
+    entries_.push_back({listpackScore(score), static_cast<uint32_t>(arena_.size()),
+                        static_cast<uint32_t>(member.size())});
     arena_.append(member);
     return;
   }
@@ -296,6 +302,7 @@ void ZSetObject::insert(std::string_view member, double score, const ZSetLimits&
     convertToSkiplist();
   }
   if (compact_) {
+    score = listpackScore(score);
     size_t pos = cposition(score, member);
     entries_.insert(
         entries_.begin() + static_cast<long>(pos),
@@ -313,6 +320,7 @@ void ZSetObject::updateScore(std::string_view member, double newScore) {
     if (i == entries_.size()) return;
     CEntry e = entries_[i];
     entries_.erase(entries_.begin() + static_cast<long>(i));
+    newScore = listpackScore(newScore);
     e.score = newScore;
     size_t pos = cposition(newScore, member);
     entries_.insert(entries_.begin() + static_cast<long>(pos), e);

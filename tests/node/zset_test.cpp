@@ -251,6 +251,11 @@ TEST_SUITE("node.zset") {
           "-ERR resulting score is not a number (NaN)\r\n");
     CHECK(f.run({"ZINCRBY", "inf", "1", "y"}) == "$1\r\n1\r\n");
     CHECK(f.run({"ZSCORE", "inf", "x"}) == "$3\r\ninf\r\n");
+    // A listpack keeps -0 as 0 (d2string writes integral scores as integers); a skiplist keeps it.
+    CHECK(f.run({"ZINCRBY", "neg", "-0", "m"}) == "$2\r\n-0\r\n");
+    CHECK(f.run({"ZSCORE", "neg", "m"}) == "$1\r\n0\r\n");
+    CHECK(f.run({"ZADD", "neg", "-0", std::string(65, 'x')}) == ":1\r\n");
+    CHECK(f.run({"ZSCORE", "neg", std::string(65, 'x')}) == "$2\r\n-0\r\n");
     CHECK(f.run({"ZADD", "nokey", "XX", "1", "a"}) == ":0\r\n");
     CHECK(f.run({"EXISTS", "nokey"}) == ":0\r\n");
     CHECK(f.run({"OBJECT", "ENCODING", "z"}) == "$8\r\nlistpack\r\n");

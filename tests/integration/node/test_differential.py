@@ -1,12 +1,14 @@
 # Differential test of the node against a real redis-server 7.0: the same seeded stream of
-# >= 5,000 (per protocol) random string/key/connection and hash/set/list commands (wrong
-# arity, bad integers, overflow, expiry options, SET/GETEX option grammar, encodings, WRONGTYPE
-# across the families sharing one small key space, blocking pops with short or bad timeouts,
-# ...) goes to both over RESP2 and RESP3 connections and every reply must be identical, except
-# where Redis is unordered
-# (KEYS, full SCAN iterations, SMEMBERS/SINTER/SUNION/SDIFF, HKEYS/HVALS/HGETALL, HSCAN/SSCAN
-# batches: compared sorted, reply type kept), random (RANDOMKEY, SRANDMEMBER, HRANDFIELD: reply
-# type and size only; SPOP only with counts that empty the set) or clock-dependent (TTLs:
+# >= 5,000 (per protocol) random string/key/connection, hash/set/list and sorted set commands
+# (wrong arity, bad integers and floats, overflow, expiry options, SET/GETEX and ZADD/ZRANGE
+# option grammar, score and lex ranges, ZUNION/ZINTER/ZDIFF over sets and zsets, encodings
+# (listpack/skiplist), WRONGTYPE across the families sharing one small key space, blocking pops
+# with short or bad timeouts, ...) goes to both over RESP2 and RESP3 connections and every reply
+# must be identical, except where Redis is unordered
+# (KEYS, full SCAN iterations, SMEMBERS/SINTER/SUNION/SDIFF, HKEYS/HVALS/HGETALL, HSCAN/SSCAN/
+# ZSCAN batches: compared sorted, reply type kept), random (RANDOMKEY, SRANDMEMBER, HRANDFIELD,
+# ZRANDMEMBER: reply type and size only; SPOP only with counts that empty the set) or
+# clock-dependent (TTLs:
 # within a small tolerance). Also COMMAND INFO / GETKEYS for every implemented command. Then
 # operational checks: redis-benchmark runs clean against the node, the cluster/AOF flags parse,
 # a bogus flag exits 2 with a clear message. Needs STRATA_NODE_BIN (CTest sets it).
@@ -213,11 +215,175 @@ def gen_container(r, k):
     return ["DEL", k()], "exact"
 
 
+ZMEMBERS = ["a", "b", "c", "d", "e", "1", "2", "10", "", "x" * 65, "m7", "a\x00b"]
+ZSCORES = ["0", "1", "-1", "2", "2.5", "1e3", "inf", "-inf", "+inf", "-0", "0.1", "3", "17",
+           "nan", "abc", "", " 1", "0x10", "1e400", "5.0000000000000001"]
+ZKEYS = ["z1", "z2", "z3", "{tag}z", "zbig"]
+# Lex commands only on keys whose members all score 0 (Redis leaves mixed scores undefined).
+LEXKEYS = ["{lex}1", "{lex}2"]
+LEXBOUNDS = ["-", "+", "[a", "(a", "[c", "(d", "[", "(", "[m7", "[b", "(e", "[\x00", "[10", "(1"]
+BADLEX = ["a", "", "+x"]
+
+
+def score_bound(r):
+    return r.choice(["-inf", "+inf", "inf", "0", "1", "(1", "2.5", "(2.5", "-1", "(-inf", "3", "17",
+                     "x", "(", "", "1e3", "(nan", " 2"])
+
+
+def range_opts(r, store=False):
+    out = []
+    for _ in range(r.choice([0, 0, 1, 2, 3])):
+        c = r.randrange(6)
+        if c == 0 and not store:
+            out.append(r.choice(["WITHSCORES", "withscores"]))
+        elif c == 1:
+            out += ["LIMIT", r.choice(["0", "1", "-1", "2", "x", "100"]),
+                    r.choice(["1", "-1", "0", "2", "y"])]
+        elif c == 2:
+            out.append(r.choice(["REV", "rev"]))
+        elif c == 3:
+            out.append(r.choice(["BYSCORE", "BYLEX", "byscore"]))
+        elif c == 4:
+            out.append("LIMIT")
+        else:
+            out.append(r.choice(["bogus", "WITHSCORES"]))
+    return out
+
+
+def gen_zset(r, shared):
+    """A random sorted set command, mostly on ZKEYS (zsets, and the odd set or list), sometimes on
+    the shared key space (types collide), lex commands on LEXKEYS."""
+    k = lambda: r.choice(ZKEYS) if r.random() < 0.8 else shared()  # noqa: E731
+    m = lambda: r.choice(ZMEMBERS) if r.random() < 0.8 else f"m{r.randint(0, 199)}"  # noqa: E731
+    sc = lambda: r.choice(ZSCORES[:13]) if r.random() < 0.9 else r.choice(ZSCORES)  # noqa: E731
+    n = lambda: r.choice(SMALL)  # noqa: E731
+    lk = lambda: r.choice(LEXKEYS)  # noqa: E731
+    lb = lambda: r.choice(LEXBOUNDS) if r.random() < 0.95 else r.choice(BADLEX)  # noqa: E731
+    c = r.randrange(64)
+    if c < 8:
+        flags = [r.choice(["NX", "XX", "GT", "LT", "CH", "INCR", "ch", "gt"])
+                 for _ in range(r.choice([0, 0, 0, 1, 1, 2]))]
+        args = []
+        for _ in range(1 if "INCR" in flags and r.random() < 0.8 else r.randint(1, 4)):
+            args += [sc(), m()]
+        if r.random() < 0.05:
+            args.append(m())
+        return ["ZADD", k()] + flags + args, "exact"
+    if c < 9:
+        # Big enough (or long-membered) to be skiplist-encoded.
+        args = []
+        for i in range(r.choice([100, 130, 140])):
+            args += [str(r.randint(-20, 20)), f"m{r.randint(0, 199)}"]
+        return ["ZADD", r.choice(["zbig", k()])] + args, "exact"
+    if c < 11:
+        return ["ZINCRBY", k(), sc(), m()], "exact"
+    if c < 12:
+        return ["ZREM", k()] + [m() for _ in range(r.randint(1, 3))], "exact"
+    if c < 14:
+        cmd = r.choice(["ZCARD", "ZSCORE", "ZRANK", "ZREVRANK"])
+        arity_error = r.random() < 0.05
+        return [cmd, k()] + ([m()] if (cmd != "ZCARD") != arity_error else []), "exact"
+    if c < 15:
+        return ["ZMSCORE", k()] + [m() for _ in range(r.randint(1, 3))], "exact"
+    if c < 16:
+        return ["ZCOUNT", k(), score_bound(r), score_bound(r)], "exact"
+    if c < 20:
+        return ["ZRANGE", k(), r.choice([n(), score_bound(r)]), r.choice([n(), score_bound(r)])] + \
+            range_opts(r), "exact"
+    if c < 21:
+        return ["ZREVRANGE", k(), n(), n()] + r.choice([[], ["WITHSCORES"], ["LIMIT", "0", "1"]]), "exact"
+    if c < 23:
+        return [r.choice(["ZRANGEBYSCORE", "ZREVRANGEBYSCORE"]), k(), score_bound(r), score_bound(r)] + \
+            r.choice([[], ["WITHSCORES"], ["LIMIT", n(), n()], ["WITHSCORES", "LIMIT", n(), n()],
+                      ["REV"], ["LIMIT", "1"]]), "exact"
+    if c < 24:
+        return ["ZRANGESTORE", k(), k(), r.choice([n(), score_bound(r)]),
+                r.choice([n(), score_bound(r)])] + range_opts(r, store=True), "exact"
+    if c < 25:
+        return ["ZREMRANGEBYRANK", k(), n(), n()], "exact"
+    if c < 26:
+        return ["ZREMRANGEBYSCORE", k(), score_bound(r), score_bound(r)], "exact"
+    # lex commands on the all-zero-score keys
+    if c < 28:
+        return ["ZADD", lk()] + [x for _ in range(r.randint(1, 4)) for x in ("0", m())], "exact"
+    if c < 31:
+        cmd = r.choice(["ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZLEXCOUNT", "ZREMRANGEBYLEX"])
+        extra = r.choice([[], [], ["LIMIT", n(), n()], ["WITHSCORES"]]) if "ZR" in cmd[:3] and "REM" not in cmd else []
+        return [cmd, lk(), lb(), lb()] + extra, "exact"
+    if c < 32:
+        return ["ZRANGE", lk(), lb(), lb(), "BYLEX"] + r.choice([[], ["REV"], ["LIMIT", n(), n()]]), "exact"
+    if c < 33:
+        return ["ZRANGESTORE", lk(), lk(), lb(), lb(), "BYLEX"] + r.choice([[], ["REV"]]), "exact"
+    # set operations (sets and zsets as inputs)
+    if c < 38:
+        op = r.choice(["ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE"])
+        nk = r.choice([1, 2, 2, 3])
+        head = [op] + ([k()] if op.endswith("STORE") else [])
+        numkeys = str(nk) if r.random() < 0.9 else r.choice(["0", "x", "9", "-1"])
+        args = head + [numkeys] + [k() for _ in range(nk)]
+        for _ in range(r.choice([0, 0, 1, 2])):
+            o = r.randrange(4)
+            if o == 0:
+                args += ["WEIGHTS"] + [r.choice(["1", "2", "-1", "0.5", "x", "inf", "0"])
+                                       for _ in range(nk if r.random() < 0.9 else nk + 1)]
+            elif o == 1:
+                args += ["AGGREGATE", r.choice(["SUM", "min", "MAX", "avg"])]
+            elif o == 2:
+                args.append("WITHSCORES")
+            else:
+                args.append(r.choice(["bogus", "AGGREGATE", "WEIGHTS"]))
+        return args, "exact"
+    if c < 39:
+        return ["ZINTERCARD", r.choice(["1", "2", "2", "0", "x", "5"]), k(), k()] + r.choice(
+            [[], ["LIMIT", "1"], ["LIMIT", "0"], ["LIMIT", "-1"], ["LIMIT"], ["bogus", "1"]]), "exact"
+    # pops
+    if c < 42:
+        return [r.choice(["ZPOPMIN", "ZPOPMAX"]), k()] + r.choice([[], [], [n()], [n(), "1"]]), "exact"
+    if c < 43:
+        nk = r.choice(["1", "2", "2", "1", "2", "0", "x", "9"])
+        return ["ZMPOP", nk, k(), k()] + r.choice([["MIN"], ["MAX", "COUNT", n()], ["MIN", "COUNT", "2"], ["MAX"], ["up"], [],
+                                                    ["MIN", "COUNT"], ["MAX", "COUNT", "2", "COUNT", "1"]]), "exact"
+    if c < 44:
+        t = r.choice(["0.01", "0.01", "0.01", "x", "-1"])
+        cmd = r.choice([["BZPOPMIN", k(), k()], ["BZPOPMAX", k()], ["BZMPOP"]])
+        if cmd[0] == "BZMPOP":
+            return ["BZMPOP", t, "2", k(), k(), r.choice(["MIN", "MAX"])] + \
+                r.choice([[], ["COUNT", "3"]]), "exact"
+        return cmd + [t], "exact"
+    if c < 46:
+        return ["ZRANDMEMBER", k()] + r.choice([[], [n()], [n(), "WITHSCORES"], [n(), "bogus"],
+                                                 ["-9223372036854775808"], ["9223372036854775807", "WITHSCORES"]]), "random"
+    if c < 47:
+        return ["ZSCAN", k(), r.choice(["0", "0", "0", "0", "x"])] + r.choice(
+            [["COUNT", "1000"], ["MATCH", "*a*", "COUNT", "1000"], ["COUNT", "0"], ["bogus"]]), "scan"
+    if c < 50:
+        return ["OBJECT", "ENCODING", r.choice([k(), "zbig"])], "exact"
+    if c < 52:
+        return ["TYPE", k()], "exact"
+    if c < 53:
+        name = r.choice(["ZADD", "ZRANGE", "ZPOPMIN", "ZUNIONSTORE", "ZRANK", "ZSCORE", "ZMPOP", "ZCOUNT"])
+        return [name] + [k() for _ in range(r.choice([0, 1]))], "exact"
+    if c < 54:
+        return ["COPY", k(), k(), "REPLACE"], "exact"
+    if c < 55:
+        if r.random() < 0.25:
+            return ["SADD", k(), m(), m()], "exact"
+        return ["ZRANK", k(), m()], "exact"
+    if c < 57:
+        return ["ZRANGE", r.choice([k(), "zbig"]), "0", "-1", "WITHSCORES"], "exact"
+    if c < 63:
+        return ["ZADD", k()] + [x for _ in range(r.randint(1, 3)) for x in (sc(), m())], "exact"
+    return ["DEL", k()], "exact"
+
+
 def gen(r):
     """One random command (list of str) and how to compare its replies."""
     k = lambda: r.choice(KEYS)  # noqa: E731
-    if r.random() < 0.5:
+    c = r.random()
+    if c < 0.34:
         return gen_container(r, k)
+    if c < 0.6:
+        return gen_zset(r, k)
     c = r.randrange(100)
     if c < 12:
         return ["SET", k(), rand_value(r)] + expire_opts(r, False), "exact"
@@ -370,7 +536,7 @@ class Differential(unittest.TestCase):
         if mode == "unordered":
             return unordered(reply, pairs=cmd[0] == "HGETALL")
         if mode == "scan" and isinstance(reply, list):
-            return reply[0], unordered(reply[1], pairs=cmd[0] == "HSCAN")
+            return reply[0], unordered(reply[1], pairs=cmd[0] in ("HSCAN", "ZSCAN"))
         if mode == "scanerr" and isinstance(reply, list):
             return "a cursor and keys (layout-dependent)"
         return reply
@@ -425,7 +591,8 @@ class Differential(unittest.TestCase):
         for name in ("maxmemory", "maxmemory-policy", "hz", "timeout", "maxclients",
                      "proto-max-bulk-len", "client-query-buffer-limit",
                      "client-output-buffer-limit", "appendfsync", "tcp-keepalive", "databases",
-                     "appendonly", "save", "cluster-node-timeout"):
+                     "appendonly", "save", "cluster-node-timeout", "zset-max-listpack-entries",
+                     "zset-max-listpack-value"):
             self.assertEqual(ours.call("CONFIG", "GET", name), theirs.call("CONFIG", "GET", name), name)
         for args in (["maxmemory", "10mb"], ["hz", "1000"], ["maxmemory-policy", "bogus"]):
             a, b = ours.call("CONFIG", "SET", *args), theirs.call("CONFIG", "SET", *args)
@@ -462,11 +629,11 @@ class Operations(unittest.TestCase):
             self.skipTest("redis-benchmark not installed")
         proc, port = self.start_node()
         try:
-            out = subprocess.run([bench, "-h", HOST, "-p", str(port), "-t", "set,get,incr,mset",
+            out = subprocess.run([bench, "-h", HOST, "-p", str(port), "-t", "set,get,incr,mset,zadd,zpopmin",
                                   "-n", "20000", "-q"], capture_output=True, text=True, timeout=120)
             self.assertEqual(out.returncode, 0, out.stderr)
             self.assertNotIn("ERR", out.stdout + out.stderr)
-            for t in ("SET", "GET", "INCR", "MSET"):
+            for t in ("SET", "GET", "INCR", "MSET", "ZADD", "ZPOPMIN"):
                 self.assertIn(t, out.stdout)
         finally:
             proc.kill9()
