@@ -345,6 +345,7 @@ void Server::onCron(evutil_socket_t, short) {
     std::vector<Client*> idle;
     for (auto& [id, c] : clients_) {
       if (settings_.timeout > 0 && !c->hasPendingOutput() && !c->block.blocked &&
+          !c->session.postponed &&  // held by CLIENT PAUSE: blocked, not idle
           nowCachedMs_ - c->lastInteractionMs > static_cast<int64_t>(settings_.timeout) * 1000) {
         idle.push_back(c);
       } else if (c->hasPendingOutput()) {
