@@ -113,6 +113,10 @@ void restoreImpl(CommandContext& ctx) {
     return;
   }
   Entry* e = ctx.ks.set(key, std::move(value));
+  // As dbAdd: clients blocked on this key (BLPOP, BZPOPMIN, ...) get a chance to be served.
+  if (e->type() == ValueType::kList || e->type() == ValueType::kZSet) {
+    ctx.server.signalKeyReady(key);
+  }
   if (ttl != 0) {
     ctx.ks.setExpireAt(e, ttl);
     // A relative TTL propagates as an absolute one: argv[2] rewritten, ABSTTL appended.

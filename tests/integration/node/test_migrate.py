@@ -173,6 +173,21 @@ class Migrate(unittest.TestCase):
             return out
         self.same(self.each(check))
 
+    def test_restore_wakes_blocked_pops(self):
+        def check(p):
+            p.a.call("RPUSH", "q", "x", "y")
+            p.a.call("ZADD", "z", "1", "m")
+            lst, zs = p.a.call("DUMP", "q"), p.a.call("DUMP", "z")
+            waiter = RespConn(HOST, p.dst.port)
+            waiter.send("BLPOP", "q", "5")
+            waiter2 = RespConn(HOST, p.dst.port)
+            waiter2.send("BZPOPMIN", "z", "5")
+            time.sleep(0.1)
+            self.assertEqual(p.b.call("RESTORE", "q", "0", lst), "OK")
+            self.assertEqual(p.b.call("RESTORE", "z", "0", zs), "OK")
+            return [waiter.read(timeout=3), waiter2.read(timeout=3), p.b.call("LLEN", "q")]
+        self.same(self.each(check))
+
     def test_restore_errors(self):
         def check(p):
             a = p.a
