@@ -10,6 +10,7 @@ namespace strata::node {
 namespace {
 
 constexpr size_t kMaxManifestLine = 1024;  // Redis's AOF_MANIFEST_MAX_LINE
+constexpr size_t kMaxFileName = 200;       // x4 when escaped: still under kMaxManifestLine
 constexpr int64_t kMaxArgs = 1024 * 1024;
 constexpr int64_t kMaxBulk = 512LL * 1024 * 1024;  // proto-max-bulk-len's default
 
@@ -165,7 +166,13 @@ bool AofManifest::parse(std::string_view text, AofManifest& out, std::string& er
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "file") {
         f.name = args[i + 1];
-        haveName = !f.name.empty() && f.name.find('/') == std::string::npos;
+        // A plain file name in appenddirname: no path, no control bytes, short enough that
+        // its escaped form still fits a manifest line.
+        haveName = !f.name.empty() && f.name.size() <= kMaxFileName &&
+                   std::none_of(f.name.begin(), f.name.end(), [](char c) {
+                     auto u = static_cast<unsigned char>(c);
+                     return c == '/' || u < 0x20 || u == 0x7f;
+                   });
       } else if (args[i] == "seq") {
         haveSeq = parseSeq(args[i + 1], f.seq);
       } else if (args[i] == "type") {

@@ -95,6 +95,8 @@ TEST_SUITE("node.aof") {
     CHECK_FALSE(AofManifest::parse("file a seq 1 type i", m, err));  // unterminated
     CHECK_FALSE(AofManifest::parse("file \"a seq 1 type i\n", m, err));
     CHECK_FALSE(AofManifest::parse("file ../a seq 1 type i\n", m, err));
+    CHECK_FALSE(AofManifest::parse("file \"a\\x01\" seq 1 type i\n", m, err));
+    CHECK_FALSE(AofManifest::parse("file " + std::string(201, 'a') + " seq 1 type i\n", m, err));
     CHECK_FALSE(AofManifest::parse("# only a comment\n", m, err));
     CHECK_FALSE(AofManifest::parse("file " + std::string(2000, 'a') + " seq 1 type i\n", m, err));
   }
