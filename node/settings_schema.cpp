@@ -106,16 +106,16 @@ config::Schema<NodeSettings> build() {
             "LFU counter logarithm factor");
   s.integer("lfu-decay-time", &S::lfuDecayTime, 1, Range{0, 2147483647}, kReloadable,
             "Minutes of idleness per LFU counter decrement (0: never decays)");
-  // Compact encodings.
   s.integer("slowlog-log-slower-than", &S::slowlogLogSlowerThan, 10000,
             Range{-1, kNoMax}, kReloadable,
             "Log commands slower than this many microseconds in the slow log (-1: off)");
   s.integer("slowlog-max-len", &S::slowlogMaxLen, 128, Range{0, kNoMax}, kReloadable,
             "Most entries the slow log keeps (oldest dropped first)");
+  // Compact encodings.
   s.integer("zset-max-listpack-entries", &S::zsetMaxListpackEntries, 128, Range{0, kNoMax},
             kReloadable, "Largest sorted set kept in the compact (listpack) encoding");
-  s.integer("zset-max-listpack-value", &S::zsetMaxListpackValue, 64, Range{0, kNoMax},
-            kReloadable, "Longest member (bytes) a listpack-encoded sorted set may hold");
+  s.memory("zset-max-listpack-value", &S::zsetMaxListpackValue, 64, Range{0, kNoMax}, kReloadable,
+           "Longest member (bytes) a listpack-encoded sorted set may hold");
   // Observability.
   s.integer("metrics-port", &S::metricsPort, 0, Range{0, 65535}, kImmutable,
             "Prometheus /metrics and /healthz port (0: off)");
