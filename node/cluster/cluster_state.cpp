@@ -216,7 +216,6 @@ void Cluster::reset(bool hard) {
   if (hard) {
     currentEpoch_ = lastVoteEpoch_ = 0;
     myself_->configEpoch = 0;
-    std::string old = myself_->name;
     renameNode(myself_, randomName());
     spdlog::info("Cluster: node hard reset, now known as {}", myself_->name);
   }

@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import redis  # noqa: E402
 from redis.cluster import RedisCluster as PyCluster  # noqa: E402
 
-from harness.cluster import HOST, RedisCluster  # noqa: E402
+from harness.cluster import HOST, Node, RedisCluster  # noqa: E402
 from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.procs import Proc, make_temp_dir, wait_until  # noqa: E402
 from harness.runner import main  # noqa: E402
@@ -357,6 +357,56 @@ class Cluster(unittest.TestCase):
         try:
             self.assertEqual([rc.get(f"persist:{i}") for i in range(100)],
                              [str(i) for i in range(100)])
+        finally:
+            rc.close()
+
+    # ---- resharding ------------------------------------------------------------------------------
+    def test_11_add_node_reshard_del_node(self):
+        c = self.cluster
+        a0 = c.nodes[0].addr
+        new = []
+        for p in allocate_ports(2, bus=True):
+            n = Node(len(c.nodes), p, os.path.join(c.dir, f"node-{p}"))
+            os.makedirs(n.dir)
+            c.nodes.append(n)
+            c._spawn(n)
+            c._wait_ping(n, 15)
+            new.append(n)
+        r = self.cli("--cluster", "add-node", new[0].addr, a0)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        new_id = new[0].client().execute_command("CLUSTER", "MYID")
+        wait_until(lambda: all(new_id in self.nodes_view(n) for n in c.nodes[:6]), 15,
+                   "every node to know the new master")
+        r = self.cli("--cluster", "add-node", new[1].addr, a0, "--cluster-slave",
+                     "--cluster-master-id", new_id)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        rc = PyCluster(host=HOST, port=c.nodes[0].port, decode_responses=True, socket_timeout=5)
+        try:
+            for i in range(300):
+                rc.set(f"rs:{i}", i)
+            src_id = c.master_for_slot(0).client().execute_command("CLUSTER", "MYID")
+            r = self.cli("--cluster", "reshard", a0, "--cluster-from", src_id, "--cluster-to",
+                         new_id, "--cluster-slots", 100, "--cluster-yes", timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+            self.assertEqual(c.master_for_slot(0).port, new[0].port)
+            wait_until(lambda: self.cli("--cluster", "check", a0).returncode == 0, 15,
+                       "check to pass after the reshard")
+            self.assertEqual([rc.get(f"rs:{i}") for i in range(300)],
+                             [str(i) for i in range(300)])
+            # Move the slots back, then remove both nodes.
+            r = self.cli("--cluster", "reshard", a0, "--cluster-from", new_id, "--cluster-to",
+                         src_id, "--cluster-slots", 100, "--cluster-yes", timeout=120)
+            self.assertEqual(r.returncode, 0, r.stdout[-2000:])
+            for n in reversed(new):
+                node_id = n.client().execute_command("CLUSTER", "MYID")
+                r = self.cli("--cluster", "del-node", a0, node_id)
+                self.assertEqual(r.returncode, 0, r.stdout)
+            wait_until(lambda: all(len(self.nodes_view(n)) == 6 for n in c.nodes[:6]), 15,
+                       "the six original nodes to forget the deleted ones")
+            r = self.cli("--cluster", "check", a0)
+            self.assertEqual(r.returncode, 0, r.stdout)
+            self.assertEqual([rc.get(f"rs:{i}") for i in range(300)],
+                             [str(i) for i in range(300)])
         finally:
             rc.close()
 
