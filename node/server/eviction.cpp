@@ -63,6 +63,8 @@ void Eviction::configChanged() {
 Eviction::Result Eviction::evict(int64_t timeLimitUs) {
   const auto& s = server_.settings();
   if (s.maxmemory <= 0) return Result::kOk;
+  // replica-ignore-maxmemory (yes, Redis's default): a replica mirrors its master's evictions.
+  if (server_.isReplica()) return Result::kOk;
   const size_t limit = static_cast<size_t>(s.maxmemory);
   if (usedMemory() <= limit) return Result::kOk;
   notePeak();

@@ -14,7 +14,8 @@
 // use at start-up (command table, settings). Reading glibc's counters (mallinfo2) walks the free
 // lists, too slow for every command. Evicted keys are deleted through the keyspace (so WATCH,
 // dirty and the modified hook see them), counted in Stats::evictedKeys and propagated as DEL.
-// Owned by Server; event-loop thread only.
+// A replica never evicts (Redis's replica-ignore-maxmemory yes): its master's DELs arrive
+// through replication. Owned by Server; event-loop thread only.
 #pragma once
 
 #include <cstddef>
