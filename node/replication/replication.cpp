@@ -22,6 +22,7 @@
 
 #include "common/net/callback.h"
 #include "node/commands/handlers.h"
+#include "node/observe/node_metrics.h"
 #include "node/replication/replica_link.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -109,6 +110,7 @@ Replication::Replication(Server& server) : server_(server) {
       event_new(server_.base(), -1, 0, net::callback<&Replication::onWaitTimer>, this));
   noReplicasSinceMs_ = nowMs();
   server_.addPropagationSink(this);
+  registerMetrics();
   loadState();
   const std::string& of = server_.settings().replicaof;
   if (!of.empty()) {
@@ -133,6 +135,32 @@ Replication::~Replication() {
     }
   }
   for (pid_t pid : zombies_) waitpid(pid, nullptr, WNOHANG);
+}
+
+void Replication::registerMetrics() {
+  NodeMetrics& m = server_.metrics();
+  auto& master = m.gauge("strata_node_role_master", "1 when the node is a master, 0 a replica");
+  auto& replicas = m.gauge("strata_node_connected_replicas", "Replicas attached to this node");
+  auto& offset = m.gauge("strata_node_replication_offset_bytes",
+                         "master_repl_offset: replication stream bytes produced or applied");
+  auto& lag = m.gauge("strata_node_replication_lag_bytes",
+                      "Master: the largest gap between its offset and a replica's acknowledged "
+                      "offset (0 on a replica)");
+  auto& link = m.gauge("strata_node_master_link_up",
+                       "1 when this replica's link to its master is up (0 on a master)");
+  m.addCollector([this, &master, &replicas, &offset, &lag, &link] {
+    master.Set(link_ ? 0 : 1);
+    link.Set(link_ && link_->up() ? 1 : 0);
+    offset.Set(static_cast<double>(offset_));
+    int64_t n = 0, worst = 0;
+    for (const auto& r : replicas_) {
+      if (r->state == ReplicaInfo::State::kHandshake) continue;
+      ++n;
+      worst = std::max(worst, offset_ - r->ackOffset);
+    }
+    replicas.Set(static_cast<double>(n));
+    lag.Set(static_cast<double>(link_ ? 0 : worst));
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -532,7 +560,7 @@ void Replication::wait(CommandContext& ctx) {
   }
   const int64_t target = offset_;
   const int64_t acked = ackedReplicas(target);
-  if (acked >= num || ctx.client.reprocessing) {
+  if (acked >= num || ctx.server.inExec()) {  // inside EXEC: never blocks, as Redis
     ctx.w.integer(acked);
     return;
   }

@@ -115,6 +115,7 @@ class Replication : public PropagationSink {
   int64_t ackedReplicas(int64_t target) const;
   void serveWaiters(bool timeoutsOnly);
   void refreshGoodReplicas();
+  void registerMetrics();
   void loadState();
   void saveState() const;
   std::string statePath() const;

@@ -12,6 +12,7 @@ import shutil
 import sys
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
@@ -109,13 +110,15 @@ def populate(c, prefix, n):
 class Replication(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
+        (cls.mport,) = allocate_ports(1)
         cls.master = Server(node_bin(), "--repl-ping-replica-period", "1").start()
-        cls.replica = Server(node_bin()).start()
+        cls.replica = Server(node_bin(), "--metrics-port", str(cls.mport)).start()
 
     @classmethod
     def tearDownClass(cls):
         cls.replica.close()
         cls.master.close()
+        release_ports([cls.mport])
 
     def attach(self):
         r = self.replica.client()
@@ -209,6 +212,24 @@ class Replication(unittest.TestCase):
         finally:
             theirs_r.close()
             theirs_m.close()
+
+    def test_3b_metrics(self):
+        self.attach()
+
+        def samples():
+            body = urllib.request.urlopen(f"http://{HOST}:{self.mport}/metrics", timeout=5)
+            out = {}
+            for line in body.read().decode().splitlines():
+                if line and not line.startswith("#"):
+                    name, value = line.rsplit(" ", 1)
+                    out[name] = float(value)
+            return out
+        got = wait_until(lambda: (lambda s: s if s.get("strata_node_master_link_up") == 1 else
+                                  None)(samples()), 5, "the replica's metrics")
+        self.assertEqual(got["strata_node_role_master"], 0)
+        self.assertEqual(got["strata_node_connected_replicas"], 0)
+        self.assertGreater(got["strata_node_replication_offset_bytes"], 0)
+        self.assertIn("strata_node_replication_lag_bytes", got)
 
     def test_4_restart_within_backlog_resyncs_partially(self):
         m = self.master.client()
