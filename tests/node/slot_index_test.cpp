@@ -110,9 +110,9 @@ TEST_SUITE("node.keyspace.slots") {
   }
 
   TEST_CASE("deleteKeysInSlot removes exactly that slot, through the modified hook") {
+    std::vector<std::string> modified;  // outlives ks: its destructor's clear() calls the hook
     Keyspace ks;
     ks.enableSlotIndex();
-    std::vector<std::string> modified;
     ks.setModifiedHook([&](std::string_view k) { modified.emplace_back(k); });
     for (int i = 0; i < 1000; ++i) ks.set("{a}" + std::to_string(i), Value::string("x"));
     for (int i = 0; i < 10; ++i) ks.set("{b}" + std::to_string(i), Value::string("y"));
