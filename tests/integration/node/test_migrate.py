@@ -168,6 +168,11 @@ class Migrate(unittest.TestCase):
             self.assertTrue(1000 <= idle <= 1002, idle)
             out.append(b.call("RESTORE", "freq", "0", payload, "FREQ", "5"))
             out.append(b.call("GET", "freq"))
+            # Under an LFU policy FREQ sets the counter (OBJECT FREQ reads it back).
+            b.call("CONFIG", "SET", "maxmemory-policy", "allkeys-lfu")
+            out.append(b.call("RESTORE", "lfu", "0", payload, "FREQ", "100"))
+            out.append(b.call("OBJECT", "FREQ", "lfu"))
+            b.call("CONFIG", "SET", "maxmemory-policy", "noeviction")
             out.append(b.call("RESTORE-ASKING", "asking", "0", payload))
             out.append(b.call("GET", "asking"))
             return out
