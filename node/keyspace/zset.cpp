@@ -212,14 +212,16 @@ constexpr size_t kDictEntryBytes = 40;
 
 }  // namespace
 
-ZSetObject::ZSetObject(bool compact) : compact_(compact) {}
+ZSetObject::ZSetObject(bool compact) : compact_(compact) {
+  if (!compact_) list_ = std::make_unique<zset_detail::SkipList>();
+}
 
 ZSetObject::~ZSetObject() = default;
 
 size_t ZSetObject::memoryUsage() const {
   if (compact_) return sizeof(*this) + entries_.capacity() * sizeof(CEntry) + arena_.capacity();
-  return sizeof(*this) + list_.nodeBytes() + dict_.bucket_count() * sizeof(void*) +
-         dict_.size() * kDictEntryBytes;
+  return sizeof(*this) + sizeof(*list_) + list_->nodeBytes() +
+         dict_.bucket_count() * sizeof(void*) + dict_.size() * kDictEntryBytes;
 }
 
 std::unique_ptr<Object> ZSetObject::clone() const {
@@ -282,7 +284,7 @@ bool ZSetObject::rank(std::string_view member, size_t& out) const {
   }
   auto it = dict_.find(member);
   if (it == dict_.end()) return false;
-  out = list_.rankOf(it->second);
+  out = list_->rankOf(it->second);
   return true;
 }
 
@@ -293,7 +295,7 @@ void ZSetObject::appendSorted(std::string_view member, double score) {
     arena_.append(member);
     return;
   }
-  Node* n = list_.insert(score, member);
+  Node* n = list_->insert(score, member);
   dict_.emplace(n->member(), n);
 }
 
@@ -310,7 +312,7 @@ void ZSetObject::insert(std::string_view member, double score, const ZSetLimits&
     arena_.append(member);
     return;
   }
-  Node* n = list_.insert(score, member);
+  Node* n = list_->insert(score, member);
   dict_.emplace(n->member(), n);
 }
 
@@ -327,7 +329,7 @@ void ZSetObject::updateScore(std::string_view member, double newScore) {
     return;
   }
   auto it = dict_.find(member);
-  if (it != dict_.end()) list_.updateScore(it->second, newScore);
+  if (it != dict_.end()) list_->updateScore(it->second, newScore);
 }
 
 bool ZSetObject::erase(std::string_view member) {
@@ -341,7 +343,7 @@ bool ZSetObject::erase(std::string_view member) {
   if (it == dict_.end()) return false;
   Node* n = it->second;
   dict_.erase(it);
-  list_.erase(n);
+  list_->erase(n);
   return true;
 }
 
@@ -365,7 +367,7 @@ void ZSetObject::eraseRanks(size_t start, size_t end) {
     arena_ = std::move(arena);
     return;
   }
-  list_.eraseRanks(start, end, [&](Node* n) {
+  list_->eraseRanks(start, end, [&](Node* n) {
     dict_.erase(n->member());
     zset_detail::SkipList::freeNode(n);
   });
@@ -373,7 +375,7 @@ void ZSetObject::eraseRanks(size_t start, size_t end) {
 
 std::pair<std::string_view, double> ZSetObject::at(size_t rank) const {
   if (compact_) return {cmember(entries_[rank]), entries_[rank].score};
-  const Node* n = list_.at(rank);
+  const Node* n = list_->at(rank);
   return {n->member(), n->score};
 }
 
@@ -384,7 +386,7 @@ size_t ZSetObject::scoreLowerBound(const ScoreRange& r) const {
                              [&](const CEntry& e) { return !scoreGteMin(e.score, r); }) -
         entries_.begin());
   }
-  return list_.countPrefix([&](const Node& n) { return !scoreGteMin(n.score, r); });
+  return list_->countPrefix([&](const Node& n) { return !scoreGteMin(n.score, r); });
 }
 
 size_t ZSetObject::scoreUpperBound(const ScoreRange& r) const {
@@ -394,7 +396,7 @@ size_t ZSetObject::scoreUpperBound(const ScoreRange& r) const {
                              [&](const CEntry& e) { return scoreLteMax(e.score, r); }) -
         entries_.begin());
   }
-  return list_.countPrefix([&](const Node& n) { return scoreLteMax(n.score, r); });
+  return list_->countPrefix([&](const Node& n) { return scoreLteMax(n.score, r); });
 }
 
 size_t ZSetObject::lexLowerBound(const LexRange& r) const {
@@ -404,7 +406,7 @@ size_t ZSetObject::lexLowerBound(const LexRange& r) const {
                              [&](const CEntry& e) { return !lexGteMin(cmember(e), r); }) -
         entries_.begin());
   }
-  return list_.countPrefix([&](const Node& n) { return !lexGteMin(n.member(), r); });
+  return list_->countPrefix([&](const Node& n) { return !lexGteMin(n.member(), r); });
 }
 
 size_t ZSetObject::lexUpperBound(const LexRange& r) const {
@@ -414,15 +416,16 @@ size_t ZSetObject::lexUpperBound(const LexRange& r) const {
                              [&](const CEntry& e) { return lexLteMax(cmember(e), r); }) -
         entries_.begin());
   }
-  return list_.countPrefix([&](const Node& n) { return lexLteMax(n.member(), r); });
+  return list_->countPrefix([&](const Node& n) { return lexLteMax(n.member(), r); });
 }
 
 void ZSetObject::convertToSkiplist() {
   if (!compact_) return;
   compact_ = false;
+  list_ = std::make_unique<zset_detail::SkipList>();
   dict_.reserve(entries_.size());
   for (const CEntry& e : entries_) {
-    Node* n = list_.insert(e.score, cmember(e));
+    Node* n = list_->insert(e.score, cmember(e));
     dict_.emplace(n->member(), n);
   }
   std::vector<CEntry>().swap(entries_);

@@ -170,7 +170,7 @@ class ZSetObject : public Object {
   }
   bool compact() const { return compact_; }
 
-  size_t size() const { return compact_ ? entries_.size() : list_.size(); }
+  size_t size() const { return compact_ ? entries_.size() : list_->size(); }
   // The score of `member`; false if absent.
   bool score(std::string_view member, double& out) const;
   // The 0-based ascending rank of `member`; false if absent.
@@ -205,7 +205,7 @@ class ZSetObject : public Object {
       }
       return;
     }
-    const Node* n = list_.at(start);
+    const Node* n = list_->at(start);
     for (size_t i = 0; i < count && n != nullptr; ++i) {
       f(n->member(), n->score);
       n = reverse ? n->backward : n->next();
@@ -239,7 +239,7 @@ class ZSetObject : public Object {
   std::vector<CEntry> entries_;
   std::string arena_;
   // skiplist encoding
-  zset_detail::SkipList list_;
+  std::unique_ptr<zset_detail::SkipList> list_;  // created when the set becomes a skiplist
   std::unordered_map<std::string_view, Node*> dict_;
 };
 
