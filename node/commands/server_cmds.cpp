@@ -189,6 +189,7 @@ void configSet(CommandContext& ctx) {
 void configResetstat(CommandContext& ctx) {
   ctx.server.stats() = Stats{};
   ctx.server.commandStats().reset();
+  ctx.server.replication().resetStats();  // sync_full, sync_partial_ok, sync_partial_err
   ctx.w.ok();
 }
 

@@ -78,6 +78,8 @@ class Replication : public PropagationSink {
   // ---- INFO ----
   void infoReplication(std::string& out) const;
   void infoStats(std::string& out) const;
+  // CONFIG RESETSTAT.
+  void resetStats() { syncFull_ = syncPartialOk_ = syncPartialErr_ = 0; }
 
   // Replica side, called by MasterLink.
   Server& server() { return server_; }

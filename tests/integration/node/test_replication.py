@@ -209,6 +209,11 @@ class Replication(unittest.TestCase):
             self.assertEqual(sa["port"], self.replica.port)
             for name in ("sync_full", "sync_partial_ok", "sync_partial_err"):
                 self.assertIn(name, self.master.info("stats"))
+            # CONFIG RESETSTAT zeroes them, as Redis.
+            for server in (self.master, theirs_m):
+                self.assertGreater(server.info("stats")["sync_full"], 0)
+                server.client().config_resetstat()
+                self.assertEqual(server.info("stats")["sync_full"], 0)
         finally:
             theirs_r.close()
             theirs_m.close()
