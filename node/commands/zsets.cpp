@@ -157,6 +157,17 @@ void zpopGeneric(CommandContext& ctx, size_t firstKey, size_t numKeys, bool max,
   }
   if (z == nullptr) return nilWhenEmpty ? ctx.w.nullArray() : ctx.w.arrayHeader(0);
   if (count == 0) return ctx.w.arrayHeader(0);
+  // BZPOP* (count -1) propagate as ZPOPMIN/ZPOPMAX key, [B]ZMPOP as ZPOPMIN/ZPOPMAX key count:
+  // deterministic on replay, as Redis 7.0 rewrites them.
+  if (emitKey && ctx.server.propagationActive()) {
+    const std::string_view verb = max ? "ZPOPMAX" : "ZPOPMIN";
+    if (count == -1) {
+      ctx.server.propagateAs({verb, key});
+    } else {
+      const std::string n = std::to_string(count);
+      ctx.server.propagateAs({verb, key, n});
+    }
+  }
   if (count == -1) count = 1;
   const size_t len = z->size();
   const size_t n = std::min(len, static_cast<size_t>(count));
