@@ -89,6 +89,7 @@ struct NodeSettings {
   bool clusterRequireFullCoverage = true;
   bool clusterAllowReadsWhenDown = false;
   bool clusterAllowReplicaMigration = true;
+  bool clusterReplicaNoFailover = false;  // node/cluster/failover.cpp
 
   // Replication (node/replication/).
   std::string replicaof;  // "host port" to follow at start-up (empty: a master)

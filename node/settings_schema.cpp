@@ -156,6 +156,8 @@ config::Schema<NodeSettings> build() {
             "Serve reads while the cluster state is fail");
   s.boolean("cluster-allow-replica-migration", &S::clusterAllowReplicaMigration, true,
             kReloadable, "A master left without slots becomes a replica of the new owner");
+  s.boolean("cluster-replica-no-failover", &S::clusterReplicaNoFailover, false, kReloadable,
+            "A replica never starts an automatic failover (manual CLUSTER FAILOVER still works)");
   // Replication.
   s.string("replicaof", &S::replicaof, "", kImmutable,
            "\"<host> <port>\": follow this master at start-up (REPLICAOF changes it at run time)");

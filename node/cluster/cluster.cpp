@@ -5,11 +5,12 @@
 
 #include "common/net/callback.h"
 #include "node/cluster/cluster.h"
+#include "node/cluster/failover.h"
 #include "node/server/server.h"
 
 namespace strata::node {
 
-Cluster::Cluster(Server& server) : server_(server) {}
+Cluster::Cluster(Server& server) : server_(server), failover_(std::make_unique<Failover>(*this)) {}
 
 Cluster::~Cluster() {
   // Links first: their callbacks point at nodes.

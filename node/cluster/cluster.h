@@ -12,8 +12,8 @@
 //                               └─> nodes.conf (saved when todoSave_ is set, or at once)
 //
 // Owned by the Server (one instance when cluster-enabled is yes); everything runs on the event
-// loop thread. Failover (replica election) is a later step: nodes carry the replication offset,
-// fail time and failure reports an election needs.
+// loop thread. Failover (replica election, CLUSTER FAILOVER) is failover.h's Failover, driven by
+// the tick and the AUTH_REQUEST/AUTH_ACK/MFSTART messages.
 #pragma once
 
 #include <array>
@@ -33,6 +33,7 @@ namespace strata::node {
 
 class Server;
 class Cluster;
+class Failover;
 struct ClusterLink;
 
 inline constexpr int kClusterSlots = slots::kSlotCount;
@@ -191,6 +192,8 @@ class Cluster {
   uint64_t received(int type) const { return received_[type]; }
 
   Server& server() { return server_; }
+  // Replica election and manual failover (failover.h).
+  Failover& failover() { return *failover_; }
 
   // Called by links.
   void linkRead(ClusterLink* link);
@@ -198,6 +201,7 @@ class Cluster {
 
  private:
   friend struct ClusterLink;
+  friend class Failover;
   // cluster_state.cpp
   ClusterNode* createNode(std::string name, uint16_t flags);
   void renameNode(ClusterNode* n, const std::string& name);
@@ -262,6 +266,7 @@ class Cluster {
   std::string following_;  // "ip:port" of the master replication was pointed at
   std::array<uint64_t, kMsgTypeCount> sent_{};
   std::array<uint64_t, kMsgTypeCount> received_{};
+  std::unique_ptr<Failover> failover_;
 };
 
 }  // namespace strata::node

@@ -24,6 +24,7 @@
 #include "common/net/stream.h"
 #include "node/cluster/cluster.h"
 #include "node/cluster/cluster_wire.h"
+#include "node/cluster/failover.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -242,6 +243,7 @@ std::string Cluster::buildHeader(MsgType type, uint16_t count) const {
   wire::put16(h, wire::kOffPort, static_cast<uint16_t>(myPort()));
   wire::put16(h, wire::kOffCport, static_cast<uint16_t>(myBusPort()));
   h[wire::kOffState] = stateOk_ ? 0 : 1;
+  h[wire::kOffMflags] = static_cast<char>(failover_->headerFlags());
   if (master->numSlots > 0) {
     for (int j = 0; j < kClusterSlots; ++j) {
       if (master->slots.test(j)) h[wire::kOffSlots + j / 8] |= static_cast<char>(1 << (j & 7));
@@ -383,6 +385,11 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
     case MsgType::kUpdate:
       valid = body == wire::kUpdateBody;
       break;
+    case MsgType::kAuthRequest:
+    case MsgType::kAuthAck:
+    case MsgType::kMfStart:
+      valid = body == 0;  // failover.h
+      break;
     case MsgType::kPublish:
     case MsgType::kPublishShard:
       valid = body >= 8 && body == 8 + static_cast<size_t>(wire::get32(p)) + wire::get32(p + 4);
@@ -431,6 +438,7 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       todoSave();
     }
     sender->replOffset = static_cast<int64_t>(wire::get64(data + wire::kOffOffset));
+    failover_->onHeader(sender, sender->replOffset, data[wire::kOffMflags]);
   }
 
   if (type == MsgType::kPing || type == MsgType::kMeet) {
@@ -569,6 +577,23 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       todoSave();
       break;
     }
+    // Failover (failover.h).
+    case MsgType::kAuthRequest: {
+      std::bitset<kClusterSlots> claimed;
+      const uint8_t* bits = data + wire::kOffSlots;
+      for (int j = 0; j < kClusterSlots; ++j) {
+        if (bits[j / 8] & (1 << (j & 7))) claimed.set(j);
+      }
+      failover_->onAuthRequest(sender, senderCurrentEpoch, senderConfigEpoch, claimed,
+                               data[wire::kOffMflags]);
+      break;
+    }
+    case MsgType::kAuthAck:
+      failover_->onAuthAck(sender, senderCurrentEpoch);
+      break;
+    case MsgType::kMfStart:
+      failover_->onMfStart(sender);
+      break;
     case MsgType::kPublish:
     case MsgType::kPublishShard: {
       const uint32_t clen = wire::get32(p);
@@ -668,6 +693,7 @@ void Cluster::cron() {
     }
     if (n->is(kFlagPfail)) markFailingIfNeeded(n);
   }
+  failover_->cron();
   followMaster();
   updateState();
   if (todoSave_) saveNow();

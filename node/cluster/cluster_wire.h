@@ -7,18 +7,18 @@
 //   6      2     type (MsgType)            166    2     port (client)
 //   8      4     total length (header+body)168    2     cport (bus)
 //   12     2     count (gossip entries)    170    1     state (0 ok, 1 fail)
-//   14     2     sender flags              171    1     reserved
+//   14     2     sender flags              171    1     mflags (failover.h: PAUSED, FORCEACK)
 //   16     8     currentEpoch              172    2048  slots bitmap of the sender (its master's
 //   24     8     configEpoch                            for a replica), bit j of byte j/8 LSB first
 //   32     8     replication offset        2220         end of header
 //   40     40    sender name
 //   80     40    replicaof name (zeros: a master)
 //
-// Bodies: PING/PONG/MEET = count x gossip entry (100 bytes: name 40, ping_sent s 4, pong_recv
-// s 4, ip 46, port 2, cport 2, flags 2); FAIL = name 40; UPDATE = configEpoch 8, name 40, slots
-// 2048; PUBLISH/PUBLISHSHARD = channel length 4, message length 4, channel, message.
-// Readers validate the magic, version, type and that the length matches the body exactly;
-// anything else drops the link.
+// Bodies: AUTH_REQUEST/AUTH_ACK/MFSTART = empty; PING/PONG/MEET = count x gossip entry (100 bytes:
+// name 40, ping_sent s 4, pong_recv s 4, ip 46, port 2, cport 2, flags 2); FAIL = name 40; UPDATE =
+// configEpoch 8, name 40, slots 2048; PUBLISH/PUBLISHSHARD = channel length 4, message length 4,
+// channel, message. Readers validate the magic, version, type and that the length matches the body
+// exactly; anything else drops the link.
 #pragma once
 
 #include <cstddef>
@@ -47,6 +47,7 @@ inline constexpr size_t kOffIp = 120;
 inline constexpr size_t kOffPort = 166;
 inline constexpr size_t kOffCport = 168;
 inline constexpr size_t kOffState = 170;
+inline constexpr size_t kOffMflags = 171;
 inline constexpr size_t kOffSlots = 172;
 inline constexpr size_t kHeaderSize = kOffSlots + kSlotBytes;  // 2220
 static_assert(kHeaderSize == 2220);

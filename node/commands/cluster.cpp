@@ -6,6 +6,7 @@
 
 #include "common/errors.h"
 #include "node/cluster/cluster.h"
+#include "node/cluster/failover.h"
 #include "node/commands/handlers.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -570,12 +571,17 @@ void clusterFailover(CommandContext& ctx) {
     ctx.w.error(errors::kSyntax);
     return;
   }
-  if (c->myself()->isMaster()) {
-    ctx.w.error("ERR You should send CLUSTER FAILOVER to a replica");
+  // The election itself is node/cluster/failover.cpp.
+  Failover::Mode mode = Failover::Mode::kDefault;
+  if (ctx.argc() == 3) {
+    mode = equalsNoCase(ctx.arg(2), "force") ? Failover::Mode::kForce : Failover::Mode::kTakeover;
+  }
+  std::string error;
+  if (!c->failover().manual(mode, error)) {
+    ctx.w.error(error);
     return;
   }
-  // Replica election (manual and automatic failover) is a later milestone.
-  ctx.w.error("ERR CLUSTER FAILOVER is not supported by this node yet");
+  ctx.w.ok();
 }
 
 void clusterHelp(CommandContext& ctx) {
