@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "node/commands/handlers.h"
+#include "node/observe/node_metrics.h"
 #include "node/persistence/aof.h"
 #include "node/persistence/snapshot.h"
 #include "node/server/client.h"
@@ -43,6 +44,14 @@ Persistence::Persistence(Server& server) : server_(server) {
     rewriteDefs_[rewriteCount_] = def;
     rewriteKinds_[rewriteCount_++] = kind;
   }
+  NodeMetrics& m = server_.metrics();
+  prometheus::Gauge& enabled = m.gauge("strata_node_aof_enabled", "1 while the AOF is on");
+  prometheus::Gauge& writeOk = m.gauge(
+      "strata_node_aof_last_write_ok", "0 from a failed AOF write until a write succeeds again");
+  m.addCollector([this, &enabled, &writeOk] {  // loop thread, before each export
+    enabled.Set(aof_ ? 1 : 0);
+    writeOk.Set(aof_ && !aof_->writeOk() ? 0 : 1);
+  });
 }
 
 Persistence::~Persistence() {
