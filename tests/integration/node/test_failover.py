@@ -153,6 +153,8 @@ class FailoverBase(unittest.TestCase):
             start = time.monotonic()
             others = [n for n in self.cluster.nodes if n.alive()]
             bound = self.NODE_TIMEOUT_MS / 1000 + 2
+            if os.path.basename(node_bin()) == "redis-server" and self.NODE_TIMEOUT_MS > 1000:
+                bound += 2  # Redis 7.0 itself took 7.3-8.3 s at 5000 ms here (run side by side)
 
             def promoted():
                 return self.role(replica)[0] == "master" and self.all_ok(others)
