@@ -76,7 +76,7 @@ COMMANDS = {
     'saveconfig', 'links', 'failover', 'help'],
     # replication
     "replicaof": None, "slaveof": None, "psync": None, "sync": None, "replconf": None, "wait":
-    None, "failover": None,
+    None, "role": None,
 }
 
 

@@ -60,8 +60,8 @@ void replconf(CommandContext& ctx) {
 void wait(CommandContext& ctx) {
   ctx.server.replication().wait(ctx);
 }
-void failover(CommandContext& ctx) {
-  replyUnknownCommand(ctx);
+void role(CommandContext& ctx) {
+  ctx.server.replication().role(ctx.w);
 }
 
 }  // namespace strata::node::cmd

@@ -446,4 +446,20 @@ void MasterLink::apply(const std::vector<std::string_view>& argv) {
   client_->out().clear();
 }
 
+std::string_view MasterLink::roleState() const {
+  switch (state_) {
+    case State::kConnect:
+      return "connect";
+    case State::kConnecting:
+      return "connecting";
+    case State::kHandshake:
+      return "handshake";
+    case State::kTransfer:
+      return "sync";
+    case State::kConnected:
+      return "connected";
+  }
+  return "connect";
+}
+
 }  // namespace strata::node

@@ -43,6 +43,8 @@ class MasterLink {
   int port() const { return port_; }
   bool up() const { return state_ == State::kConnected; }
   bool loading() const { return state_ == State::kTransfer; }
+  // The link state as ROLE names it: connect, connecting, handshake, sync, connected.
+  std::string_view roleState() const;
   int64_t lastIoMs() const { return lastIoMs_; }
   int64_t downSinceMs() const { return downSinceMs_; }
   const Client* masterClient() const { return client_; }

@@ -789,6 +789,36 @@ void Replication::infoReplication(std::string& out) const {
   num("repl_backlog_histlen", static_cast<int64_t>(backlog_.histlen()));
 }
 
+void Replication::role(resp::Writer& w) const {
+  if (link_) {
+    w.arrayHeader(5);
+    w.bulk("slave");
+    w.bulk(link_->host());
+    w.integer(link_->port());
+    w.bulk(link_->roleState());
+    w.integer(link_->up() ? offset_ : -1);
+    return;
+  }
+  w.arrayHeader(3);
+  w.bulk("master");
+  w.integer(offset_);
+  size_t listed = 0;
+  for (const auto& r : replicas_) listed += r->state == ReplicaInfo::State::kOnline ? 1 : 0;
+  w.arrayHeader(listed);
+  for (const auto& r : replicas_) {
+    if (r->state != ReplicaInfo::State::kOnline) continue;
+    std::string ip = r->announcedIp;
+    if (ip.empty()) {
+      const std::string& peer = r->client->peer();
+      ip = peer.substr(0, peer.rfind(':'));
+    }
+    w.arrayHeader(3);
+    w.bulk(ip);
+    w.bulk(std::to_string(r->listeningPort));
+    w.bulk(std::to_string(r->ackOffset));
+  }
+}
+
 void Replication::infoStats(std::string& out) const {
   out += "sync_full:" + std::to_string(syncFull_) + "\r\n";
   out += "sync_partial_ok:" + std::to_string(syncPartialOk_) + "\r\n";

@@ -34,6 +34,10 @@
 #include "node/persistence/propagation.h"
 #include "node/replication/backlog.h"
 
+namespace strata::resp {
+class Writer;
+}
+
 namespace strata::node {
 
 class Server;
@@ -77,6 +81,9 @@ class Replication : public PropagationSink {
 
   // ---- INFO ----
   void infoReplication(std::string& out) const;
+  // ROLE's reply: ["master", offset, [[ip, port, ack offset], ...]] or
+  // ["slave", master host, master port, link state, offset], as Redis 7.0.
+  void role(resp::Writer& w) const;
   void infoStats(std::string& out) const;
   // CONFIG RESETSTAT.
   void resetStats() { syncFull_ = syncPartialOk_ = syncPartialErr_ = 0; }

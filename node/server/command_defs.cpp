@@ -4583,20 +4583,20 @@ std::vector<CommandDef> commandDefs() {
       .subcommands = {},
   });
   defs.push_back(CommandDef{
-      .name = "failover",
-      .arity = -1,
-      .flags = {"admin", "noscript", "stale"},
+      .name = "role",
+      .arity = 1,
+      .flags = {"noscript", "loading", "stale", "fast"},
       .firstKey = 0,
       .lastKey = 0,
       .keyStep = 0,
-      .aclCategories = {"@admin", "@slow", "@dangerous"},
+      .aclCategories = {"@admin", "@fast", "@dangerous"},
       .tips = {},
       .keySpecs = {},
-      .summary = "Start a coordinated failover between this server and one of its replicas.",
-      .since = "6.2.0",
+      .summary = "Return the role of the instance in the context of replication",
+      .since = "2.8.12",
       .group = "server",
       .complexity = "O(1)",
-      .handler = &cmd::failover,
+      .handler = &cmd::role,
       .subcommands = {},
   });
   return defs;
