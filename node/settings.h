@@ -90,6 +90,7 @@ struct NodeSettings {
   bool clusterAllowReadsWhenDown = false;
   bool clusterAllowReplicaMigration = true;
   bool clusterReplicaNoFailover = false;  // node/cluster/failover.cpp
+  int clusterMigrationBarrier = 1;         // node/cluster/failover.cpp
 
   // Replication (node/replication/).
   std::string replicaof;  // "host port" to follow at start-up (empty: a master)

@@ -158,6 +158,8 @@ config::Schema<NodeSettings> build() {
             kReloadable, "A master left without slots becomes a replica of the new owner");
   s.boolean("cluster-replica-no-failover", &S::clusterReplicaNoFailover, false, kReloadable,
             "A replica never starts an automatic failover (manual CLUSTER FAILOVER still works)");
+  s.integer("cluster-migration-barrier", &S::clusterMigrationBarrier, 1, Range{0, 2147483647},
+            kReloadable, "Working replicas a master keeps before one migrates to an orphan");
   // Replication.
   s.string("replicaof", &S::replicaof, "", kImmutable,
            "\"<host> <port>\": follow this master at start-up (REPLICAOF changes it at run time)");

@@ -17,6 +17,13 @@ namespace {
 
 constexpr int64_t kManualFailoverTimeoutMs = 5000;  // CLUSTER_MF_TIMEOUT
 constexpr int kMfPauseMult = 2;                     // CLUSTER_MF_PAUSE_MULT
+constexpr int64_t kMigrationDelayMs = 5000;         // CLUSTER_SLAVE_MIGRATION_DELAY
+
+int workingReplicas(const ClusterNode* m) {
+  int ok = 0;
+  for (const ClusterNode* r : m->replicas) ok += !r->is(kFlagFail | kFlagPfail);
+  return ok;
+}
 
 }  // namespace
 
@@ -288,6 +295,53 @@ void Failover::handleReplica() {
   }
 }
 
+// Redis's clusterHandleSlaveMigration.
+void Failover::handleMigration() {
+  ClusterNode* me = c_.myself_;
+  const auto& settings = c_.server_.settings();
+  const int64_t now = nowMs();
+  // Orphaned masters: serving slots, not failed, no working replica (tracked on every node).
+  ClusterNode* target = nullptr;
+  int maxReplicas = 0;
+  for (auto& [name, n] : c_.nodes_) {
+    ClusterNode* m = n.get();
+    if (!m->isMaster()) continue;
+    const int ok = workingReplicas(m);
+    if (ok == 0 && m->numSlots > 0 && !m->failed()) {
+      orphanedSince_.try_emplace(m->name, now);
+      if (target == nullptr || m->name < target->name) target = m;
+    } else {
+      orphanedSince_.erase(m->name);
+    }
+    maxReplicas = std::max(maxReplicas, ok);
+  }
+  for (auto it = orphanedSince_.begin(); it != orphanedSince_.end();) {
+    it = c_.lookup(it->first) ? std::next(it) : orphanedSince_.erase(it);
+  }
+  if (!me->isReplica() || me->master == nullptr || !settings.clusterAllowReplicaMigration ||
+      !c_.stateOk_ || target == nullptr || mfEnd_ != 0) {
+    return;
+  }
+  ClusterNode* mine = me->master;
+  if (mine->failed()) return;
+  const int okMine = workingReplicas(mine);
+  if (okMine <= settings.clusterMigrationBarrier || okMine != maxReplicas) return;
+  // The replica with the smallest id among the masters with the most working replicas moves.
+  const ClusterNode* candidate = me;
+  for (auto& [name, n] : c_.nodes_) {
+    const ClusterNode* m = n.get();
+    if (!m->isMaster() || workingReplicas(m) != maxReplicas) continue;
+    for (const ClusterNode* r : m->replicas) {
+      if (!r->is(kFlagFail | kFlagPfail) && r->name < candidate->name) candidate = r;
+    }
+  }
+  if (candidate != me || now - orphanedSince_[target->name] <= kMigrationDelayMs) return;
+  spdlog::info("Migrating to orphaned master {}", target->name);
+  c_.setMyMaster(target);
+  c_.saveNow();
+  c_.broadcastPong();
+}
+
 void Failover::cron() {
   // cluster-replica-no-failover shows as the nofailover flag (Redis's clusterUpdateMyselfFlags).
   ClusterNode* me = c_.myself_;
@@ -299,6 +353,7 @@ void Failover::cron() {
   }
   if (c_.myself_->isReplica() && !mfReplica_.empty()) resetManual();  // we were its master
   checkManual();
+  handleMigration();
   if (c_.myself_->isReplica()) {
     handleReplica();
   } else if (mfEnd_ != 0 && mfReplica_.empty()) {

@@ -16,6 +16,10 @@
 //   every ping (the PAUSED header flag); once the replica has applied that offset it runs the
 //   election with FORCEACK and no delay. FORCE skips the offset step, TAKEOVER skips the votes.
 //
+//   replica migration (cluster-allow-replica-migration, cluster-migration-barrier): a replica of
+//   the master with the most working replicas (more than the barrier), the one with the smallest
+//   id, moves to a master left with slots and no working replica for 5 s.
+//
 // Event-loop thread only.
 #pragma once
 
@@ -60,6 +64,7 @@ class Failover {
 
  private:
   void handleReplica();
+  void handleMigration();
   void checkManual();
   int rank() const;
   void sendAuthRequest();
@@ -81,6 +86,8 @@ class Failover {
   bool mfCanStart_ = false;
   // Voter side: when we last voted for a replica of each master.
   std::map<std::string, int64_t> votedTime_;
+  // Replica migration: since when each orphaned master (slots, no working replica) is so.
+  std::map<std::string, int64_t> orphanedSince_;
 };
 
 }  // namespace strata::node

@@ -8,10 +8,14 @@
 #   - CLUSTER FAILOVER (default) on a replica under the same load: roles swap, zero lost
 #     acknowledged writes;
 #   - CLUSTER FAILOVER FORCE and TAKEOVER: roles swap, the new master's configEpoch is unique;
-#   - CLUSTER FAILOVER error texts as Redis 7.0's (on a master, bad option).
+#   - CLUSTER FAILOVER error texts as Redis 7.0's (on a master, bad option);
+#   - replica migration: a seventh node added as a second replica of one master (redis-cli
+#     --cluster add-node --cluster-slave); another master's only replica killed -> one replica of
+#     the two-replica master moves to the orphaned master (cluster-migration-barrier 1).
 # Every wait is bounded; every process is stopped. Times are printed (measured, not just asserted).
 # ctest-timeout: 150
 import os
+import subprocess
 import sys
 import threading
 import time
@@ -21,7 +25,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 import redis  # noqa: E402
 
-from harness.cluster import RedisCluster  # noqa: E402
+from harness.cluster import Node, RedisCluster  # noqa: E402
+from harness.ports import allocate_ports  # noqa: E402
 from harness.procs import wait_until  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.slots import key_slot  # noqa: E402
@@ -235,6 +240,37 @@ class AutomaticFailover1000(FailoverBase):
             c.execute_command("CLUSTER", "FAILOVER")
         with self.assertRaisesRegex(redis.ResponseError, "^syntax error$"):
             c.execute_command("CLUSTER", "FAILOVER", "NOW")
+
+
+    def test_5_replica_migration(self):
+        c = self.cluster
+        rich, _ = self.pair(0)
+        poor, poor_replica = self.pair(1)
+        port = allocate_ports(1, bus=True)[0]
+        n = Node(len(c.nodes), port, os.path.join(c.dir, f"node-{port}"))
+        os.makedirs(n.dir)
+        c.nodes.append(n)
+        c._spawn(n)
+        c._wait_ping(n, 15)
+        rich_id = rich.client().execute_command("CLUSTER", "MYID")
+        r = subprocess.run(["redis-cli", "--cluster", "add-node", n.addr, rich.addr,
+                            "--cluster-slave", "--cluster-master-id", rich_id],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout)
+        wait_until(lambda: self.role(n) == ("slave", rich.port, "up"), 20,
+                   "the new node to replicate the master")
+        c.kill9(poor_replica.port)
+        start = time.monotonic()
+
+        def migrated():
+            return [x for x in c.nodes if x.alive() and self.role(x)[1] == poor.port]
+        moved = wait_until(migrated, 30, "a replica to migrate to the orphaned master")
+        print(f"\n[failover] replica migration after {time.monotonic() - start:.2f} s",
+              file=sys.stderr)
+        self.assertEqual(len(moved), 1)
+        # The rich master keeps one replica.
+        self.assertEqual(len([x for x in c.nodes if x.alive() and
+                              self.role(x)[1] == rich.port]), 1)
 
 
 class AutomaticFailover5000(FailoverBase):
