@@ -36,6 +36,7 @@ struct NodeSettings {
   int timeout = 0;  // idle client timeout, seconds (0: never)
   int tcpKeepalive = 300;
   std::string requirepass;
+  bool protectedMode = true;  // no password: refuse clients that are not on loopback
   int64_t protoMaxBulkLen = 512LL << 20;
   int64_t clientQueryBufferLimit = 1LL << 30;
   OutputBufferLimits clientOutputBufferLimit;
@@ -90,7 +91,7 @@ struct NodeSettings {
   bool clusterAllowReadsWhenDown = false;
   bool clusterAllowReplicaMigration = true;
   bool clusterReplicaNoFailover = false;  // node/cluster/failover.cpp
-  int clusterMigrationBarrier = 1;         // node/cluster/failover.cpp
+  int clusterMigrationBarrier = 1;        // node/cluster/failover.cpp
 
   // Replication (node/replication/).
   std::string replicaof;  // "host port" to follow at start-up (empty: a master)

@@ -40,8 +40,9 @@ config::Codec<OutputBufferLimits> outputLimitsCodec() {
       if (!config::parseMemory(tokens[i + 1], Range{0, kNoMax}, hard).isOk() ||
           !config::parseMemory(tokens[i + 2], Range{0, kNoMax}, soft).isOk() ||
           !config::parseInteger(tokens[i + 3], Range{0, kNoMax}, seconds).isOk()) {
-        return Status::error("Error in hard, soft or soft_seconds setting in buffer limit "
-                             "configuration.");
+        return Status::error(
+            "Error in hard, soft or soft_seconds setting in buffer limit "
+            "configuration.");
       }
       *limit = OutputBufferLimit{hard, soft, seconds};
     }
@@ -50,11 +51,10 @@ config::Codec<OutputBufferLimits> outputLimitsCodec() {
   };
   c.render = [](const OutputBufferLimits& l) {
     auto one = [](const char* name, const OutputBufferLimit& x) {
-      return std::string(name) + " " + std::to_string(x.hard) + " " + std::to_string(x.soft) +
-             " " + std::to_string(x.softSeconds);
+      return std::string(name) + " " + std::to_string(x.hard) + " " + std::to_string(x.soft) + " " +
+             std::to_string(x.softSeconds);
     };
-    return one("normal", l.normal) + " " + one("slave", l.replica) + " " +
-           one("pubsub", l.pubsub);
+    return one("normal", l.normal) + " " + one("slave", l.replica) + " " + one("pubsub", l.pubsub);
   };
   return c;
 }
@@ -72,6 +72,8 @@ config::Schema<NodeSettings> build() {
             "Close clients idle for this many seconds (0: never)");
   s.integer("tcp-keepalive", &S::tcpKeepalive, 300, Range{0, 2147483647}, kReloadable,
             "TCP keepalive period in seconds (0: off)");
+  s.boolean("protected-mode", &S::protectedMode, true, kReloadable,
+            "Without requirepass, refuse clients that do not connect from loopback (as Redis)");
   s.string("requirepass", &S::requirepass, "", kReloadable,
            "Password of the default user (AUTH <password>); empty: no password");
   s.memory("proto-max-bulk-len", &S::protoMaxBulkLen, 512LL << 20, Range{1024 * 1024, kNoMax},
@@ -97,8 +99,8 @@ config::Schema<NodeSettings> build() {
   s.memory("maxmemory", &S::maxmemory, 0, Range{0, kNoMax}, kReloadable,
            "Memory limit for the dataset (0: none)");
   s.enumeration("maxmemory-policy", &S::maxmemoryPolicy,
-                {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-                 "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"},
+                {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+                 "allkeys-lfu", "allkeys-random", "noeviction"},
                 "noeviction", kReloadable, "What to evict when maxmemory is reached");
   s.integer("maxmemory-samples", &S::maxmemorySamples, 5, Range{1, 2147483647}, kReloadable,
             "Keys sampled per eviction (approximated LRU/LFU/TTL)");
@@ -106,8 +108,8 @@ config::Schema<NodeSettings> build() {
             "LFU counter logarithm factor");
   s.integer("lfu-decay-time", &S::lfuDecayTime, 1, Range{0, 2147483647}, kReloadable,
             "Minutes of idleness per LFU counter decrement (0: never decays)");
-  s.integer("slowlog-log-slower-than", &S::slowlogLogSlowerThan, 10000,
-            Range{-1, kNoMax}, kReloadable,
+  s.integer("slowlog-log-slower-than", &S::slowlogLogSlowerThan, 10000, Range{-1, kNoMax},
+            kReloadable,
             "Log commands slower than this many microseconds in the slow log (-1: off)");
   s.integer("slowlog-max-len", &S::slowlogMaxLen, 128, Range{0, kNoMax}, kReloadable,
             "Most entries the slow log keeps (oldest dropped first)");
@@ -131,8 +133,8 @@ config::Schema<NodeSettings> build() {
            "Directory (under dir) of the AOF's base, incr and manifest files");
   s.boolean("aof-load-truncated", &S::aofLoadTruncated, true, kReloadable,
             "Load an AOF whose last command is truncated (cut to the last complete command)");
-  s.integer("auto-aof-rewrite-percentage", &S::autoAofRewritePercentage, 100,
-            Range{0, 2147483647}, kReloadable, "AOF growth that triggers a rewrite");
+  s.integer("auto-aof-rewrite-percentage", &S::autoAofRewritePercentage, 100, Range{0, 2147483647},
+            kReloadable, "AOF growth that triggers a rewrite");
   s.memory("auto-aof-rewrite-min-size", &S::autoAofRewriteMinSize, 64LL << 20, Range{0, kNoMax},
            kReloadable, "Smallest AOF that is rewritten");
   s.stringList("save", &S::save, {}, kReloadable, "RDB save points (accepted; no RDB yet)");
@@ -154,8 +156,8 @@ config::Schema<NodeSettings> build() {
             "Refuse queries while some slot is not served");
   s.boolean("cluster-allow-reads-when-down", &S::clusterAllowReadsWhenDown, false, kReloadable,
             "Serve reads while the cluster state is fail");
-  s.boolean("cluster-allow-replica-migration", &S::clusterAllowReplicaMigration, true,
-            kReloadable, "A master left without slots becomes a replica of the new owner");
+  s.boolean("cluster-allow-replica-migration", &S::clusterAllowReplicaMigration, true, kReloadable,
+            "A master left without slots becomes a replica of the new owner");
   s.boolean("cluster-replica-no-failover", &S::clusterReplicaNoFailover, false, kReloadable,
             "A replica never starts an automatic failover (manual CLUSTER FAILOVER still works)");
   s.integer("cluster-migration-barrier", &S::clusterMigrationBarrier, 1, Range{0, 2147483647},
@@ -173,8 +175,8 @@ config::Schema<NodeSettings> build() {
             "Seconds without traffic before a replication link is dropped");
   s.boolean("replica-read-only", &S::replicaReadOnly, true, kReloadable,
             "Replicas refuse writes from normal clients");
-  s.integer("min-replicas-to-write", &S::minReplicasToWrite, 0, Range{0, 2147483647},
-            kReloadable, "Refuse writes unless this many replicas are connected and lagging less");
+  s.integer("min-replicas-to-write", &S::minReplicasToWrite, 0, Range{0, 2147483647}, kReloadable,
+            "Refuse writes unless this many replicas are connected and lagging less");
   s.integer("min-replicas-max-lag", &S::minReplicasMaxLag, 10, Range{0, 2147483647}, kReloadable,
             "Largest acknowledgement lag (seconds) of a replica counted by min-replicas-to-write");
   s.string("masterauth", &S::masterauth, "", kReloadable, "Password sent to the master (AUTH)");

@@ -152,7 +152,7 @@ bool Server::listen() {
     return false;
   }
   if (!metrics_->start()) return false;  // metrics-port: /metrics and /healthz
-  if (settings_.clusterEnabled) {  // nodes.conf, the cluster bus (node/cluster/)
+  if (settings_.clusterEnabled) {        // nodes.conf, the cluster bus (node/cluster/)
     cluster_ = std::make_unique<Cluster>(*this);
     if (!cluster_->start()) return false;
   }
@@ -169,6 +169,7 @@ void Server::onAccept(evutil_socket_t listenFd, short) {
       return;
     }
     net::UniqueFd fd(raw);
+    if (refusedByProtectedMode(fd.get())) continue;
     if (clients_.size() >= static_cast<size_t>(settings_.maxclients)) {
       static constexpr std::string_view kMsg = "-ERR max number of clients reached\r\n";
       ssize_t ignored = ::write(fd.get(), kMsg.data(), kMsg.size());
@@ -186,6 +187,39 @@ void Server::onAccept(evutil_socket_t listenFd, short) {
     clients_.emplace(id, client);
     stats_.totalConnections++;
   }
+}
+
+bool Server::refusedByProtectedMode(int fd) {
+  if (!settings_.protectedMode || !settings_.requirepass.empty()) return false;
+  sockaddr_storage ss{};
+  socklen_t len = sizeof(ss);
+  if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  if (ss.ss_family == AF_UNIX) return false;
+  if (ss.ss_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(&ss);
+    if ((ntohl(in->sin_addr.s_addr) >> 24) == 127) return false;
+  } else if (ss.ss_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(&ss);
+    if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr)) return false;
+  }
+  // redis-server 7.0's text (networking.c, clientAcceptHandler).
+  static constexpr std::string_view kDenied =
+      "-DENIED Redis is running in protected mode because protected mode is enabled and no "
+      "password is set for the default user. In this mode connections are only accepted from "
+      "the loopback interface. If you want to connect from external computers to Redis you may "
+      "adopt one of the following solutions: 1) Just disable protected mode sending the command "
+      "'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from "
+      "the same host the server is running, however MAKE SURE Redis is not publicly accessible "
+      "from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) "
+      "Alternatively you can just disable the protected mode by editing the Redis configuration "
+      "file, and setting the protected mode option to 'no', and then restarting the server. 3) "
+      "If you started the server manually just for testing, restart it with the "
+      "'--protected-mode no' option. 4) Setup a an authentication password for the default "
+      "user. NOTE: You only need to do one of the above things in order for the server to start "
+      "accepting connections from the outside.\r\n";
+  ssize_t ignored = ::write(fd, kDenied.data(), kDenied.size());
+  (void)ignored;
+  return true;
 }
 
 void Server::wantFlush(Client& client) {

@@ -155,6 +155,9 @@ class Server {
   // -UNBLOCKED); false if it is not blocked.
   bool unblockFromCommand(Client& target, bool error);
 
+  // protected-mode yes, no requirepass, a client not on loopback: answered DENIED (true).
+  bool refusedByProtectedMode(int fd);
+
   // Called by a client that has new output (queued for beforeSleep's flush).
   void wantFlush(Client& client);
   void clientClosed(Client& client);
@@ -242,12 +245,12 @@ class Server {
   bool servingBlocked_ = false;
   net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
   std::unique_ptr<Replication> replication_;  // master/replica (node/replication/)
-  TxPubSub txps_;             // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
+  TxPubSub txps_;  // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
   std::unique_ptr<CommandStats> commandStats_;
   std::unique_ptr<Eviction> eviction_;
-  std::unique_ptr<NodeMetrics> metrics_;  // last: its HTTP threads stop first
-  std::unique_ptr<Persistence> persistence_;  // propagation, AOF (node/persistence/)
-  std::unique_ptr<Cluster> cluster_;  // after base_: its bus links are freed first
+  std::unique_ptr<NodeMetrics> metrics_;            // last: its HTTP threads stop first
+  std::unique_ptr<Persistence> persistence_;        // propagation, AOF (node/persistence/)
+  std::unique_ptr<Cluster> cluster_;                // after base_: its bus links are freed first
   std::unique_ptr<MigrateSockets> migrateSockets_;  // after base_: its sweep timer goes first
 };
 
