@@ -51,11 +51,18 @@ void onResume(evutil_socket_t, short, void* arg) noexcept {
   }
 }
 
+void armTimer(Server& server);
+
 void onPauseTimer(evutil_socket_t, short, void* arg) noexcept {
   auto* server = static_cast<Server*>(arg);
   server->updateClock();
-  if (server->txps().pauseType != PauseType::kOff && server->txps().pauseEndMs <= server->now()) {
+  if (server->txps().pauseType == PauseType::kOff) return;
+  if (server->txps().pauseEndMs <= server->now()) {
     server->unpauseClients();
+  } else {
+    // The timer can fire a little before the pause's end in wall-clock milliseconds (libevent
+    // runs on the monotonic clock; the end is rounded to ms): wait again, never stay paused.
+    armTimer(*server);
   }
 }
 
