@@ -9,6 +9,7 @@
 #include <cstring>
 #include <exception>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 
 namespace strata::config {
@@ -126,11 +127,38 @@ Status applyTable(const SchemaBase& schema, void* settings, const toml::value& r
   return Status::ok();
 }
 
+// Offset of the first byte that is not part of well-formed UTF-8 (TOML files must be UTF-8),
+// or npos. Checked before toml11 sees the text: its parser reads past the end of some malformed
+// sequences (found by tests/fuzz/config_toml_fuzz).
+size_t invalidUtf8At(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80           ? 1
+                 : (c >> 5) == 0x6  ? 2
+                 : (c >> 4) == 0xE  ? 3
+                 : (c >> 3) == 0x1E ? 4
+                                    : 0;
+    if (len == 0 || (len == 2 && c < 0xC2) || i + len > text.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 Status applyStream(const SchemaBase& schema, void* settings, std::istream& in,
                    const std::string& source) {
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (size_t bad = invalidUtf8At(text); bad != std::string_view::npos) {
+    const auto line = static_cast<uint32_t>(1 + std::count(text.begin(), text.begin() + bad, '\n'));
+    return Status::error(at(source, line) + "not valid UTF-8 (byte " + std::to_string(bad) + ")");
+  }
+  std::istringstream valid(text);
   toml::value root;
   try {
-    root = toml::parse(in, source);
+    root = toml::parse(valid, source);
   } catch (const toml::syntax_error& e) {
     return Status::error(at(source, static_cast<uint32_t>(e.location().line())) +
                          "syntax error: " + shortTomlMessage(e.what()));
