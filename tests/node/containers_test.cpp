@@ -11,6 +11,7 @@
 #include "node/keyspace/containers.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
+#include "tests/node/server_fixture.h"
 #include "node/settings_schema.h"
 
 using strata::node::Client;
@@ -22,34 +23,7 @@ using strata::node::SetObject;
 
 namespace {
 
-struct Fixture {
-  Server server{strata::node::nodeSchema().defaults()};
-  std::vector<int> peers;
-  std::vector<Client*> clients;
-
-  Fixture() { addClient(); }
-  Client* addClient() {
-    int fds[2];
-    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    peers.push_back(fds[1]);
-    auto id = static_cast<uint64_t>(clients.size() + 1);
-    clients.push_back(new Client(server, strata::net::UniqueFd(fds[0]), id, "t", "t"));
-    return clients.back();
-  }
-  ~Fixture() {
-    // Every test leaves its clients unblocked (the server must not keep pointers to them).
-    CHECK(server.blockedClients() == 0);
-    for (Client* c : clients) delete c;
-    for (int p : peers) ::close(p);
-  }
-  std::string run(std::vector<std::string> args, size_t which = 0) {
-    std::vector<std::string_view> argv(args.begin(), args.end());
-    Client* c = clients[which];
-    c->out().clear();
-    server.execute(*c, argv);
-    return c->out();
-  }
-};
+using Fixture = strata::node::testing::ServerFixture;
 
 constexpr const char* kWrongType =
     "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
