@@ -77,6 +77,25 @@ COMMANDS = {
     # replication
     "replicaof": None, "slaveof": None, "psync": None, "sync": None, "replconf": None, "wait":
     None, "role": None,
+    # streams
+    "xadd": None, "xrange": None, "xrevrange": None, "xlen": None, "xdel": None, "xtrim": None,
+    "xread": None, "xreadgroup": None, "xack": None, "xpending": None, "xclaim": None,
+    "xautoclaim": None, "xsetid": None,
+    "xgroup": ['create', 'setid', 'destroy', 'createconsumer', 'delconsumer', 'help'],
+    "xinfo": ['stream', 'groups', 'consumers', 'help'],
+    # scripting and functions
+    "eval": None, "evalsha": None, "eval_ro": None, "evalsha_ro": None,
+    "script": ['load', 'exists', 'flush', 'kill', 'help'],
+    "fcall": None, "fcall_ro": None,
+    "function": ['load', 'delete', 'list', 'flush', 'dump', 'restore', 'stats', 'kill', 'help'],
+    # bitmaps, hyperloglog, geo, sort, lcs
+    "setbit": None, "getbit": None, "bitcount": None, "bitpos": None, "bitop": None,
+    "bitfield": None, "bitfield_ro": None,
+    "pfadd": None, "pfcount": None, "pfmerge": None,
+    "geoadd": None, "geodist": None, "geohash": None, "geopos": None, "geosearch": None,
+    "geosearchstore": None, "georadius": None, "georadius_ro": None, "georadiusbymember": None,
+    "georadiusbymember_ro": None,
+    "sort": None, "sort_ro": None, "lcs": None,
 }
 
 
