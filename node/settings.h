@@ -64,6 +64,9 @@ struct NodeSettings {
   // Compact encodings (zset-max-listpack-*).
   int64_t zsetMaxListpackEntries = 128;
   int64_t zsetMaxListpackValue = 64;
+  int64_t hashMaxListpackEntries = 128;  // hash-max-listpack-*, set-max-intset-entries
+  int64_t hashMaxListpackValue = 64;
+  int64_t setMaxIntsetEntries = 512;
 
   // Observability: Prometheus /metrics and /healthz on metrics-bind:metrics-port (0: off).
   int metricsPort = 0;
