@@ -16,18 +16,10 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from harness.resp import NULL, RespConn, RespError  # noqa: E402
+from harness.differential import DifferentialCase  # noqa: E402
 from harness.runner import main  # noqa: E402
-from harness.standalone import Standalone  # noqa: E402
 
 HOST = "127.0.0.1"
-
-
-def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b or os.path.basename(b) == "redis-server":
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    return os.path.abspath(b)
 
 
 def info_field(text, name):
@@ -51,34 +43,7 @@ def client_field(line, name):
     return None
 
 
-class ClientControl(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.servers = {"redis": Standalone().start(), "node": Standalone(binary=node_bin()).start()}
-
-    @classmethod
-    def tearDownClass(cls):
-        for s in cls.servers.values():
-            s.stop()
-
-    def conn(self, port, proto=2):
-        c = RespConn(HOST, port)
-        self.addCleanup(c.close)
-        if proto == 3:
-            c.call("HELLO", "3")
-        return c
-
-    def same(self, check, protos=(2, 3)):
-        out = {}
-        for proto in protos:
-            got = {}
-            for name, server in self.servers.items():
-                RespConn(HOST, server.port).call("FLUSHALL")
-                got[name] = check(server.port, proto)
-            with self.subTest(proto=proto):
-                self.assertEqual(got["node"], got["redis"])
-            out[proto] = got["redis"]
-        return out
+class ClientControl(DifferentialCase):
 
     def pending(self, c, seconds=0.15):
         try:

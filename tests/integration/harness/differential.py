@@ -1,0 +1,76 @@
+# Differential checks of the node against redis-server 7.0: node_bin() finds the node binary
+# (STRATA_NODE_BIN, else build/node/node), and DifferentialCase is a unittest base class that
+# starts one redis-server and one node (Standalone fixtures) for the class and offers same(): run
+# one check on redis-server first, then on the node, in RESP2 and RESP3, and require equal
+# transcripts. Used by tests/integration/node/test_{client_control,pubsub,transactions}.py.
+import os
+import unittest
+
+from .resp import RespConn
+from .standalone import Standalone
+
+HOST = "127.0.0.1"
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
+
+
+def node_bin():
+    """The node binary under test: STRATA_NODE_BIN unless it names redis-server (the cluster
+    suites' default), else build/node/node."""
+    b = os.environ.get("STRATA_NODE_BIN", "")
+    if not b or os.path.basename(b) == "redis-server":
+        b = os.path.join(_ROOT, "build", "node", "node")
+    return os.path.abspath(b)
+
+
+class DifferentialCase(unittest.TestCase):
+    """self.servers = {"redis": ..., "node": ...}, started once per class (redis first, so that
+    it is the reference). Subclasses may set node_args / redis_args (extra server arguments)."""
+
+    node_args = ()
+    redis_args = ()
+
+    @classmethod
+    def setUpClass(cls):
+        cls.servers = {}
+        try:
+            cls.servers["redis"] = Standalone(extra_args=cls.redis_args).start()
+            cls.servers["node"] = Standalone(binary=node_bin(), extra_args=cls.node_args).start()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        for s in cls.servers.values():
+            s.stop()
+
+    def conn(self, port, proto=2):
+        """A raw RESP connection closed at the end of the test; HELLO 3 first for proto 3."""
+        c = RespConn(HOST, port)
+        self.addCleanup(c.close)
+        if proto == 3:
+            c.call("HELLO", "3")
+        return c
+
+    def normalize(self, transcript):
+        """Hook applied to each transcript before comparing (e.g. to keep wire types visible)."""
+        return transcript
+
+    def same(self, check, protos=(2, 3)):
+        """Runs check(port, proto) on redis-server, then on the node, each after FLUSHALL; the
+        transcripts must be equal. Returns {proto: redis-server's transcript} so that callers
+        can pin values too (a failure both servers share must still fail)."""
+        out = {}
+        for proto in protos:
+            got = {}
+            for name, server in self.servers.items():
+                flush = RespConn(HOST, server.port)
+                try:
+                    flush.call("FLUSHALL")
+                finally:
+                    flush.close()
+                got[name] = self.normalize(check(server.port, proto))
+            with self.subTest(proto=proto):
+                self.assertEqual(got["node"], got["redis"])
+            out[proto] = got["redis"]
+        return out
