@@ -257,6 +257,22 @@ void ClientConn::flush() {
   updateInterest();
 }
 
+void ClientConn::expireOverdue(Clock::time_point cutoff, Clock::time_point now,
+                               std::vector<Request*>& scratch) {
+  // Collect first: answering one can close this client (output limit), which frees the queue.
+  scratch.clear();
+  for (Request* r = head_; r; r = r->nextInClient) {
+    if (!r->done() && r->deadline < cutoff && (r->routed || !r->children.empty())) {
+      scratch.push_back(r);
+    }
+  }
+  for (Request* r : scratch) {
+    if (closed_) break;
+    worker_.expire(r, now);
+  }
+  scratch.clear();
+}
+
 void ClientConn::stopReading() {
   stopReading_ = true;
   updateInterest();

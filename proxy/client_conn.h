@@ -47,6 +47,10 @@ class ClientConn {
   void flush();
   void close(std::string_view why);
   void stopReading();
+  // Deadline sweep (Worker::onTick): answers every routed request of this client whose deadline
+  // is before `cutoff` and that is still unanswered (Worker::expire). `scratch` is reused.
+  void expireOverdue(Clock::time_point cutoff, Clock::time_point now,
+                     std::vector<Request*>& scratch);
 
   bool closed() const { return closed_; }
   bool hasInFlight() const { return head_ != nullptr; }

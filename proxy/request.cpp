@@ -27,6 +27,7 @@ void Request::resetForReuse() {
   resp3 = false;
   pinned = false;
   inRetry = false;
+  routed = false;
   redirects = 0;
   retries = 0;
   slot = -1;

@@ -46,10 +46,11 @@ struct Request {
   bool asking = false;     // send ASKING first (after an -ASK redirection)
   bool readonly = false;   // may be served by a replica
   bool exclusive = false;  // runs on a dedicated backend connection (blocking, transaction)
-  bool resp3 = false;
-  bool pinned = false;  // bound to one connection: redirections reach the client as is       // the
-                        // client speaks RESP3: use a RESP3 backend link
-  bool inRetry = false;  // waiting in the worker's retry list (backoff before re-routing)
+  bool resp3 = false;      // the client speaks RESP3: use a RESP3 backend link
+  bool pinned = false;     // bound to one connection: redirections reach the client as is
+  bool inRetry = false;    // waiting in the worker's retry list (backoff before re-routing)
+  bool routed = false;     // went through Worker::route on a shared link: the deadline sweep may
+                           // answer it (exclusive, pub/sub and local requests have other owners)
   uint8_t redirects = 0;
   uint8_t retries = 0;
   int slot = -1;          // -1: keyless

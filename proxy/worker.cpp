@@ -17,6 +17,9 @@ namespace {
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr auto kRetryTick = std::chrono::milliseconds(10);
 constexpr int kMaxTryAgain = 20;
+// The deadline sweep answers a request this long after its deadline: the retry timer (10 ms
+// steps) and the stuck-link check normally answer it first, at the deadline itself.
+constexpr auto kSweepGrace = std::chrono::milliseconds(20);
 
 timeval toTimeval(std::chrono::microseconds d) {
   return timeval{static_cast<time_t>(d.count() / 1000000),
@@ -167,6 +170,7 @@ Clock::time_point Worker::deadlineFromNow() const {
 // Routing
 
 void Worker::route(Request* r) {
+  if (!r->exclusive) r->routed = true;
   const Address* target = nullptr;
   if (r->slot >= 0 && !r->exclusive && settings_->backendConnections == 1) {
     int shard = slotMap_->shardIndexFor(static_cast<uint16_t>(r->slot));
@@ -273,6 +277,7 @@ void Worker::onRetryTimer(evutil_socket_t, short) {
       requests_.release(r);
       continue;
     }
+    if (r->done()) continue;  // answered by the deadline sweep: its client frees it
     route(r);
   }
   armRetryTimer();
@@ -319,6 +324,44 @@ void Worker::fail(Request* r, std::string_view error) {
   complete(r);
 }
 
+void Worker::expire(Request* r, Clock::time_point now) {
+  // Where the request is stuck, for the log: a sweep that fires means some path lost track of a
+  // request (the stuck-link check and the retry list answer at the deadline itself).
+  int childrenInBackend = 0, childrenInRetry = 0, childrenLost = 0, childrenDone = 0;
+  for (Request* c : r->children) {
+    if (c->done()) {
+      ++childrenDone;
+    } else if (c->inBackend) {
+      ++childrenInBackend;
+    } else if (c->inRetry) {
+      ++childrenInRetry;
+    } else {
+      ++childrenLost;
+    }
+    // Detach: a child still queued somewhere is orphaned and freed by whoever holds it (its late
+    // reply is dropped). A child that is neither done nor held is leaked rather than recycled,
+    // as something may still point at it.
+    c->parent = nullptr;
+    c->client = nullptr;
+    if (c->done() && !c->inBackend && !c->inRetry) requests_.release(c);
+  }
+  auto late = std::chrono::duration_cast<std::chrono::milliseconds>(now - r->deadline).count();
+  if (now - lastSweepLog_ > std::chrono::seconds(1)) {
+    lastSweepLog_ = now;
+    spdlog::warn(
+        "worker {}: {} unanswered {} ms past its deadline (in a backend queue: {}, in the retry "
+        "list: {}; children: {} done, {} in backend queues, {} in the retry list, {} lost): "
+        "answered with a timeout error",
+        id_, r->commandName, late, r->inBackend, r->inRetry, childrenDone, childrenInBackend,
+        childrenInRetry, childrenLost);
+  }
+  r->children.clear();
+  r->pendingChildren = 0;
+  r->aggregate = nullptr;
+  r->tooLarge = false;
+  fail(r, "ERR proxy: request timed out (no reply before its deadline)");
+}
+
 void Worker::discard(Request* r) {
   for (Request* child : r->children) {
     child->parent = nullptr;
@@ -346,6 +389,7 @@ void Worker::onBackendReply(BackendConn& conn, Request* r, const char* data, siz
     requests_.release(r);
     return;
   }
+  if (r->done()) return;  // answered by the deadline sweep: the late reply is dropped
   if (len > 6 && data[0] == '-' && !r->pinned) {
     std::string_view text(data + 1, len - 3);
     uint16_t slot = 0;
@@ -406,6 +450,7 @@ void Worker::onBackendFailed(BackendConn& conn, Request* r, bool written, std::s
     requests_.release(r);
     return;
   }
+  if (r->done()) return;  // answered by the deadline sweep
   bool timedOut = Clock::now() >= r->deadline;
   if (!timedOut && (!written || r->readonly) && !r->exclusive && !r->pinned) {
     retryLater(r);
@@ -488,6 +533,13 @@ void Worker::onTick(evutil_socket_t, short) {
     if (oldest && oldest->deadline < now) stuck.push_back(&c);
   });
   for (BackendConn* c : stuck) c->close("request deadline exceeded");
+  // The invariant, whatever state a request's children are in (a backend queue behind a request
+  // with a longer deadline, the retry list, a link that is still connecting, or lost): every
+  // routed client request is answered by its deadline plus one tick.
+  auto cutoff = now - kSweepGrace;
+  for (ClientConn* c : clients_) {
+    if (c->hasInFlight()) c->expireOverdue(cutoff, now, sweepScratch_);
+  }
   // Idle clients.
   if (settings_->timeout > 0) {
     auto limit = std::chrono::seconds(settings_->timeout);

@@ -93,6 +93,10 @@ class Worker {
   // backend or the retry list still holds it, lets them free it.
   void discard(Request* r);
   void retryLater(Request* r);
+  // Answers a routed client request that is still unanswered past its deadline with a timeout
+  // error, detaching its children (whoever still holds them frees them; late replies are
+  // dropped). The tick's safety net behind the per-link and retry-list deadline checks.
+  void expire(Request* r, Clock::time_point now);
 
   // Backend callbacks.
   void onBackendReply(BackendConn& conn, Request* r, const char* data, size_t len);
@@ -168,6 +172,8 @@ class Worker {
     shardLinks_[1].clear();
   }
   Clock::time_point lastRefreshRequest_{};
+  Clock::time_point lastSweepLog_{};
+  std::vector<Request*> sweepScratch_;  // the deadline sweep's overdue requests of one client
 };
 
 }  // namespace strata::proxy
