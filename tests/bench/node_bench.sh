@@ -29,39 +29,26 @@ CLIENT_CPU=${CLIENT_CPU:-1}
 base=${BENCH_PORT_BASE:-10500}  # below the integration tests' 12000-19999 and the ephemeral range
 redis_port=$base
 node_port=$((base + 1))
-work=$(mktemp -d /tmp/strata-node-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/tests/bench/lib.sh"
+bench_init node-bench
 
+node_bin=$(realpath -m "$node_bin")  # the servers run in their own dirs
 [ -x "$node_bin" ] || { echo "node binary not found: $node_bin (build first)" >&2; exit 1; }
 
-start() {  # name port binary
+start() {  # name port binary: a server, and with --cluster all 16384 slots on it
   local name=$1 port=$2 bin=$3
-  local extra=()
-  [ "$cluster" = 1 ] && extra=(--cluster-enabled yes --cluster-config-file nodes.conf)
-  mkdir -p "$work/$name"
-  (cd "$work/$name" && exec taskset -c "$SERVER_CPU" "$bin" --port "$port" --bind 127.0.0.1 \
-    --save "" --appendonly no "${extra[@]}" >"$work/$name.log" 2>&1) &
-  pids+=($!)
+  if [ "$cluster" = 0 ]; then
+    start_server "$name" "$port" "$SERVER_CPU" "$bin"
+    return 0
+  fi
+  start_server "$name" "$port" "$SERVER_CPU" "$bin" --cluster-enabled yes \
+    --cluster-config-file nodes.conf
+  redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
   for _ in $(seq 100); do
-    if redis-cli -p "$port" ping >/dev/null 2>&1; then
-      [ "$cluster" = 1 ] || return 0
-      redis-cli -p "$port" cluster addslotsrange 0 16383 >/dev/null
-      for _ in $(seq 100); do
-        redis-cli -p "$port" cluster info | grep -q cluster_state:ok && return 0
-        sleep 0.1
-      done
-      break
-    fi
+    redis-cli -p "$port" cluster info | grep -q cluster_state:ok && return 0
     sleep 0.1
   done
-  echo "$name did not start on $port" >&2
+  echo "$name: cluster_state not ok on $port" >&2
   cat "$work/$name.log" >&2
   exit 1
 }
@@ -71,9 +58,7 @@ bench() {  # port test pipeline -> "rps p50"
     -r 100000 -d 100 --csv 2>/dev/null | awk -F, 'NR==2 {gsub(/"/,""); print $2, $5}'
 }
 
-mem() {  # port field
-  redis-cli -p "$1" info memory | tr -d '\r' | awk -F: -v f="$2" '$1==f {print $2}'
-}
+mem() { info_field "$1" memory "$2"; }  # port field
 
 start redis "$redis_port" "$(command -v redis-server)"
 start node "$node_port" "$node_bin"
@@ -84,26 +69,12 @@ for p in 1 16; do
   for t in set get; do
     read -r r_rps r_p50 <<<"$(bench "$redis_port" "$t" "$p")"
     read -r n_rps n_p50 <<<"$(bench "$node_port" "$t" "$p")"
-    ratio=$(awk -v a="$n_rps" -v b="$r_rps" 'BEGIN {printf "%.2f", a / b}')
-    echo "| ${t^^} -c 50 -P $p ops/s (p50 ms) | $r_rps ($r_p50) | $n_rps ($n_p50) | ${ratio}x |"
+    echo "| ${t^^} -c 50 -P $p ops/s (p50 ms) | $r_rps ($r_p50) | $n_rps ($n_p50) | $(ratio "$n_rps" "$r_rps") |"
   done
 done
 
 # Memory: the same 1M SETs (16-byte keys, 100-byte values) into freshly flushed servers.
-/usr/bin/python3 - "$keys" >"$work/load.resp" <<'PY'
-import sys
-n = int(sys.argv[1])
-out = sys.stdout.buffer
-value = b"v" * 100
-chunk = []
-for i in range(n):
-    key = b"key:%012d" % i
-    chunk.append(b"*3\r\n$3\r\nSET\r\n$16\r\n%s\r\n$100\r\n%s\r\n" % (key, value))
-    if len(chunk) == 10000:
-        out.write(b"".join(chunk))
-        chunk = []
-out.write(b"".join(chunk))
-PY
+write_set_load "$keys" >"$work/load.resp"
 for port in "$redis_port" "$node_port"; do
   redis-cli -p "$port" flushall >/dev/null
   taskset -c "$CLIENT_CPU" redis-cli -p "$port" --pipe <"$work/load.resp" >/dev/null
@@ -115,7 +86,6 @@ n_used=$(mem "$node_port" used_memory)
 r_rss=$(mem "$redis_port" used_memory_rss)
 n_rss=$(mem "$node_port" used_memory_rss)
 mb() { awk -v b="$1" 'BEGIN {printf "%.1f MB", b / 1048576}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 echo "| keys loaded | $r_keys | $n_keys | |"
-echo "| used_memory, $keys keys | $(mb "$r_used") | $(mb "$n_used") | $(ratio "$n_used" "$r_used")x |"
-echo "| RSS, $keys keys | $(mb "$r_rss") | $(mb "$n_rss") | $(ratio "$n_rss" "$r_rss")x |"
+echo "| used_memory, $keys keys | $(mb "$r_used") | $(mb "$n_used") | $(ratio "$n_used" "$r_used") |"
+echo "| RSS, $keys keys | $(mb "$r_rss") | $(mb "$n_rss") | $(ratio "$n_rss" "$r_rss") |"

@@ -22,15 +22,8 @@ done
 SERVER_CPUS=${SERVER_CPUS:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 base=${BENCH_PORT_BASE:-11000}  # below the integration tests' 12000-19999 and the ephemeral range
-work=$(mktemp -d /tmp/strata-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/tests/bench/lib.sh"
+bench_init bench
 
 [ -x "$proxy_bin" ] || { echo "proxy binary not found: $proxy_bin (build first)" >&2; exit 1; }
 
@@ -40,10 +33,6 @@ start_redis() {  # port [extra args]
   (cd "$work/$port" && exec taskset -c "$SERVER_CPUS" redis-server --port "$port" --bind 127.0.0.1 \
     --save "" --appendonly no --daemonize no --logfile "$work/$port/log" "$@") &
   pids+=($!)
-}
-wait_ping() {
-  for _ in $(seq 100); do [ "$(redis-cli -p "$1" ping 2>/dev/null)" = PONG ] && return 0; sleep 0.1; done
-  echo "port $1 did not answer" >&2; exit 1
 }
 
 # 3-master cluster + proxy.

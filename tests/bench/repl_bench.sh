@@ -28,57 +28,23 @@ SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 REPLICA_CPU=${REPLICA_CPU:-$CLIENT_CPU}
 base=${BENCH_PORT_BASE:-10600}  # below the integration tests' 12000-19999, apart from node_bench
-work=$(mktemp -d /tmp/strata-repl-bench.XXXXXX)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  sleep 0.3
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+. "$root/tests/bench/lib.sh"
+bench_init repl-bench
 
 node_bin=$(realpath -m "$node_bin")
 [ -x "$node_bin" ] || { echo "node binary not found: $node_bin (build first)" >&2; exit 1; }
 redis_bin=$(command -v redis-server)
 
-start() {  # name port cpu binary extra-args...
+start() {  # name port cpu binary extra-args... (--dir: the replica's sync files)
   local name=$1 port=$2 cpu=$3 bin=$4
   shift 4
-  mkdir -p "$work/$name"
-  (cd "$work/$name" && exec taskset -c "$cpu" "$bin" --port "$port" --bind 127.0.0.1 \
-    --save "" --appendonly no --dir "$work/$name" "$@" >"$work/$name.log" 2>&1) &
-  pids+=($!)
-  for _ in $(seq 100); do
-    redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  echo "$name did not start on $port" >&2
-  cat "$work/$name.log" >&2
-  exit 1
+  start_server "$name" "$port" "$cpu" "$bin" --dir "$work/$name" "$@"
 }
 
-field() {  # port section field
-  redis-cli -p "$1" info "$2" | tr -d '\r' | awk -F: -v f="$3" '$1==f {print $2}'
-}
-
-now_ms() { date +%s%3N; }
+field() { info_field "$@"; }  # port section field
 
 # The load: $keys SETs as one RESP stream.
-/usr/bin/python3 - "$keys" >"$work/load.resp" <<'PY'
-import sys
-n = int(sys.argv[1])
-out = sys.stdout.buffer
-value = b"v" * 100
-chunk = []
-for i in range(n):
-    key = b"key:%012d" % i
-    chunk.append(b"*3\r\n$3\r\nSET\r\n$16\r\n%s\r\n$100\r\n%s\r\n" % (key, value))
-    if len(chunk) == 10000:
-        out.write(b"".join(chunk))
-        chunk = []
-out.write(b"".join(chunk))
-PY
+write_set_load "$keys" >"$work/load.resp"
 
 # full_sync master_port replica_port -> "ms"
 full_sync() {
@@ -145,7 +111,6 @@ n_sync=$(full_sync "$((base + 2))" "$((base + 3))")
 read -r r_mean r_max r_catch r_rps <<<"$(lag "$base" "$((base + 1))")"
 read -r n_mean n_max n_catch n_rps <<<"$(lag "$((base + 2))" "$((base + 3))")"
 
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {if (b > 0) printf "%.2fx", a / b; else print "-"}'; }
 echo "| metric | redis-server 7.0 | strata node | node/redis |"
 echo "|---|---|---|---|"
 echo "| full sync, $keys keys (ms) | $r_sync | $n_sync | $(ratio "$n_sync" "$r_sync") |"
