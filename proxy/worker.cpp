@@ -4,6 +4,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 
@@ -51,7 +55,13 @@ Worker::Worker(int id, SharedState& shared)
       metrics_(*shared.metrics),
       backends_(*this) {
   if (auto map = shared.slotMap.load()) slotMap_ = map;
-  wakeup_.reset(event_new(base_.get(), -1, 0, net::callback<&Worker::onWakeup>, this));
+  // post() runs on other threads: it must not touch the event base (libevent is not set up for
+  // threads, and event_active from another thread raced the loop's own queue updates, which could
+  // lose the wake-up for good). It writes to an eventfd the loop watches instead.
+  wakeFd_.reset(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+  wakeup_.reset(event_new(base_.get(), wakeFd_.get(), EV_READ | EV_PERSIST,
+                          net::callback<&Worker::onWakeup>, this));
+  event_add(wakeup_.get(), nullptr);
   tick_.reset(event_new(base_.get(), -1, EV_PERSIST, net::callback<&Worker::onTick>, this));
   retryTimer_.reset(event_new(base_.get(), -1, 0, net::callback<&Worker::onRetryTimer>, this));
   timeval tv = toTimeval(kTick);
@@ -93,10 +103,18 @@ void Worker::post(std::function<void()> fn) {
     std::lock_guard lock(mutex_);
     inbox_.push_back(std::move(fn));
   }
-  event_active(wakeup_.get(), EV_READ, 0);
+  // Any thread: wakes the loop at once (a pending write that makes the counter non-zero keeps
+  // the fd readable until the loop drains it, so no job waits for another event).
+  uint64_t one = 1;
+  while (::write(wakeFd_.get(), &one, sizeof(one)) < 0 && errno == EINTR) {
+  }
 }
 
 void Worker::onWakeup(evutil_socket_t, short) {
+  // Drain the counter before taking the jobs: a post() after this read writes again.
+  uint64_t count = 0;
+  while (::read(wakeFd_.get(), &count, sizeof(count)) < 0 && errno == EINTR) {
+  }
   std::vector<std::function<void()>> jobs;
   {
     std::lock_guard lock(mutex_);

@@ -136,6 +136,7 @@ class Worker {
   int id_;
   SharedState& shared_;
   net::EventBasePtr base_;
+  net::UniqueFd wakeFd_;  // eventfd: post() from any thread wakes the loop through it
   net::EventPtr wakeup_;
   net::EventPtr tick_;
   net::EventPtr retryTimer_;
