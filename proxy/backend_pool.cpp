@@ -100,6 +100,7 @@ void BackendPool::noteFailure(const Address& address) {
 }
 
 void BackendPool::noteSuccess(const Address& address) {
+  if (down_.empty()) return;  // every reply calls this: skip the map lookup in the usual case
   down_.erase(address);
 }
 

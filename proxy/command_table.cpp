@@ -165,20 +165,25 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
   return table;
 }
 
+namespace {
+// ASCII lower case into `out` (command names are ASCII; no locale lookup per byte).
+std::string_view lowerName(std::string_view in, char* out) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    out[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+  }
+  return std::string_view(out, in.size());
+}
+}  // namespace
+
 const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& args) const {
   if (args.empty() || args[0].size() > 64) return nullptr;
-  char name[65];
-  for (size_t i = 0; i < args[0].size(); ++i) {
-    name[i] = static_cast<char>(tolower(static_cast<unsigned char>(args[0][i])));
-  }
-  auto it = commands_.find(std::string(name, args[0].size()));
+  char name[64];
+  auto it = commands_.find(lowerName(args[0], name));
   if (it == commands_.end()) return nullptr;
   const CommandInfo& info = it->second;
   if (!info.subcommands.empty() && args.size() >= 2 && args[1].size() <= 64) {
-    for (size_t i = 0; i < args[1].size(); ++i) {
-      name[i] = static_cast<char>(tolower(static_cast<unsigned char>(args[1][i])));
-    }
-    auto sub = info.subcommands.find(std::string(name, args[1].size()));
+    auto sub = info.subcommands.find(lowerName(args[1], name));
     if (sub != info.subcommands.end()) return &sub->second;
   }
   return &info;

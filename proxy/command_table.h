@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -43,6 +44,19 @@ struct KeySpec {
   bool incomplete = false;
 };
 
+struct CommandInfo;
+// Name-keyed maps looked up by string_view (no std::string per request): FNV-1a over the few
+// bytes of a command name.
+struct CommandNameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const {
+    uint64_t h = 1469598103934665603ull;
+    for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+    return static_cast<size_t>(h);
+  }
+};
+using CommandMap = std::unordered_map<std::string, CommandInfo, CommandNameHash, std::equal_to<>>;
+
 struct CommandInfo {
   std::string name;  // lower case; "container|sub" for subcommands
   int arity = 0;     // Redis arity: negative means "at least -arity"
@@ -50,7 +64,7 @@ struct CommandInfo {
   uint16_t id = 0;       // dense index (1..size), for per-command arrays such as metrics
   bool special = false;  // the proxy handles it itself (answers, splits, fans out, pins)
   std::vector<KeySpec> keySpecs;
-  std::unordered_map<std::string, CommandInfo> subcommands;  // keyed by lower-case sub name
+  CommandMap subcommands;  // keyed by lower-case sub name
 
   bool has(CommandFlag f) const { return (flags & f) != 0; }
   bool arityOk(size_t argc) const {
@@ -80,7 +94,7 @@ class CommandTable {
   const resp::Value& raw() const { return raw_; }
 
  private:
-  std::unordered_map<std::string, CommandInfo> commands_;
+  CommandMap commands_;
   resp::Value raw_;
   uint16_t maxId_ = 0;
 };
