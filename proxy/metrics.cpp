@@ -1,6 +1,9 @@
 // Metric families of the proxy (one table of names and help texts) and the per-worker flush.
 #include "proxy/metrics.h"
 
+#include <cmath>
+#include <cstdint>
+
 #include "common/observe/metrics.h"
 #include "proxy/slot_map.h"
 
@@ -74,7 +77,12 @@ ProxyMetrics::ProxyMetrics(std::shared_ptr<prometheus::Registry> registry)
                            .Add({})),
       registry_(std::move(registry)) {}
 
-WorkerMetrics::WorkerMetrics(ProxyMetrics& shared) : shared_(shared) {}
+WorkerMetrics::WorkerMetrics(ProxyMetrics& shared) : shared_(shared) {
+  const auto& b = bounds();
+  for (size_t i = 0; i < kBuckets; ++i) {
+    boundNanos_[i] = i < b.size() ? std::llround(b[i] * 1e9) : INT64_MAX;
+  }
+}
 
 void WorkerMetrics::commandDone(uint16_t id, const char* command,
                                 std::chrono::steady_clock::duration latency, bool error) {
@@ -83,12 +91,11 @@ void WorkerMetrics::commandDone(uint16_t id, const char* command,
   s.name = command;
   ++s.calls;
   s.errors += error;
-  double seconds = std::chrono::duration<double>(latency).count();
-  s.sumSeconds += seconds;
-  const auto& b = bounds();
+  int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count();
+  s.sumNanos += nanos;
   size_t i = 0;
-  while (i < b.size() && i < kBuckets && seconds > b[i]) ++i;
-  ++s.buckets[i < b.size() ? i : kBuckets];
+  while (i < kBuckets && nanos > boundNanos_[i]) ++i;
+  ++s.buckets[i];
 }
 
 void WorkerMetrics::backendConnected(const Address& node) {
@@ -116,9 +123,9 @@ void WorkerMetrics::flush(size_t clients, size_t backendConnections, size_t requ
       size_t target = i == kBuckets ? b.size() : i;
       increments[target] += static_cast<double>(s.buckets[i]);
     }
-    s.durationSeries->ObserveMultiple(increments, s.sumSeconds);
+    s.durationSeries->ObserveMultiple(increments, static_cast<double>(s.sumNanos) / 1e9);
     s.calls = s.errors = 0;
-    s.sumSeconds = 0;
+    s.sumNanos = 0;
     s.buckets.fill(0);
   }
   auto bump = [](prometheus::Counter& c, uint64_t& v) {

@@ -90,7 +90,7 @@ class WorkerMetrics {
   struct CommandStats {
     uint64_t calls = 0;
     uint64_t errors = 0;
-    double sumSeconds = 0;
+    int64_t sumNanos = 0;
     std::array<uint64_t, kBuckets + 1> buckets{};  // last: +Inf
     prometheus::Counter* callsSeries = nullptr;
     prometheus::Counter* errorsSeries = nullptr;
@@ -105,6 +105,8 @@ class WorkerMetrics {
   };
 
   ProxyMetrics& shared_;
+  // The latency buckets' upper bounds in nanoseconds: commandDone compares integers.
+  std::array<int64_t, kBuckets> boundNanos_{};
   std::vector<CommandStats> commands_;  // indexed by CommandInfo::id (0: unknown commands)
   Counters local_;
   std::map<std::string, int> backendOpen_;  // node -> connections opened minus closed
