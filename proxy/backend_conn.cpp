@@ -268,7 +268,10 @@ void BackendConn::onReadable() {
       in_.drop(len);
       if (closed_) return;
     }
-    if (n <= 0 && !stream_->hasBufferedInput()) break;
+    // A short read drained the socket: stop here instead of paying a read() that returns EAGAIN
+    // (the loop reports the socket again when more arrives).
+    bool drained = n <= 0 || static_cast<size_t>(n) < kReadChunk;
+    if (drained && !stream_->hasBufferedInput()) break;
   }
   in_.shrinkIfIdle(256 * 1024);
 }
