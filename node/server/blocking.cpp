@@ -26,10 +26,12 @@ namespace strata::node {
 
 namespace {
 
-// The value type a parked command waits for: BZPOPMIN/BZPOPMAX/BZMPOP a zset, the rest a list.
+// The value type a parked command waits for: BZPOPMIN/BZPOPMAX/BZMPOP a zset, XREAD/XREADGROUP
+// a stream, the rest a list.
 ValueType blockedOnType(const Client& c) {
   if (c.block.argv.empty()) return ValueType::kList;
   const std::string& name = c.block.argv[0];
+  if (!name.empty() && (name[0] == 'x' || name[0] == 'X')) return ValueType::kStream;
   if (name.size() >= 2 && (name[0] == 'b' || name[0] == 'B') &&
       (name[1] == 'z' || name[1] == 'Z')) {
     return ValueType::kZSet;
