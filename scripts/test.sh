@@ -2,7 +2,7 @@
 # The whole test suite, as run by CI (.ci/run) and the README: installs missing packages, builds
 # with warnings as errors, runs unit and integration tests, the unit tests again under
 # ASan+UBSan, and every fuzzer for a bounded time. Ends with one line: `N passed, M failed`.
-# Environment: FUZZ_SECONDS (per fuzz target, default 30), SKIP_ASAN=1, SKIP_FUZZ=1 for quick runs.
+# Environment: FUZZ_SECONDS (per fuzz target, default 20), SKIP_ASAN=1, SKIP_FUZZ=1 for quick runs.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -49,7 +49,7 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
 fi
 
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
-  step "fuzzers (${FUZZ_SECONDS:-30} s each)"
+  step "fuzzers (${FUZZ_SECONDS:-20} s each)"
   fuzz_log=$(mktemp)
   scripts/run-fuzzers.sh 2>&1 | tee "$fuzz_log"
   p=$(grep -c '^PASS ' "$fuzz_log" || true)

@@ -23,6 +23,7 @@
 #include "common/net/callback.h"
 #include "common/net/stream.h"
 #include "node/cluster/cluster.h"
+#include "node/cluster/cluster_message.h"
 #include "node/cluster/cluster_wire.h"
 #include "node/cluster/failover.h"
 #include "node/server/server.h"
@@ -206,9 +207,9 @@ void Cluster::linkRead(ClusterLink* link) {
     if (have < wire::kPrefixSize) return;
     uint8_t prefix[wire::kPrefixSize];
     evbuffer_copyout(in, prefix, sizeof(prefix));
-    const uint32_t total = wire::get32(prefix + 8);
-    if (std::memcmp(prefix, wire::kMagic, 4) != 0 || wire::get16(prefix + 4) != wire::kVersion ||
-        total < wire::kHeaderSize || total > wire::kMaxMessage) {
+    uint32_t total = 0;
+    const wire::Frame frame = wire::frameLength(prefix, sizeof(prefix), total);
+    if (frame == wire::Frame::kInvalid) {
       spdlog::warn("Cluster bus: invalid message header from {}, closing the link",
                    link->inbound ? link->peerIp : (link->node ? link->node->name : "?"));
       freeLink(link);
@@ -368,45 +369,17 @@ std::vector<Cluster::LinkInfo> Cluster::links() const {
 // ---- receiving --------------------------------------------------------------------------------
 
 void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
-  const uint16_t rawType = wire::get16(data + 6);
-  const uint16_t count = wire::get16(data + wire::kOffCount);
-  const size_t body = len - wire::kHeaderSize;
-  const uint8_t* p = data + wire::kHeaderSize;
-  bool valid = true;
-  switch (static_cast<MsgType>(rawType)) {
-    case MsgType::kPing:
-    case MsgType::kPong:
-    case MsgType::kMeet:
-      valid = count <= wire::kMaxGossip && body == count * wire::kGossipSize;
-      break;
-    case MsgType::kFail:
-      valid = body == wire::kFailBody;
-      break;
-    case MsgType::kUpdate:
-      valid = body == wire::kUpdateBody;
-      break;
-    case MsgType::kAuthRequest:
-    case MsgType::kAuthAck:
-    case MsgType::kMfStart:
-      valid = body == 0;  // failover.h
-      break;
-    case MsgType::kPublish:
-    case MsgType::kPublishShard:
-      valid = body >= 8 && body == 8 + static_cast<size_t>(wire::get32(p)) + wire::get32(p + 4);
-      break;
-    default:
-      valid = false;
-  }
-  if (!valid) {
-    spdlog::warn("Cluster bus: malformed message (type {}, {} bytes), closing the link", rawType,
-                 len);
+  wire::Message m;  // validated and decoded (cluster_message.h); only applied below
+  if (!wire::parse(data, len, m)) {
+    spdlog::warn("Cluster bus: malformed message (type {}, {} bytes), closing the link",
+                 wire::get16(data + 6), len);
     freeLink(link);
     return;
   }
-  const auto type = static_cast<MsgType>(rawType);
-  received_[rawType]++;
+  const MsgType type = m.type;
+  received_[static_cast<int>(type)]++;
   const int64_t now = nowMs();
-  const std::string senderName = wire::getStr(data + wire::kOffSender, wire::kNameLen);
+  const std::string& senderName = m.sender;
   ClusterNode* sender = lookup(senderName);
   if (sender && sender->is(kFlagHandshake)) sender = nullptr;
   if (sender == myself_) {
@@ -418,12 +391,12 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
     sender->inbound = link;
     link->node = sender;
   }
-  const uint64_t senderCurrentEpoch = wire::get64(data + wire::kOffCurrentEpoch);
-  const uint64_t senderConfigEpoch = wire::get64(data + wire::kOffConfigEpoch);
-  const uint16_t senderFlags = wire::get16(data + wire::kOffFlags);
-  const int senderPort = wire::get16(data + wire::kOffPort);
-  const int senderCport = wire::get16(data + wire::kOffCport);
-  std::string senderIp = wire::getStr(data + wire::kOffIp, wire::kIpLen);
+  const uint64_t senderCurrentEpoch = m.currentEpoch;
+  const uint64_t senderConfigEpoch = m.configEpoch;
+  const uint16_t senderFlags = m.flags;
+  const int senderPort = m.port;
+  const int senderCport = m.cport;
+  std::string senderIp = m.ip;
   if (senderIp.empty()) {
     senderIp = link->inbound ? link->peerIp : (link->node ? link->node->ip : std::string());
   }
@@ -437,8 +410,8 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       sender->configEpoch = senderConfigEpoch;
       todoSave();
     }
-    sender->replOffset = static_cast<int64_t>(wire::get64(data + wire::kOffOffset));
-    failover_->onHeader(sender, sender->replOffset, data[wire::kOffMflags]);
+    sender->replOffset = static_cast<int64_t>(m.offset);
+    failover_->onHeader(sender, sender->replOffset, m.mflags);
   }
 
   if (type == MsgType::kPing || type == MsgType::kMeet) {
@@ -509,7 +482,7 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       }
     }
     if (sender) {
-      const std::string replicaOf = wire::getStr(data + wire::kOffReplicaOf, wire::kNameLen);
+      const std::string& replicaOf = m.replicaOf;
       if (replicaOf.empty()) {
         setNodeAsMaster(sender);
       } else {
@@ -526,9 +499,8 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       }
       if (sender->isMaster()) {
         std::bitset<kClusterSlots> claimed;
-        const uint8_t* bits = data + wire::kOffSlots;
         for (int j = 0; j < kClusterSlots; ++j) {
-          if (bits[j / 8] & (1 << (j & 7))) claimed.set(j);
+          if (wire::slotBit(m.slots, j)) claimed.set(j);
         }
         if (claimed != sender->slots) {
           updateSlotsConfigWith(sender, senderConfigEpoch, claimed);
@@ -544,7 +516,7 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
         }
       }
       handleEpochCollision(sender);
-      processGossip(sender, p, count);
+      processGossip(sender, m.gossip, m.count);
     }
     return;
   }
@@ -552,7 +524,7 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
   if (!sender) return;
   switch (type) {
     case MsgType::kFail: {
-      ClusterNode* failing = lookup(wire::getStr(p, wire::kNameLen));
+      ClusterNode* failing = lookup(m.failing);
       if (failing && !failing->is(kFlagFail | kFlagMyself)) {
         spdlog::info("FAIL message received from {} about {}", sender->name, failing->name);
         failing->flags = static_cast<uint16_t>((failing->flags & ~kFlagPfail) | kFlagFail);
@@ -563,14 +535,14 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       break;
     }
     case MsgType::kUpdate: {
-      const uint64_t epoch = wire::get64(p);
-      ClusterNode* n = lookup(wire::getStr(p + 8, wire::kNameLen));
+      const uint64_t epoch = m.updateEpoch;
+      ClusterNode* n = lookup(m.updateNode);
       if (n == nullptr || n->configEpoch >= epoch) break;
       if (n->isReplica()) setNodeAsMaster(n);
       n->configEpoch = epoch;
       std::bitset<kClusterSlots> claimed;
       for (int j = 0; j < kClusterSlots; ++j) {
-        if (p[48 + j / 8] & (1 << (j & 7))) claimed.set(j);
+        if (wire::slotBit(m.updateSlots, j)) claimed.set(j);
       }
       updateSlotsConfigWith(n, epoch, claimed);
       updateState();
@@ -580,12 +552,10 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
     // Failover (failover.h).
     case MsgType::kAuthRequest: {
       std::bitset<kClusterSlots> claimed;
-      const uint8_t* bits = data + wire::kOffSlots;
       for (int j = 0; j < kClusterSlots; ++j) {
-        if (bits[j / 8] & (1 << (j & 7))) claimed.set(j);
+        if (wire::slotBit(m.slots, j)) claimed.set(j);
       }
-      failover_->onAuthRequest(sender, senderCurrentEpoch, senderConfigEpoch, claimed,
-                               data[wire::kOffMflags]);
+      failover_->onAuthRequest(sender, senderCurrentEpoch, senderConfigEpoch, claimed, m.mflags);
       break;
     }
     case MsgType::kAuthAck:
@@ -596,11 +566,7 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       break;
     case MsgType::kPublish:
     case MsgType::kPublishShard: {
-      const uint32_t clen = wire::get32(p);
-      const uint32_t mlen = wire::get32(p + 4);
-      std::string_view channel(reinterpret_cast<const char*>(p + 8), clen);
-      std::string_view message(reinterpret_cast<const char*>(p + 8 + clen), mlen);
-      server_.publishLocal(channel, message, type == MsgType::kPublishShard);
+      server_.publishLocal(m.channel, m.payload, type == MsgType::kPublishShard);
       break;
     }
     default:

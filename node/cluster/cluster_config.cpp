@@ -17,37 +17,12 @@
 #include <sstream>
 
 #include "node/cluster/cluster.h"
+#include "node/cluster/nodes_conf.h"
 #include "node/server/server.h"
 
 namespace strata::node {
 
 namespace {
-
-std::vector<std::string> splitSpaces(const std::string& line) {
-  std::vector<std::string> out;
-  std::istringstream in(line);
-  std::string tok;
-  while (in >> tok) out.push_back(tok);
-  return out;
-}
-
-bool parseInt(const std::string& s, int64_t& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  errno = 0;
-  long long v = std::strtoll(s.c_str(), &end, 10);
-  if (errno != 0 || *end != '\0') return false;
-  out = v;
-  return true;
-}
-
-bool validName(const std::string& s) {
-  if (s.size() != kNodeIdLen) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z'))) return false;
-  }
-  return true;
-}
 
 std::string dirOf(const std::string& path) {
   auto pos = path.rfind('/');
@@ -81,134 +56,58 @@ bool Cluster::lockConfig() {
 }
 
 // Returns false on a corrupt file (the node must not start, as Redis); `created` is set when
-// there was no state to load.
+// there was no state to load. The text is parsed by parseNodesConf (nodes_conf.h), then applied.
 bool Cluster::loadConfig(bool& created) {
   created = false;
-  std::ifstream in(configPath_);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (!line.empty()) lines.push_back(line);
-  }
-  if (lines.empty()) {
-    created = true;
-    return true;
+  std::string text;
+  {
+    std::ifstream in(configPath_, std::ios::binary);
+    std::ostringstream all;
+    all << in.rdbuf();
+    text = all.str();
   }
   auto corrupt = [&](const std::string& line) {
     spdlog::error("Unrecoverable error: corrupted cluster config file \"{}\".", line);
     return false;
   };
-  struct Pending {
-    ClusterNode* node;
-    std::string master;
-  };
-  std::vector<Pending> masters;
-  std::vector<std::pair<std::string, std::string>> markers;  // slot token, on myself
-  for (const std::string& line : lines) {
-    auto argv = splitSpaces(line);
-    if (argv.empty()) continue;
-    if (argv[0] == "vars") {
-      for (size_t i = 1; i + 1 < argv.size(); i += 2) {
-        int64_t v = 0;
-        if (!parseInt(argv[i + 1], v)) return corrupt(line);
-        if (argv[i] == "currentEpoch") currentEpoch_ = static_cast<uint64_t>(v);
-        if (argv[i] == "lastVoteEpoch") lastVoteEpoch_ = static_cast<uint64_t>(v);
-      }
-      continue;
-    }
-    if (argv.size() < 8 || !validName(argv[0])) return corrupt(line);
-    ClusterNode* n = lookup(argv[0]);
-    if (n == nullptr) n = createNode(argv[0], 0);
-    // ip:port@cport[,hostname]
-    std::string addr = argv[1];
-    if (auto comma = addr.find(','); comma != std::string::npos) addr.resize(comma);
-    auto at = addr.find('@');
-    auto colon = addr.rfind(':', at);
-    if (at == std::string::npos || colon == std::string::npos) return corrupt(line);
-    int64_t port = 0, cport = 0;
-    if (!parseInt(addr.substr(colon + 1, at - colon - 1), port) ||
-        !parseInt(addr.substr(at + 1), cport)) {
-      return corrupt(line);
-    }
-    n->ip = addr.substr(0, colon);
-    n->port = static_cast<int>(port);
-    n->cport = static_cast<int>(cport);
-    std::istringstream flags(argv[2]);
-    for (std::string f; std::getline(flags, f, ',');) {
-      if (f == "myself") {
-        if (myself_ != nullptr && myself_ != n) return corrupt(line);
-        myself_ = n;
-        n->flags |= kFlagMyself;
-      } else if (f == "master") {
-        n->flags |= kFlagMaster;
-      } else if (f == "slave") {
-        n->flags |= kFlagReplica;
-      } else if (f == "fail?") {
-        n->flags |= kFlagPfail;
-      } else if (f == "fail") {
-        n->flags |= kFlagFail;
-        n->failTime = nowMs();
-      } else if (f == "handshake") {
-        n->flags |= kFlagHandshake;
-      } else if (f == "noaddr") {
-        n->flags |= kFlagNoAddr;
-      } else if (f == "nofailover") {
-        n->flags |= kFlagNoFailover;
-      } else if (f != "noflags") {
-        return corrupt(line);
-      }
-    }
-    if (argv[3] != "-") masters.push_back({n, argv[3]});
-    int64_t v = 0;
-    if (!parseInt(argv[4], v)) return corrupt(line);
-    if (v) n->pingSent = nowMs();
-    if (!parseInt(argv[5], v)) return corrupt(line);
-    if (v) n->pongReceived = nowMs();
-    if (!parseInt(argv[6], v)) return corrupt(line);
-    n->configEpoch = static_cast<uint64_t>(v);
-    for (size_t i = 8; i < argv.size(); ++i) {
-      const std::string& tok = argv[i];
-      if (tok.front() == '[') {
-        markers.emplace_back(tok, n->name);
-        continue;
-      }
-      int64_t start = 0, end = 0;
-      auto dash = tok.find('-');
-      if (dash == std::string::npos) {
-        if (!parseInt(tok, start)) return corrupt(line);
-        end = start;
-      } else if (!parseInt(tok.substr(0, dash), start) || !parseInt(tok.substr(dash + 1), end)) {
-        return corrupt(line);
-      }
-      if (start < 0 || end >= kClusterSlots || start > end) return corrupt(line);
-      for (int64_t j = start; j <= end; ++j) {
-        delSlot(static_cast<int>(j));
-        addSlot(n, static_cast<int>(j));
+  NodesConf conf;
+  std::string badLine;
+  if (!parseNodesConf(text, conf, badLine)) return corrupt(badLine);
+  if (conf.empty) {
+    created = true;
+    return true;
+  }
+  currentEpoch_ = conf.currentEpoch;
+  lastVoteEpoch_ = conf.lastVoteEpoch;
+  for (const NodesConfNode& c : conf.nodes) {
+    ClusterNode* n = lookup(c.name);
+    if (n == nullptr) n = createNode(c.name, 0);
+    n->ip = c.ip;
+    n->port = c.port;
+    n->cport = c.cport;
+    n->flags |= c.flags;
+    if (c.flags & kFlagMyself) myself_ = n;
+    if (c.flags & kFlagFail) n->failTime = nowMs();
+    if (c.pingSent) n->pingSent = nowMs();
+    if (c.pongReceived) n->pongReceived = nowMs();
+    n->configEpoch = c.configEpoch;
+    for (const auto& [start, end] : c.slots) {
+      for (int j = start; j <= end; ++j) {
+        delSlot(j);
+        addSlot(n, j);
       }
     }
   }
-  if (myself_ == nullptr) {
-    spdlog::error("Unrecoverable error: corrupted cluster config file (no myself line).");
-    return false;
+  for (const NodesConfNode& c : conf.nodes) {
+    if (c.master.empty()) continue;
+    ClusterNode* m = lookup(c.master);
+    if (m == nullptr) m = createNode(c.master, kFlagMaster | kFlagNoAddr);
+    setNodeMaster(lookup(c.name), m);
   }
-  for (const auto& [n, masterName] : masters) {
-    ClusterNode* m = lookup(masterName);
-    if (m == nullptr) m = createNode(masterName, kFlagMaster | kFlagNoAddr);
-    setNodeMaster(n, m);
-  }
-  for (const auto& [tok, owner] : markers) {
-    // [slot->-id] migrating to id, [slot-<-id] importing from id.
-    auto arrow = tok.find("->-");
-    bool migrating = arrow != std::string::npos;
-    if (!migrating) arrow = tok.find("-<-");
-    if (arrow == std::string::npos || tok.back() != ']') return corrupt(tok);
-    int64_t slot = 0;
-    if (!parseInt(tok.substr(1, arrow - 1), slot) || slot < 0 || slot >= kClusterSlots) {
-      return corrupt(tok);
-    }
-    ClusterNode* other = lookup(tok.substr(arrow + 3, tok.size() - arrow - 4));
-    if (other == nullptr) return corrupt(tok);
-    (migrating ? migrating_ : importing_)[slot] = other;
+  for (const NodesConfMarker& mk : conf.markers) {
+    ClusterNode* other = lookup(mk.other);
+    if (other == nullptr) return corrupt(mk.token);
+    (mk.migrating ? migrating_ : importing_)[mk.slot] = other;
   }
   // Reconnect from scratch: stale PFAIL is re-learned, link state is live.
   for (auto& [name, n] : nodes_) n->flags = static_cast<uint16_t>(n->flags & ~kFlagPfail);
