@@ -76,6 +76,9 @@ config::Schema<NodeSettings> build() {
             "Without requirepass, refuse clients that do not connect from loopback (as Redis)");
   s.string("requirepass", &S::requirepass, "", kReloadable,
            "Password of the default user (AUTH <password>); empty: no password");
+  s.integer("auth-failure-delay-ms", &S::authFailureDelayMs, 100, Range{0, 10000}, kReloadable,
+            "Delay before a failed AUTH / HELLO AUTH is answered, to slow password guessing: "
+            "each failure of a connection waits behind the previous one (0: answer at once)");
   s.memory("proto-max-bulk-len", &S::protoMaxBulkLen, 512LL << 20, Range{1024 * 1024, kNoMax},
            kReloadable, "Largest bulk string a client may send");
   s.memory("client-query-buffer-limit", &S::clientQueryBufferLimit, 1LL << 30,

@@ -5,6 +5,7 @@
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/commands/handlers.h"
+#include "node/server/auth_guard.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
@@ -94,6 +95,7 @@ void hello(CommandContext& ctx) {
   if (hasAuth) {
     if (!passwordOk(ctx, user, pass)) {
       ctx.w.error(errors::kWrongPass);
+      ctx.server.authGuard().failed(ctx.client);  // counted, logged, answered after a delay
       return;
     }
     ctx.client.setAuthenticated(true);
@@ -148,6 +150,7 @@ void auth(CommandContext& ctx) {
   }
   if (!passwordOk(ctx, user, pass)) {
     ctx.w.error(errors::kWrongPass);
+    ctx.server.authGuard().failed(ctx.client);  // counted, logged, answered after a delay
     return;
   }
   ctx.client.setAuthenticated(true);

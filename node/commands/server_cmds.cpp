@@ -111,6 +111,7 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "total_error_replies", st.errorReplies);
     field(out, "client_query_buffer_limit_disconnections", st.queryLimitDisconnections);
     field(out, "client_output_buffer_limit_disconnections", st.outputLimitDisconnections);
+    field(out, "strata_auth_failures", st.authFailures);  // not in Redis 7.0: auth_guard.h
     s.replication().infoStats(out);  // sync_full, sync_partial_ok, sync_partial_err
   }
   if (want("replication", true)) {

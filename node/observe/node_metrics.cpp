@@ -74,7 +74,9 @@ NodeMetrics::NodeMetrics(Server& server)
       netInput_(total("strata_node_net_input_bytes_total", "Bytes read from clients")),
       netOutput_(total("strata_node_net_output_bytes_total", "Bytes written to clients")),
       rejectedConnections_(
-          total("strata_node_rejected_connections_total", "Connections refused (maxclients)")) {
+          total("strata_node_rejected_connections_total", "Connections refused (maxclients)")),
+      authFailures_(total("strata_node_auth_failures_total",
+                          "Failed AUTH / HELLO AUTH (wrong password or unknown user)")) {
   up_.Set(1);
 }
 
@@ -155,6 +157,7 @@ void NodeMetrics::collectNode() {
   netInput_.set(st.netInputBytes);
   netOutput_.set(st.netOutputBytes);
   rejectedConnections_.set(st.rejectedConnections);
+  authFailures_.set(st.authFailures);
 }
 
 void NodeMetrics::collectCommands() {

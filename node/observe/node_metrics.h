@@ -130,6 +130,7 @@ class NodeMetrics {
   Total& netInput_;
   Total& netOutput_;
   Total& rejectedConnections_;
+  Total& authFailures_;
 };
 
 }  // namespace strata::node

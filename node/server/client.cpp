@@ -79,7 +79,8 @@ void Client::onReadable() {
 }
 
 void Client::processInput() {
-  while (!closed_ && !closeAfterReply_ && !block.blocked && !session.postponed && !in_.empty()) {
+  while (!closed_ && !closeAfterReply_ && !block.blocked && !session.postponed && !authHeld &&
+         !in_.empty()) {
     resp::ParseStatus st = parser_.parse(in_.data(), in_.size());
     if (st == resp::ParseStatus::kError) {
       // Redis answers the protocol error, then closes the connection.
@@ -113,6 +114,10 @@ void Client::armWrite(bool on) {
 
 void Client::flush() {
   if (closed_) return;
+  if (authHeld) {  // a failed AUTH's delay (server/auth_guard.h): written when it ends
+    armWrite(false);
+    return;
+  }
   while (outSent_ < out_.size()) {
     iovec iov{out_.data() + outSent_, out_.size() - outSent_};
     ssize_t n = stream_->writev(&iov, 1);

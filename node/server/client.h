@@ -80,6 +80,9 @@ class Client {
   // finds nothing to pop.
   bool reprocessing = false;
   bool stillBlocked = false;
+  // A failed AUTH is answered after auth-failure-delay-ms (server/auth_guard.h): while held the
+  // client's output is not written and nothing more of its pipeline runs.
+  bool authHeld = false;
   // MULTI/WATCH, subscriptions, CLIENT REPLY/PAUSE/NO-EVICT state (server/txpubsub.h).
   ClientSession session;
   // Continues with the pipeline after being unblocked.

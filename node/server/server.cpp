@@ -21,6 +21,7 @@
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
 #include "node/migrate/migrate_sockets.h"
+#include "node/server/auth_guard.h"
 #include "node/observe/node_metrics.h"
 #include "node/persistence/persistence.h"
 #include "node/replication/replication.h"

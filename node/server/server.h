@@ -30,6 +30,7 @@
 
 namespace strata::node {
 
+class AuthGuard;
 class Client;
 class Replication;
 class CommandStats;
@@ -54,6 +55,7 @@ struct Stats {
   uint64_t errorReplies = 0;
   uint64_t outputLimitDisconnections = 0;
   uint64_t queryLimitDisconnections = 0;
+  uint64_t authFailures = 0;  // failed AUTH / HELLO AUTH (server/auth_guard.h)
 };
 
 // Wall-clock Unix time in milliseconds / microseconds.
@@ -155,6 +157,9 @@ class Server {
   // -UNBLOCKED); false if it is not blocked.
   bool unblockFromCommand(Client& target, bool error);
 
+  // Failed AUTH: counted, logged, answered after auth-failure-delay-ms (server/auth_guard.h;
+  // created on first use, defined in server/auth_guard.cpp).
+  AuthGuard& authGuard();
   // protected-mode yes, no requirepass, a client not on loopback: answered DENIED (true).
   bool refusedByProtectedMode(int fd);
 
@@ -252,6 +257,7 @@ class Server {
   std::unique_ptr<Persistence> persistence_;        // propagation, AOF (node/persistence/)
   std::unique_ptr<Cluster> cluster_;                // after base_: its bus links are freed first
   std::unique_ptr<MigrateSockets> migrateSockets_;  // after base_: its sweep timer goes first
+  std::unique_ptr<AuthGuard> authGuard_;            // after base_: its timer goes first
 };
 
 }  // namespace strata::node
