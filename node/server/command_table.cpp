@@ -6,20 +6,28 @@
 
 namespace strata::node {
 
-bool CommandDef::hasFlag(std::string_view flag) const {
-  for (auto f : flags) {
-    if (f == flag) return true;
-  }
-  return false;
+namespace {
+
+void setFlagBits(CommandDef& def) {
+  def.flagBits = 0;
+  for (auto f : def.flags) def.flagBits |= commandFlagBit(f);
+  for (auto& sub : def.subcommands) setFlagBits(sub);
 }
 
+}  // namespace
+
 CommandTable::CommandTable() : defs_(commandDefs()) {
+  for (auto& d : defs_) setFlagBits(d);
   for (const auto& d : defs_) byName_.emplace(std::string(d.name), &d);
 }
 
 const CommandDef* CommandTable::find(std::string_view name) const {
-  std::string lower = config::toLower(name);
-  auto it = byName_.find(lower);
+  char lower[32];  // longer than any command name: unknown
+  if (name.size() > sizeof(lower)) return nullptr;
+  for (size_t i = 0; i < name.size(); ++i) {
+    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+  }
+  auto it = byName_.find(std::string_view(lower, name.size()));
   return it == byName_.end() ? nullptr : it->second;
 }
 
@@ -146,9 +154,11 @@ void CommandTable::writeDocs(resp::Writer& w, const CommandDef& def) {
   }
 }
 
-std::vector<size_t> CommandTable::keyPositions(const CommandDef& def,
-                                               const std::vector<std::string_view>& argv) {
-  std::vector<size_t> out;
+namespace {
+
+template <class Out>
+void appendKeyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
+                        Out& out) {
   const int argc = static_cast<int>(argv.size());
   for (const auto& spec : def.keySpecs) {
     int first = 0;
@@ -190,7 +200,20 @@ std::vector<size_t> CommandTable::keyPositions(const CommandDef& def,
     }
     for (int i = first; i <= last && i < argc; i += step) out.push_back(static_cast<size_t>(i));
   }
+}
+
+}  // namespace
+
+std::vector<size_t> CommandTable::keyPositions(const CommandDef& def,
+                                               const std::vector<std::string_view>& argv) {
+  std::vector<size_t> out;
+  appendKeyPositions(def, argv, out);
   return out;
+}
+
+void CommandTable::keyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
+                                KeyPositions& out) {
+  appendKeyPositions(def, argv, out);
 }
 
 }  // namespace strata::node

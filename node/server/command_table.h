@@ -3,9 +3,13 @@
 // tips, legacy first/last/step, Redis 7 key specs, docs and handler; subcommands nested under
 // their container (CLIENT, CONFIG, OBJECT, COMMAND). CommandTable indexes it by lower-case name
 // and renders COMMAND INFO / DOCS and extracts keys (COMMAND GETKEYS) exactly as Redis 7.0 does.
+// The flags the per-command gates test are bits (CommandDef::flagBits, set when the table loads;
+// hasFlag("write") resolves the name at compile time), so no gate compares strings.
 // Immutable after start-up; event-loop thread.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -45,6 +49,106 @@ struct FindKeys {
   static FindKeys unknown() { return {}; }
 };
 
+// Redis 7.0's command flags (COMMAND INFO's names), one bit each.
+enum class CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadonly = 1u << 1,
+  kDenyoom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubsub = 1u << 4,
+  kNoscript = 1u << 5,
+  kBlocking = 1u << 6,
+  kLoading = 1u << 7,
+  kStale = 1u << 8,
+  kSkipMonitor = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kAsking = 1u << 11,
+  kFast = 1u << 12,
+  kNoAuth = 1u << 13,
+  kMayReplicate = 1u << 14,
+  kNoMandatoryKeys = 1u << 15,
+  kNoAsyncLoading = 1u << 16,
+  kNoMulti = 1u << 17,
+  kMovablekeys = 1u << 18,
+  kAllowBusy = 1u << 19,
+  kModule = 1u << 20,
+  kSentinel = 1u << 21,
+  kOnlySentinel = 1u << 22,
+};
+
+// The bit of a flag name ("write" -> kWrite); 0 for a name Redis 7.0 does not have.
+constexpr uint32_t commandFlagBit(std::string_view name) {
+  constexpr std::pair<std::string_view, CommandFlag> kNames[] = {
+      {"write", CommandFlag::kWrite},
+      {"readonly", CommandFlag::kReadonly},
+      {"denyoom", CommandFlag::kDenyoom},
+      {"admin", CommandFlag::kAdmin},
+      {"pubsub", CommandFlag::kPubsub},
+      {"noscript", CommandFlag::kNoscript},
+      {"blocking", CommandFlag::kBlocking},
+      {"loading", CommandFlag::kLoading},
+      {"stale", CommandFlag::kStale},
+      {"skip_monitor", CommandFlag::kSkipMonitor},
+      {"skip_slowlog", CommandFlag::kSkipSlowlog},
+      {"asking", CommandFlag::kAsking},
+      {"fast", CommandFlag::kFast},
+      {"no_auth", CommandFlag::kNoAuth},
+      {"may_replicate", CommandFlag::kMayReplicate},
+      {"no_mandatory_keys", CommandFlag::kNoMandatoryKeys},
+      {"no_async_loading", CommandFlag::kNoAsyncLoading},
+      {"no_multi", CommandFlag::kNoMulti},
+      {"movablekeys", CommandFlag::kMovablekeys},
+      {"allow_busy", CommandFlag::kAllowBusy},
+      {"module", CommandFlag::kModule},
+      {"sentinel", CommandFlag::kSentinel},
+      {"only_sentinel", CommandFlag::kOnlySentinel},
+  };
+  for (const auto& [n, f] : kNames) {
+    if (n == name) return static_cast<uint32_t>(f);
+  }
+  return 0;
+}
+
+// A flag name written in the source (def.hasFlag("write")), turned into its bit at compile time;
+// a misspelt name does not compile.
+struct CommandFlagName {
+  uint32_t bit;
+  consteval CommandFlagName(const char* name) : bit(commandFlagBit(name)) {  // NOLINT: implicit
+    if (bit == 0) throw "not a Redis 7.0 command flag";
+  }
+  constexpr CommandFlagName(CommandFlag f) : bit(static_cast<uint32_t>(f)) {}  // NOLINT
+};
+
+// Key argument positions: up to 8 inline (no allocation for ordinary commands), more on the
+// heap. The cluster gate fills one per keyed command.
+class KeyPositions {
+ public:
+  void push_back(size_t pos) {
+    if (n_ < kInline) {
+      inline_[n_] = pos;
+    } else {
+      if (n_ == kInline) heap_.assign(inline_, inline_ + kInline);
+      heap_.push_back(pos);
+    }
+    ++n_;
+  }
+  void clear() {
+    n_ = 0;
+    heap_.clear();
+  }
+  size_t size() const { return n_; }
+  bool empty() const { return n_ == 0; }
+  const size_t* begin() const { return n_ <= kInline ? inline_ : heap_.data(); }
+  const size_t* end() const { return begin() + n_; }
+  size_t operator[](size_t i) const { return begin()[i]; }
+
+ private:
+  static constexpr size_t kInline = 8;
+  size_t inline_[kInline];
+  size_t n_ = 0;
+  std::vector<size_t> heap_;
+};
+
 struct KeySpec {
   std::string_view notes;
   std::vector<std::string_view> flags;
@@ -63,8 +167,9 @@ struct CommandDef {
   std::string_view summary, since, group, complexity;
   Handler handler = nullptr;  // nullptr: a container, see subcommands
   std::vector<CommandDef> subcommands;
+  uint32_t flagBits = 0;  // CommandFlag bits of `flags`, set by CommandTable when it loads
 
-  bool hasFlag(std::string_view flag) const;
+  bool hasFlag(CommandFlagName flag) const { return (flagBits & flag.bit) != 0; }
 };
 
 // The table's rows (command_defs.cpp).
@@ -86,10 +191,19 @@ class CommandTable {
   // Positions of the key arguments of argv, from the key specs (COMMAND GETKEYS).
   static std::vector<size_t> keyPositions(const CommandDef& def,
                                           const std::vector<std::string_view>& argv);
+  // The same positions appended to `out`, with no allocation for up to 8 keys (per-command
+  // paths: the cluster gate).
+  static void keyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
+                           KeyPositions& out);
 
  private:
+  // Heterogeneous lookup: find() hashes a lower-cased stack copy, no std::string per command.
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   std::vector<CommandDef> defs_;
-  std::unordered_map<std::string, const CommandDef*> byName_;
+  std::unordered_map<std::string, const CommandDef*, NameHash, std::equal_to<>> byName_;
 };
 
 }  // namespace strata::node
