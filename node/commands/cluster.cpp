@@ -85,45 +85,56 @@ void applySlots(CommandContext& ctx, Cluster& c, const std::vector<uint8_t>& see
   ctx.w.ok();
 }
 
-void slotsCommand(CommandContext& ctx, bool del) {
+// ADDSLOTS/DELSLOTS (slot...) and ADDSLOTSRANGE/DELSLOTSRANGE (start end...): every argument is
+// parsed and checked before any slot changes, as Redis's clusterCommand (a single slot is the
+// range [slot, slot]).
+void slotsCommand(CommandContext& ctx, bool del, bool ranges) {
   Cluster* c = clusterOrReply(ctx);
   if (c == nullptr) return;
-  std::vector<int> parsed;
-  for (size_t i = 2; i < ctx.argc(); ++i) {
-    int slot = 0;
-    if (!slotOrReply(ctx, ctx.arg(i), slot)) return;
-    parsed.push_back(slot);
+  if (ranges && ctx.argc() % 2 == 1) {
+    replyArity(ctx.w, ctx.def.name);
+    return;
+  }
+  const size_t step = ranges ? 2 : 1;
+  std::vector<std::pair<int, int>> parsed;
+  for (size_t i = 2; i + step <= ctx.argc(); i += step) {
+    int start = 0;
+    if (!slotOrReply(ctx, ctx.arg(i), start)) return;
+    int end = start;
+    if (ranges) {
+      if (!slotOrReply(ctx, ctx.arg(i + 1), end)) return;
+      if (start > end) {
+        ctx.w.error("ERR start slot number " + std::to_string(start) +
+                    " is greater than end slot number " + std::to_string(end));
+        return;
+      }
+    }
+    parsed.emplace_back(start, end);
   }
   std::vector<uint8_t> seen(kClusterSlots, 0);
-  for (int slot : parsed) {
-    if (!checkAssignments(ctx, *c, seen, del, slot, slot)) return;
+  for (auto [start, end] : parsed) {
+    if (!checkAssignments(ctx, *c, seen, del, start, end)) return;
   }
   applySlots(ctx, *c, seen, del);
 }
 
-void slotsRangeCommand(CommandContext& ctx, bool del) {
-  Cluster* c = clusterOrReply(ctx);
-  if (c == nullptr) return;
-  if (ctx.argc() % 2 == 1) {
-    replyArity(ctx.w, ctx.def.name);
-    return;
-  }
-  std::vector<std::pair<int, int>> ranges;
-  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
-    int start = 0, end = 0;
-    if (!slotOrReply(ctx, ctx.arg(i), start) || !slotOrReply(ctx, ctx.arg(i + 1), end)) return;
-    if (start > end) {
-      ctx.w.error("ERR start slot number " + std::to_string(start) +
-                  " is greater than end slot number " + std::to_string(end));
-      return;
+// SETSLOT's target node (argv[4]): a known master, or nullptr after the error. MIGRATING and
+// IMPORTING answer an unknown id with "I don't know about node", NODE with "Unknown node".
+ClusterNode* setslotTargetOrReply(CommandContext& ctx, Cluster& c, bool importOrMigrate) {
+  ClusterNode* n = c.lookup(ctx.arg(4));
+  if (n == nullptr) {
+    if (importOrMigrate) {
+      ctx.w.error("ERR I don't know about node " + std::string(ctx.arg(4)));
+    } else {
+      replyUnknownNode(ctx, ctx.arg(4));
     }
-    ranges.emplace_back(start, end);
+    return nullptr;
   }
-  std::vector<uint8_t> seen(kClusterSlots, 0);
-  for (auto [start, end] : ranges) {
-    if (!checkAssignments(ctx, *c, seen, del, start, end)) return;
+  if (n->isReplica()) {
+    ctx.w.error("ERR Target node is not a master");
+    return nullptr;
   }
-  applySlots(ctx, *c, seen, del);
+  return n;
 }
 
 int64_t offsetOf(CommandContext& ctx, Cluster& c, const ClusterNode* n) {
@@ -288,16 +299,16 @@ void clusterMeet(CommandContext& ctx) {
 }
 
 void clusterAddslots(CommandContext& ctx) {
-  slotsCommand(ctx, false);
+  slotsCommand(ctx, false, false);
 }
 void clusterAddslotsrange(CommandContext& ctx) {
-  slotsRangeCommand(ctx, false);
+  slotsCommand(ctx, false, true);
 }
 void clusterDelslots(CommandContext& ctx) {
-  slotsCommand(ctx, true);
+  slotsCommand(ctx, true, false);
 }
 void clusterDelslotsrange(CommandContext& ctx) {
-  slotsRangeCommand(ctx, true);
+  slotsCommand(ctx, true, true);
 }
 
 void clusterFlushslots(CommandContext& ctx) {
@@ -443,44 +454,23 @@ void clusterSetslot(CommandContext& ctx) {
       ctx.w.error("ERR I'm not the owner of hash slot " + std::to_string(slot));
       return;
     }
-    ClusterNode* n = c->lookup(ctx.arg(4));
-    if (n == nullptr) {
-      ctx.w.error("ERR I don't know about node " + std::string(ctx.arg(4)));
-      return;
-    }
-    if (n->isReplica()) {
-      ctx.w.error("ERR Target node is not a master");
-      return;
-    }
+    ClusterNode* n = setslotTargetOrReply(ctx, *c, true);
+    if (n == nullptr) return;
     c->setMigrating(slot, n);
   } else if (equalsNoCase(action, "importing") && argc == 5) {
     if (c->slotOwner(slot) == me) {
       ctx.w.error("ERR I'm already the owner of hash slot " + std::to_string(slot));
       return;
     }
-    ClusterNode* n = c->lookup(ctx.arg(4));
-    if (n == nullptr) {
-      ctx.w.error("ERR I don't know about node " + std::string(ctx.arg(4)));
-      return;
-    }
-    if (n->isReplica()) {
-      ctx.w.error("ERR Target node is not a master");
-      return;
-    }
+    ClusterNode* n = setslotTargetOrReply(ctx, *c, true);
+    if (n == nullptr) return;
     c->setImporting(slot, n);
   } else if (equalsNoCase(action, "stable") && argc == 4) {
     c->setMigrating(slot, nullptr);
     c->setImporting(slot, nullptr);
   } else if (equalsNoCase(action, "node") && argc == 5) {
-    ClusterNode* n = c->lookup(ctx.arg(4));
-    if (n == nullptr) {
-      replyUnknownNode(ctx, ctx.arg(4));
-      return;
-    }
-    if (n->isReplica()) {
-      ctx.w.error("ERR Target node is not a master");
-      return;
-    }
+    ClusterNode* n = setslotTargetOrReply(ctx, *c, false);
+    if (n == nullptr) return;
     const bool wasMine = c->slotOwner(slot) == me;
     if (wasMine && n != me && c->countKeysInSlot(slot) != 0) {
       ctx.w.error("ERR Can't assign hashslot " + std::to_string(slot) +
