@@ -208,7 +208,8 @@ std::string Client::infoLine(int64_t nowMs) const {
   s += " oll=0 omem=0";
   s += " tot-mem=" + std::to_string(in_.capacity() + out_.capacity() + sizeof(*this));
   s += writeArmed_ ? " events=rw" : " events=r";
-  s += " cmd=" + lastCommand;
+  s += " cmd=";
+  s += lastCommand;
   s += " user=default redir=-1 resp=";
   s += protocol() == resp::Protocol::kResp3 ? "3" : "2";
   return s;

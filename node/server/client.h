@@ -56,7 +56,7 @@ class Client {
   // Connection state read and changed by commands.
   std::string name;
   bool authenticated = false;
-  std::string lastCommand = "NULL";
+  std::string_view lastCommand = "NULL";  // a CommandDef name: the table is immutable
   int64_t createdMs = 0;
   int64_t lastInteractionMs = 0;
   bool inPendingList = false;

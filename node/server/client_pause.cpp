@@ -90,7 +90,7 @@ bool postponeIfPaused(Server& server, Client& client, const CommandDef& def,
                        (def.handler == &cmd::exec && client.session.queuedWrite);
   if (!applies) return false;
   ClientSession& s = client.session;
-  client.lastCommand = std::string(def.name);  // CLIENT LIST shows the held command
+  client.lastCommand = def.name;  // CLIENT LIST shows the held command
   s.postponed = true;
   s.postponedArgv.assign(argv.begin(), argv.end());
   tx.postponed.push_back(&client);

@@ -311,7 +311,7 @@ void Server::call(Client& client, const CommandDef& def,
                   const std::vector<std::string_view>& argv) {
   resp::Writer& w = client.writer();
   const size_t before = client.out().size();
-  if (!txps_.inExec) client.lastCommand = std::string(def.name);  // EXEC's stay "exec"
+  if (!txps_.inExec) client.lastCommand = def.name;  // EXEC's stay "exec"
   const uint64_t dirtyBefore = keyspace_.dirty();
   const Propagator::Frame frame = persistence_->propagator().begin();
   const int64_t startUs = nowUs();
