@@ -36,8 +36,7 @@ bool iequal(std::string_view a, std::string_view b) {
 
 // MIGRATE's keys as Redis's migrateGetKeys: those after KEYS (AUTH/AUTH2 arguments skipped),
 // else the one at argv[3].
-std::vector<size_t> migrateKeys(const std::vector<std::string_view>& argv) {
-  std::vector<size_t> keys;
+void migrateKeys(const std::vector<std::string_view>& argv, KeyPositions& keys) {
   for (size_t i = 6; i < argv.size(); ++i) {
     if (iequal(argv[i], "auth")) {
       i += 1;
@@ -45,11 +44,10 @@ std::vector<size_t> migrateKeys(const std::vector<std::string_view>& argv) {
       i += 2;
     } else if (iequal(argv[i], "keys")) {
       for (size_t k = i + 1; k < argv.size(); ++k) keys.push_back(k);
-      return keys;
+      return;
     }
   }
   if (argv.size() > 3) keys.push_back(3);
-  return keys;
 }
 
 }  // namespace
@@ -61,8 +59,12 @@ bool Server::clusterGate(Client& client, const CommandDef& def,
   const bool asking = client.cluster.asking;
   if (def.handler != &cmd::asking) client.cluster.asking = false;
   if (def.keySpecs.empty()) return true;
-  const std::vector<size_t> keys =
-      def.handler == &cmd::migrate ? migrateKeys(argv) : CommandTable::keyPositions(def, argv);
+  KeyPositions keys;  // inline: no allocation per keyed command
+  if (def.handler == &cmd::migrate) {
+    migrateKeys(argv, keys);
+  } else {
+    CommandTable::keyPositions(def, argv, keys);
+  }
   if (keys.empty()) return true;
   resp::Writer& w = client.writer();
   const int slot = slots::keySlot(argv[keys[0]]);
