@@ -16,6 +16,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from harness.differential import node_bin  # noqa: E402
 from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.resp import RespConn, RespError  # noqa: E402
 from harness.runner import main  # noqa: E402
@@ -24,14 +25,6 @@ from harness.standalone import Standalone  # noqa: E402
 HOST = "127.0.0.1"
 VALUE = b"x" * 1000
 OOM = RespError("OOM command not allowed when used memory > 'maxmemory'.")
-
-
-def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b or os.path.basename(b) == "redis-server":
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    return os.path.abspath(b)
 
 
 def info(conn, section):

@@ -21,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from harness.differential import node_bin  # noqa: E402
 from harness.resp import RespConn, RespError  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.standalone import Standalone  # noqa: E402
@@ -28,14 +29,6 @@ from harness.standalone import Standalone  # noqa: E402
 HOST = "127.0.0.1"
 PASSWORD = "s3cret"
 BAD_PAYLOAD = RespError("ERR DUMP payload version or checksum are wrong")
-
-
-def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b or os.path.basename(b) == "redis-server":
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    return os.path.abspath(b)
 
 
 class Pair:
