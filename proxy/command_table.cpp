@@ -151,12 +151,20 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
       "exists",     "touch",        "monitor",     "sync",           "psync",        "replicaof",
       "slaveof",    "shutdown",     "debug",       "cluster",        "failover",     "save",
       "bgsave",     "bgrewriteaof", "migrate",     "restore-asking", "acl"};
+  auto oneKeyAt1 = [](const CommandInfo& c) {
+    if (c.keySpecs.size() != 1) return false;
+    const KeySpec& k = c.keySpecs[0];
+    return k.begin == KeySpec::Begin::kIndex && k.index == 1 && k.find == KeySpec::Find::kRange &&
+           k.lastKey == 0 && !k.incomplete;
+  };
   uint16_t next = 0;
   for (auto& [name, info] : table->commands_) {
     info.special = kSpecial.count(name) > 0;
+    info.oneKeyAt1 = oneKeyAt1(info);
     info.id = ++next;
     for (auto& [sub, child] : info.subcommands) {
       child.special = info.special;
+      child.oneKeyAt1 = oneKeyAt1(child);
       child.id = ++next;
     }
   }
@@ -191,6 +199,10 @@ const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& arg
 
 bool CommandTable::keyPositions(const CommandInfo& info, const std::vector<std::string_view>& args,
                                 std::vector<uint32_t>& out) {
+  if (info.oneKeyAt1) {  // the common case, same result as the general walk below
+    if (args.size() > 1) out.push_back(1);
+    return true;
+  }
   const int argc = static_cast<int>(args.size());
   const size_t base = out.size();
   for (const KeySpec& spec : info.keySpecs) {

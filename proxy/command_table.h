@@ -61,8 +61,9 @@ struct CommandInfo {
   std::string name;  // lower case; "container|sub" for subcommands
   int arity = 0;     // Redis arity: negative means "at least -arity"
   uint32_t flags = 0;
-  uint16_t id = 0;       // dense index (1..size), for per-command arrays such as metrics
-  bool special = false;  // the proxy handles it itself (answers, splits, fans out, pins)
+  uint16_t id = 0;         // dense index (1..size), for per-command arrays such as metrics
+  bool special = false;    // the proxy handles it itself (answers, splits, fans out, pins)
+  bool oneKeyAt1 = false;  // its only key spec is argv[1] (GET, SET ...): keyPositions' fast path
   std::vector<KeySpec> keySpecs;
   CommandMap subcommands;  // keyed by lower-case sub name
 
