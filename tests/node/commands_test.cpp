@@ -1,45 +1,19 @@
 // Command handlers through the in-process Server: requests are executed directly with
 // Server::execute() on a client whose replies are read back from its output buffer (no sockets
-// are written: the client's fd is one end of a socketpair).
+// are written: the client's fd is one end of a socketpair; tests/node/server_fixture.h).
 #include <doctest/doctest.h>
-#include <sys/socket.h>
 
 #include <string>
 #include <vector>
 
 #include "node/server/client.h"
 #include "node/server/server.h"
-#include "node/settings_schema.h"
+#include "tests/node/server_fixture.h"
 
 using strata::node::Client;
 using strata::node::Server;
 
-namespace {
-
-struct Fixture {
-  Server server{strata::node::nodeSchema().defaults()};
-  int peer = -1;
-  Client* client = nullptr;
-
-  Fixture() {
-    int fds[2];
-    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    peer = fds[1];
-    client = new Client(server, strata::net::UniqueFd(fds[0]), 1, "test:1", "test:0");
-  }
-  ~Fixture() {
-    delete client;
-    ::close(peer);
-  }
-  std::string run(std::vector<std::string> args) {
-    std::vector<std::string_view> argv(args.begin(), args.end());
-    client->out().clear();
-    server.execute(*client, argv);
-    return client->out();
-  }
-};
-
-}  // namespace
+using Fixture = strata::node::testing::ServerFixture;
 
 TEST_SUITE("node.commands") {
   TEST_CASE("SET options and GET") {
@@ -91,7 +65,7 @@ TEST_SUITE("node.commands") {
     CHECK(f.run({"HELLO", "3"}).rfind("%7\r\n", 0) == 0);
     CHECK(f.run({"GET", "missing"}) == "_\r\n");
     f.server.settings().requirepass = "secret";
-    f.client->setAuthenticated(false);
+    f.clients[0]->setAuthenticated(false);
     CHECK(f.run({"GET", "k"}) == "-NOAUTH Authentication required.\r\n");
     CHECK(f.run({"AUTH", "wrong"}) ==
           "-WRONGPASS invalid username-password pair or user is disabled.\r\n");

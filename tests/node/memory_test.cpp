@@ -3,7 +3,6 @@
 // directly on Keyspace / CommandStats / NodeMetrics.
 #include <doctest/doctest.h>
 #include <prometheus/text_serializer.h>
-#include <sys/socket.h>
 
 #include <set>
 #include <sstream>
@@ -17,32 +16,13 @@
 #include "node/server/eviction.h"
 #include "node/server/server.h"
 #include "node/settings_schema.h"
+#include "tests/node/server_fixture.h"
 
 using namespace strata::node;
 
 namespace {
 
-struct Fixture {
-  Server server{nodeSchema().defaults()};
-  int peer = -1;
-  Client* client = nullptr;
-
-  Fixture() {
-    int fds[2];
-    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    peer = fds[1];
-    client = new Client(server, strata::net::UniqueFd(fds[0]), 1, "test:1", "test:0");
-  }
-  ~Fixture() {
-    delete client;
-    ::close(peer);
-  }
-  std::string run(std::vector<std::string> args) {
-    std::vector<std::string_view> argv(args.begin(), args.end());
-    client->out().clear();
-    server.execute(*client, argv);
-    return client->out();
-  }
+struct Fixture : testing::ServerFixture {
   // maxmemory = what is used now + `extra` bytes.
   void limit(size_t extra, const std::string& policy) {
     server.settings().maxmemoryPolicy = policy;

@@ -4,154 +4,113 @@
 // the encodings (message/pmessage/smessage in RESP2 and RESP3), of the state the features keep
 // (registries emptied by RESET and by closing), and of the slow log's argument truncation.
 #include <doctest/doctest.h>
-#include <sys/socket.h>
 
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "node/server/client.h"
 #include "node/server/server.h"
-#include "node/settings_schema.h"
+#include "tests/node/server_fixture.h"
 
 using strata::node::Client;
 using strata::node::Server;
 
-namespace {
-
-struct Conn {
-  std::unique_ptr<Client> client;
-  int peer = -1;
-  ~Conn() {
-    if (peer >= 0) ::close(peer);
-  }
-};
-
-struct Fixture {
-  Server server{strata::node::nodeSchema().defaults()};
-  std::vector<std::unique_ptr<Conn>> conns;
-
-  Client& connect(uint64_t id) {
-    int fds[2];
-    REQUIRE(socketpair(AF_UNIX, SOCK_STREAM, 0, fds) == 0);
-    auto c = std::make_unique<Conn>();
-    c->peer = fds[1];
-    c->client = std::make_unique<Client>(server, strata::net::UniqueFd(fds[0]), id,
-                                         "test:" + std::to_string(id), "test:0");
-    conns.push_back(std::move(c));
-    return *conns.back()->client;
-  }
-  // Runs one request as Client::processInput does (CLIENT REPLY brackets included); returns
-  // everything the client received since the last call.
-  std::string run(Client& c, std::vector<std::string> args) {
-    std::vector<std::string_view> argv(args.begin(), args.end());
-    c.session.beforeCommand(c.out().size());
-    server.execute(c, argv);
-    c.session.afterCommand(c.out());
-    return take(c);
-  }
-  static std::string take(Client& c) {
-    std::string s = c.out();
-    c.out().clear();
-    return s;
-  }
-};
-
-}  // namespace
+// request() returns everything the client received since the last call.
+using Fixture = strata::node::testing::ServerFixture;
 
 TEST_SUITE("node.txpubsub") {
   TEST_CASE("MULTI queues, EXEC answers each command, WATCH aborts with a null array") {
     Fixture f;
-    Client& a = f.connect(1);
-    Client& b = f.connect(2);
-    CHECK(f.run(a, {"MULTI"}) == "+OK\r\n");
-    CHECK(f.run(a, {"SET", "k", "x"}) == "+QUEUED\r\n");
-    CHECK(f.run(a, {"INCR", "k"}) == "+QUEUED\r\n");
+    Client& a = f.conn(0);
+    Client& b = f.conn(1);
+    CHECK(f.request(a, {"MULTI"}) == "+OK\r\n");
+    CHECK(f.request(a, {"SET", "k", "x"}) == "+QUEUED\r\n");
+    CHECK(f.request(a, {"INCR", "k"}) == "+QUEUED\r\n");
     CHECK(a.session.queued.size() == 2);
-    CHECK(f.run(a, {"EXEC"}) == "*2\r\n+OK\r\n-ERR value is not an integer or out of range\r\n");
+    CHECK(f.request(a, {"EXEC"}) ==
+          "*2\r\n+OK\r\n-ERR value is not an integer or out of range\r\n");
     CHECK_FALSE(a.session.multi);
     CHECK_FALSE(f.server.inExec());
 
-    CHECK(f.run(a, {"WATCH", "k"}) == "+OK\r\n");
+    CHECK(f.request(a, {"WATCH", "k"}) == "+OK\r\n");
     CHECK(f.server.txps().watched.size() == 1);
-    CHECK(f.run(b, {"SET", "k", "y"}) == "+OK\r\n");
+    CHECK(f.request(b, {"SET", "k", "y"}) == "+OK\r\n");
     CHECK(a.session.dirtyCas);
-    f.run(a, {"HELLO", "3"});
-    CHECK(f.run(a, {"MULTI"}) == "+OK\r\n");
-    CHECK(f.run(a, {"EXEC"}) == "_\r\n");
+    f.request(a, {"HELLO", "3"});
+    CHECK(f.request(a, {"MULTI"}) == "+OK\r\n");
+    CHECK(f.request(a, {"EXEC"}) == "_\r\n");
     CHECK(f.server.txps().watched.empty());
   }
 
   TEST_CASE("a flush touches only the watched keys that exist") {
     Fixture f;
-    Client& a = f.connect(1);
-    Client& b = f.connect(2);
-    f.run(b, {"SET", "there", "1"});
-    f.run(a, {"WATCH", "absent"});
-    f.run(b, {"FLUSHALL"});
+    Client& a = f.conn(0);
+    Client& b = f.conn(1);
+    f.request(b, {"SET", "there", "1"});
+    f.request(a, {"WATCH", "absent"});
+    f.request(b, {"FLUSHALL"});
     CHECK_FALSE(a.session.dirtyCas);
-    f.run(b, {"SET", "there", "1"});
-    f.run(a, {"WATCH", "there"});
-    f.run(b, {"FLUSHDB"});
+    f.request(b, {"SET", "there", "1"});
+    f.request(a, {"WATCH", "there"});
+    f.request(b, {"FLUSHDB"});
     CHECK(a.session.dirtyCas);
   }
 
   TEST_CASE("PUBLISH encodes once and appends per protocol") {
     Fixture f;
-    Client& r2 = f.connect(1);
-    Client& r3 = f.connect(2);
-    Client& pub = f.connect(3);
-    f.run(r3, {"HELLO", "3"});
-    CHECK(f.run(r2, {"SUBSCRIBE", "ch"}) == "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
-    CHECK(f.run(r3, {"PSUBSCRIBE", "c*"}) == ">3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:1\r\n");
-    CHECK(f.run(pub, {"PUBLISH", "ch", "hi"}) == ":2\r\n");
+    Client& r2 = f.conn(0);
+    Client& r3 = f.conn(1);
+    Client& pub = f.conn(2);
+    f.request(r3, {"HELLO", "3"});
+    CHECK(f.request(r2, {"SUBSCRIBE", "ch"}) == "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n");
+    CHECK(f.request(r3, {"PSUBSCRIBE", "c*"}) == ">3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:1\r\n");
+    CHECK(f.request(pub, {"PUBLISH", "ch", "hi"}) == ":2\r\n");
     CHECK(Fixture::take(r2) == "*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$2\r\nhi\r\n");
     CHECK(Fixture::take(r3) == ">4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$2\r\nch\r\n$2\r\nhi\r\n");
-    CHECK(f.run(r3, {"SSUBSCRIBE", "s"}) == ">3\r\n$10\r\nssubscribe\r\n$1\r\ns\r\n:1\r\n");
+    CHECK(f.request(r3, {"SSUBSCRIBE", "s"}) == ">3\r\n$10\r\nssubscribe\r\n$1\r\ns\r\n:1\r\n");
     CHECK(f.server.publishLocal("s", "m", true) == 1);
     CHECK(Fixture::take(r3) == ">3\r\n$8\r\nsmessage\r\n$1\r\ns\r\n$1\r\nm\r\n");
     CHECK(f.server.publishLocal("s", "m", false) == 0);
     // The RESP2 subscriber context.
-    CHECK(f.run(r2, {"GET", "k"}) ==
+    CHECK(f.request(r2, {"GET", "k"}) ==
           "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
           "RESET are allowed in this context\r\n");
-    CHECK(f.run(r2, {"PING"}) == "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    CHECK(f.request(r2, {"PING"}) == "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
     // RESET and close leave no trace in the registries.
-    CHECK(f.run(r2, {"RESET"}) == "+RESET\r\n");
+    CHECK(f.request(r2, {"RESET"}) == "+RESET\r\n");
     CHECK(f.server.txps().channels.empty());
-    r3.close("test");
-    f.conns[1]->client.release();  // a closed client belongs to the server (freed by it)
+    f.disconnect(1);
     CHECK(f.server.txps().patterns.empty());
     CHECK(f.server.txps().shardChannels.empty());
-    CHECK(f.run(pub, {"PUBLISH", "ch", "x"}) == ":0\r\n");
+    CHECK(f.request(pub, {"PUBLISH", "ch", "x"}) == ":0\r\n");
   }
 
   TEST_CASE("CLIENT REPLY OFF drops replies but keeps pushes") {
     Fixture f;
-    Client& a = f.connect(1);
-    CHECK(f.run(a, {"CLIENT", "REPLY", "OFF"}).empty());
-    CHECK(f.run(a, {"SET", "k", "v"}).empty());
-    f.run(a, {"HELLO", "3"});
-    CHECK(f.run(a, {"SUBSCRIBE", "me"}) == ">3\r\n$9\r\nsubscribe\r\n$2\r\nme\r\n:1\r\n");
+    Client& a = f.conn(0);
+    CHECK(f.request(a, {"CLIENT", "REPLY", "OFF"}).empty());
+    CHECK(f.request(a, {"SET", "k", "v"}).empty());
+    f.request(a, {"HELLO", "3"});
+    CHECK(f.request(a, {"SUBSCRIBE", "me"}) == ">3\r\n$9\r\nsubscribe\r\n$2\r\nme\r\n:1\r\n");
     // Self-publish: the push stays, the integer reply goes.
-    CHECK(f.run(a, {"PUBLISH", "me", "x"}) == ">3\r\n$7\r\nmessage\r\n$2\r\nme\r\n$1\r\nx\r\n");
-    CHECK(f.run(a, {"CLIENT", "REPLY", "ON"}) == "+OK\r\n");
-    CHECK(f.run(a, {"CLIENT", "REPLY", "SKIP"}).empty());
-    CHECK(f.run(a, {"ECHO", "1"}).empty());
-    CHECK(f.run(a, {"ECHO", "2"}) == "$1\r\n2\r\n");
+    CHECK(f.request(a, {"PUBLISH", "me", "x"}) == ">3\r\n$7\r\nmessage\r\n$2\r\nme\r\n$1\r\nx\r\n");
+    CHECK(f.request(a, {"CLIENT", "REPLY", "ON"}) == "+OK\r\n");
+    CHECK(f.request(a, {"CLIENT", "REPLY", "SKIP"}).empty());
+    CHECK(f.request(a, {"ECHO", "1"}).empty());
+    CHECK(f.request(a, {"ECHO", "2"}) == "$1\r\n2\r\n");
   }
 
   TEST_CASE("slow log: threshold, truncation, max length") {
     Fixture f;
-    Client& a = f.connect(1);
-    f.run(a, {"PING"});
+    Client& a = f.conn(0);
+    f.request(a, {"PING"});
     CHECK(f.server.txps().slowlog.empty());  // 10 ms threshold: nothing is that slow here
     f.server.settings().slowlogLogSlowerThan = 0;
     std::vector<std::string> big = {"RPUSH", "l"};
     for (int i = 0; i < 40; ++i) big.push_back(std::to_string(i));
-    f.run(a, big);
-    f.run(a, {"SET", "k", std::string(200, 'x')});
-    f.run(a, {"EXEC"});  // skip_slowlog
+    f.request(a, big);
+    f.request(a, {"SET", "k", std::string(200, 'x')});
+    f.request(a, {"EXEC"});  // skip_slowlog
     const auto& log = f.server.txps().slowlog;
     REQUIRE(log.size() == 2);
     CHECK(log[0].argv[2] == std::string(128, 'x') + "... (72 more bytes)");
@@ -160,21 +119,21 @@ TEST_SUITE("node.txpubsub") {
     CHECK(log[0].id == log[1].id + 1);
     CHECK(log[0].peer == "test:1");
     f.server.settings().slowlogMaxLen = 1;
-    f.run(a, {"PING"});
+    f.request(a, {"PING"});
     CHECK(log.size() == 1);
     CHECK(log[0].argv == std::vector<std::string>{"PING"});
   }
 
   TEST_CASE("OBJECT REFCOUNT: a COPY holds a private integer") {
     Fixture f;
-    Client& a = f.connect(1);
-    f.run(a, {"SET", "a", "5"});
-    CHECK(f.run(a, {"OBJECT", "REFCOUNT", "a"}) == ":2147483647\r\n");
-    f.run(a, {"COPY", "a", "b"});
-    CHECK(f.run(a, {"OBJECT", "REFCOUNT", "b"}) == ":1\r\n");
-    f.run(a, {"RENAME", "b", "c"});
-    CHECK(f.run(a, {"OBJECT", "REFCOUNT", "c"}) == ":1\r\n");
-    f.run(a, {"SET", "c", "6"});
-    CHECK(f.run(a, {"OBJECT", "REFCOUNT", "c"}) == ":2147483647\r\n");
+    Client& a = f.conn(0);
+    f.request(a, {"SET", "a", "5"});
+    CHECK(f.request(a, {"OBJECT", "REFCOUNT", "a"}) == ":2147483647\r\n");
+    f.request(a, {"COPY", "a", "b"});
+    CHECK(f.request(a, {"OBJECT", "REFCOUNT", "b"}) == ":1\r\n");
+    f.request(a, {"RENAME", "b", "c"});
+    CHECK(f.request(a, {"OBJECT", "REFCOUNT", "c"}) == ":1\r\n");
+    f.request(a, {"SET", "c", "6"});
+    CHECK(f.request(a, {"OBJECT", "REFCOUNT", "c"}) == ":2147483647\r\n");
   }
 }
