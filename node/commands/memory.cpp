@@ -13,6 +13,7 @@
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/commands/handlers.h"
+#include "node/scripting/scripting.h"
 #include "node/server/eviction.h"
 #include "node/server/server.h"
 
@@ -116,17 +117,22 @@ std::string memoryInfo(Server& s) {
   field(out, "allocator_resident", f.resident);
   field(out, "total_system_memory", systemMemory);
   field(out, "total_system_memory_human", human(systemMemory));
-  for (const char* zero : {"used_memory_lua", "used_memory_vm_eval"}) field(out, zero, size_t{0});
-  field(out, "used_memory_lua_human", human(0));
-  for (const char* zero :
-       {"used_memory_scripts_eval", "number_of_cached_scripts", "number_of_functions",
-        "number_of_libraries", "used_memory_vm_functions", "used_memory_vm_total"}) {
-    field(out, zero, size_t{0});
-  }
-  field(out, "used_memory_vm_total_human", human(0));
-  field(out, "used_memory_functions", size_t{0});
-  field(out, "used_memory_scripts", size_t{0});
-  field(out, "used_memory_scripts_human", human(0));
+  // Scripting (node/scripting/scripting.h): the eval and functions Lua VMs, the script cache.
+  Scripting& sc = s.scripting();
+  const size_t vmEval = sc.luaMemory(), vmFunctions = sc.functionsMemory();
+  field(out, "used_memory_lua", vmEval);
+  field(out, "used_memory_vm_eval", vmEval);
+  field(out, "used_memory_lua_human", human(vmEval));
+  field(out, "used_memory_scripts_eval", sc.scriptsMemory());
+  field(out, "number_of_cached_scripts", sc.cachedScripts());
+  field(out, "number_of_functions", sc.functionsCount());
+  field(out, "number_of_libraries", sc.librariesCount());
+  field(out, "used_memory_vm_functions", vmFunctions);
+  field(out, "used_memory_vm_total", vmEval + vmFunctions);
+  field(out, "used_memory_vm_total_human", human(vmEval + vmFunctions));
+  field(out, "used_memory_functions", sc.librariesMemory());
+  field(out, "used_memory_scripts", sc.scriptsMemory() + sc.librariesMemory());
+  field(out, "used_memory_scripts_human", human(sc.scriptsMemory() + sc.librariesMemory()));
   field(out, "maxmemory", maxmemory);
   field(out, "maxmemory_human", human(maxmemory));
   field(out, "maxmemory_policy", st.maxmemoryPolicy);

@@ -85,6 +85,10 @@ class Client {
   bool authHeld = false;
   // MULTI/WATCH, subscriptions, CLIENT REPLY/PAUSE/NO-EVICT state (server/txpubsub.h).
   ClientSession session;
+  // While a script is busy (node/scripting/busy.cpp, which defines it): reads what is pending
+  // on the socket, runs it (Server::execute answers -BUSY to most commands) and writes the
+  // replies at once.
+  void serveWhileBusy();
   // Continues with the pipeline after being unblocked.
   void resume() { processInput(); }
 

@@ -25,6 +25,7 @@
 #include "node/observe/node_metrics.h"
 #include "node/persistence/persistence.h"
 #include "node/replication/replication.h"
+#include "node/scripting/scripting.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
@@ -286,6 +287,10 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     stats_.errorReplies++;
     flagTransaction(client, def, before);
     commandStatsRejected(*def);
+    return;
+  }
+  if (scripting_ && !scripting_->busyGate(client, *def)) {  // a script runs past its limit
+    stats_.errorReplies++;
     return;
   }
   // Admission, in redis-server's processCommand order. Each gate answers the client itself and

@@ -40,6 +40,7 @@ class Cluster;
 class MigrateSockets;
 class Persistence;
 class PropagationSink;
+class Scripting;
 
 // Counters reported by INFO stats (CONFIG RESETSTAT zeroes them).
 struct Stats {
@@ -174,6 +175,13 @@ class Server {
   void signalKeyReady(std::string_view key);
   size_t blockedClients() const { return blocked_.size() + txps_.postponed.size(); }
 
+  // Lua scripting and functions (node/scripting/scripting.h; created on first use, defined
+  // there). serveWhileBusy(): a script past busy-reply-threshold lets the other clients' input
+  // be read and answered (-BUSY but for SCRIPT KILL, SHUTDOWN NOSAVE, ...), from its Lua hook.
+  Scripting& scripting();
+  void serveWhileBusy(Client& running);
+  bool shuttingDown() const { return exit_; }
+
   // The port actually bound (port 0 in tests picks a free one).
   int boundPort() const { return boundPort_; }
 
@@ -257,6 +265,7 @@ class Server {
   std::unique_ptr<Persistence> persistence_;        // propagation, AOF (node/persistence/)
   std::unique_ptr<Cluster> cluster_;                // after base_: its bus links are freed first
   std::unique_ptr<MigrateSockets> migrateSockets_;  // after base_: its sweep timer goes first
+  std::unique_ptr<Scripting> scripting_;            // after base_: its client's events go first
   std::unique_ptr<AuthGuard> authGuard_;            // after base_: its timer goes first
 };
 
