@@ -4,6 +4,7 @@
 // saved to nodes.conf before the reply. Event-loop thread.
 #include <algorithm>
 
+#include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/cluster/cluster.h"
 #include "node/cluster/failover.h"
@@ -21,12 +22,7 @@ constexpr const char* kHelp[] = {
 #include "node/commands/cluster_help.inc"
 };
 
-bool equalsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using config::equalsNoCase;
 
 // The node's Cluster, or nullptr after replying the "disabled" error.
 Cluster* clusterOrReply(CommandContext& ctx) {

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/commands/handlers.h"
 #include "node/keyspace/value_codec.h"
@@ -32,17 +33,6 @@ constexpr std::string_view kBadPayload = "ERR DUMP payload version or checksum a
 constexpr std::string_view kBadFormat = "ERR Bad data format";
 constexpr std::string_view kUnsupported = "ERR DUMP of this value type is not supported yet";
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // Redis's getLongFromObject for MIGRATE's db and timeout (string2ll, then the range of long).
 bool parseLong(std::string_view s, int64_t& out) {
   return parseInt64(s, out);
@@ -54,18 +44,18 @@ void restoreImpl(CommandContext& ctx) {
   for (size_t j = 4; j < ctx.argc(); ++j) {
     const size_t additional = ctx.argc() - j - 1;
     std::string_view opt = ctx.arg(j);
-    if (iequals(opt, "replace")) {
+    if (config::equalsNoCase(opt, "replace")) {
       replace = true;
-    } else if (iequals(opt, "absttl")) {
+    } else if (config::equalsNoCase(opt, "absttl")) {
       absTtl = true;
-    } else if (iequals(opt, "idletime") && additional >= 1 && lfuFreq == -1) {
+    } else if (config::equalsNoCase(opt, "idletime") && additional >= 1 && lfuFreq == -1) {
       if (!intArgOrReply(ctx, ctx.arg(j + 1), lruIdle)) return;
       if (lruIdle < 0) {
         ctx.w.error("ERR Invalid IDLETIME value, must be >= 0");
         return;
       }
       ++j;
-    } else if (iequals(opt, "freq") && additional >= 1 && lruIdle == -1) {
+    } else if (config::equalsNoCase(opt, "freq") && additional >= 1 && lruIdle == -1) {
       if (!intArgOrReply(ctx, ctx.arg(j + 1), lfuFreq)) return;
       if (lfuFreq < 0 || lfuFreq > 255) {
         ctx.w.error("ERR Invalid FREQ value, must be >= 0 and <= 255");
@@ -182,18 +172,18 @@ void migrate(CommandContext& ctx) {
   for (size_t j = 6; j < ctx.argc(); ++j) {
     const size_t moreArgs = ctx.argc() - 1 - j;
     std::string_view opt = ctx.arg(j);
-    if (iequals(opt, "copy")) {
+    if (config::equalsNoCase(opt, "copy")) {
       copy = true;
-    } else if (iequals(opt, "replace")) {
+    } else if (config::equalsNoCase(opt, "replace")) {
       replace = true;
-    } else if (iequals(opt, "auth")) {
+    } else if (config::equalsNoCase(opt, "auth")) {
       if (moreArgs == 0) {
         ctx.w.error(errors::kSyntax);
         return;
       }
       password = ctx.arg(++j);
       hasPassword = true;
-    } else if (iequals(opt, "auth2")) {
+    } else if (config::equalsNoCase(opt, "auth2")) {
       if (moreArgs < 2) {
         ctx.w.error(errors::kSyntax);
         return;
@@ -201,7 +191,7 @@ void migrate(CommandContext& ctx) {
       username = ctx.arg(++j);
       password = ctx.arg(++j);
       hasUsername = hasPassword = true;
-    } else if (iequals(opt, "keys")) {
+    } else if (config::equalsNoCase(opt, "keys")) {
       if (!ctx.arg(3).empty()) {
         ctx.w.error(
             "ERR When using MIGRATE KEYS option, the key argument must be set to the empty "

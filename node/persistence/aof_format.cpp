@@ -1,6 +1,7 @@
 // The manifest parser/writer and the AOF byte-stream replay (see aof_format.h). Pure functions;
 // any thread.
 #include "node/persistence/aof_format.h"
+#include "common/config/value_parsers.h"
 
 #include <algorithm>
 #include <cctype>
@@ -14,12 +15,7 @@ constexpr size_t kMaxFileName = 200;       // x4 when escaped: still under kMaxM
 constexpr int64_t kMaxArgs = 1024 * 1024;
 constexpr int64_t kMaxBulk = 512LL * 1024 * 1024;  // proto-max-bulk-len's default
 
-bool equalsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
+using config::equalsNoCase;
 
 // sdssplitargs-lite: whitespace-separated tokens, "double quoted" with \" \\ \n \r \t \xHH
 // escapes. False on an unbalanced quote.

@@ -5,6 +5,7 @@
 // master lives in replica_link.cpp. Event-loop thread only (the snapshot child is a separate
 // process that only writes to its replica's socket and to a status pipe).
 #include "node/replication/replication.h"
+#include "common/config/value_parsers.h"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -41,16 +42,7 @@ constexpr size_t kChildBuffer = 256 * 1024;
 constexpr std::string_view kStateFile = "strata-replication.state";
 const std::string kZeroId(40, '0');
 
-bool equalsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
+using config::equalsNoCase;
 
 // Child side of a full sync: blocking-style writes on the (non-blocking) replica socket.
 bool writeAll(int fd, const char* p, size_t n, int timeoutMs) {
