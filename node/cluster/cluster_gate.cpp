@@ -3,8 +3,12 @@
 // (-CLUSTERDOWN Hash slot not served) while the cluster is up (-CLUSTERDOWN ...), and by this
 // node: otherwise -MOVED to the owner, -ASK to the migration target for keys already gone, or
 // -TRYAGAIN for multi-key commands split by a migration. ASKING lets an importing slot serve the
-// next command; READONLY lets a replica serve reads of its master's slots. Runs on the event loop
-// for every command when cluster-enabled; keyless commands pass untouched.
+// next command (inside MULTI: up to EXEC, as Redis's resetClient keeps the flag there); READONLY
+// lets a replica serve reads of its master's slots. EXEC re-checks the keys of every queued
+// command as one request (getNodeByQuery over c->mstate): a slot that moved, started migrating
+// or lost its owner while the transaction was queued answers EXEC with the redirection, and
+// Server::flagTransaction (server/transactions.cpp) discards the transaction, as 7.0. Runs on
+// the event loop for every command when cluster-enabled; keyless commands pass untouched.
 #include "common/errors.h"
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
@@ -50,6 +54,67 @@ void migrateKeys(const std::vector<std::string_view>& argv, KeyPositions& keys) 
   if (argv.size() > 3) keys.push_back(3);
 }
 
+// The key loop of getNodeByQuery, fed command by command (one for a plain command, every queued
+// one for EXEC): the first key fixes the slot and its migration state, later keys must share
+// the slot, and keys absent here are counted while the slot is migrating or importing.
+class KeyScan {
+ public:
+  KeyScan(const Cluster& cluster, Keyspace& keyspace)
+      : cluster_(cluster), keyspace_(keyspace) {}
+
+  // Adds the keys of one command; false (with the error written) on CROSSSLOT or an unbound
+  // slot.
+  bool add(resp::Writer& w, const CommandDef& def, const std::vector<std::string_view>& argv) {
+    if (def.keySpecs.empty()) return true;
+    KeyPositions keys;  // inline: no allocation per keyed command
+    if (def.handler == &cmd::migrate) {
+      migrateKeys(argv, keys);
+    } else {
+      CommandTable::keyPositions(def, argv, keys);
+    }
+    for (size_t k : keys) {
+      const std::string_view key = argv[k];
+      if (slot_ < 0) {
+        first_ = key;
+        slot_ = slots::keySlot(key);
+        owner_ = cluster_.slotOwner(slot_);
+        if (owner_ == nullptr) {
+          w.error(errors::kClusterDownUnbound);
+          return false;
+        }
+        migratingTo_ = owner_ == cluster_.myself() ? cluster_.migratingTo(slot_) : nullptr;
+        importingFrom_ = migratingTo_ ? nullptr : cluster_.importingFrom(slot_);
+      } else if (key != first_) {
+        if (slots::keySlot(key) != slot_) {
+          w.error(errors::kCrossSlot);
+          return false;
+        }
+        multipleKeys_ = true;
+      }
+      if (migratingTo_ || importingFrom_) {
+        if (keyspace_.peek(key) == nullptr) {
+          missing_++;
+        } else {
+          existing_++;
+        }
+      }
+    }
+    return true;
+  }
+
+  int slot_ = -1;
+  std::string_view first_;
+  const ClusterNode* owner_ = nullptr;
+  const ClusterNode* migratingTo_ = nullptr;
+  const ClusterNode* importingFrom_ = nullptr;
+  bool multipleKeys_ = false;
+  size_t missing_ = 0, existing_ = 0;
+
+ private:
+  const Cluster& cluster_;
+  Keyspace& keyspace_;  // peek() only: no expiry, no stats
+};
+
 }  // namespace
 
 bool Server::clusterGate(Client& client, const CommandDef& def,
@@ -57,42 +122,31 @@ bool Server::clusterGate(Client& client, const CommandDef& def,
   Cluster* cluster = cluster_.get();
   if (cluster == nullptr) return true;
   const bool asking = client.cluster.asking;
-  if (def.handler != &cmd::asking) client.cluster.asking = false;
-  if (def.keySpecs.empty()) return true;
-  KeyPositions keys;  // inline: no allocation per keyed command
-  if (def.handler == &cmd::migrate) {
-    migrateKeys(argv, keys);
-  } else {
-    CommandTable::keyPositions(def, argv, keys);
-  }
-  if (keys.empty()) return true;
+  const bool inMulti = client.session.multi;
+  const Handler h = def.handler;
+  const bool exec = h == &cmd::exec;
+  // resetClient drops ASKING after every command but ASKING itself, except inside MULTI (where
+  // it lasts until EXEC or DISCARD ends the transaction).
+  const bool keepAsking =
+      h == &cmd::asking || (inMulti ? !exec && h != &cmd::discard : h == &cmd::multi);
+  if (!keepAsking) client.cluster.asking = false;
+  if (exec ? !inMulti : def.keySpecs.empty()) return true;
   resp::Writer& w = client.writer();
-  const int slot = slots::keySlot(argv[keys[0]]);
-  for (size_t i = 1; i < keys.size(); ++i) {
-    if (slots::keySlot(argv[keys[i]]) != slot) {
-      w.error(errors::kCrossSlot);
-      return false;
+  KeyScan scan(*cluster, keyspace_);
+  bool write = false;
+  if (exec) {
+    std::vector<std::string_view> qargv;
+    for (const ClientSession::Queued& q : client.session.queued) {
+      qargv.assign(q.argv.begin(), q.argv.end());
+      if (!scan.add(w, *q.def, qargv)) return false;
+      if (q.def->hasFlag("write")) write = true;
     }
+  } else {
+    if (!scan.add(w, def, argv)) return false;
+    write = def.hasFlag("write");
   }
-  const ClusterNode* owner = cluster->slotOwner(slot);
-  if (owner == nullptr) {
-    w.error(errors::kClusterDownUnbound);
-    return false;
-  }
-  const ClusterNode* me = cluster->myself();
-  const ClusterNode* migratingTo = owner == me ? cluster->migratingTo(slot) : nullptr;
-  const ClusterNode* importingFrom = cluster->importingFrom(slot);
-  size_t missing = 0, existing = 0;
-  if (migratingTo || importingFrom) {
-    for (size_t k : keys) {
-      if (keyspace_.peek(argv[k]) == nullptr) {
-        missing++;
-      } else {
-        existing++;
-      }
-    }
-  }
-  const bool write = def.hasFlag("write");
+  if (scan.slot_ < 0) return true;  // no key at all
+  const int slot = scan.slot_;
   if (!cluster->stateOk()) {
     if (!settings_.clusterAllowReadsWhenDown) {
       w.error(errors::kClusterDown);
@@ -103,22 +157,24 @@ bool Server::clusterGate(Client& client, const CommandDef& def,
       return false;
     }
   }
-  if (def.handler == &cmd::migrate && (migratingTo || importingFrom)) return true;
-  if (migratingTo && missing > 0) {
-    if (existing > 0) {
+  if (h == &cmd::migrate && (scan.migratingTo_ || scan.importingFrom_)) return true;
+  if (scan.migratingTo_ && scan.missing_ > 0) {
+    if (scan.existing_ > 0) {
       w.error(errors::kTryAgain);
     } else {
-      redirect(w, "ASK", slot, migratingTo);
+      redirect(w, "ASK", slot, scan.migratingTo_);
     }
     return false;
   }
-  if (importingFrom && (asking || def.hasFlag("asking"))) {
-    if (keys.size() > 1 && missing > 0) {
+  if (scan.importingFrom_ && (asking || def.hasFlag("asking"))) {
+    if (scan.multipleKeys_ && scan.missing_ > 0) {
       w.error(errors::kTryAgain);
       return false;
     }
     return true;
   }
+  const ClusterNode* me = cluster->myself();
+  const ClusterNode* owner = scan.owner_;
   if (client.cluster.readonly && !write && me->isReplica() && me->master == owner) return true;
   if (owner != me) {
     redirect(w, "MOVED", slot, owner);
