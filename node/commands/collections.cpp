@@ -57,8 +57,10 @@ bool scanCursorOrReply(CommandContext& ctx, std::string_view s, uint64_t& cursor
   return true;
 }
 
-bool scanOptionsOrReply(CommandContext& ctx, std::string_view& pattern, bool& usePattern) {
+bool scanOptionsOrReply(CommandContext& ctx, std::string_view& pattern, bool& usePattern,
+                        size_t* countOut) {
   usePattern = false;
+  if (countOut) *countOut = 10;
   for (size_t i = 3; i < ctx.argc();) {
     size_t left = ctx.argc() - i;
     if (config::equalsNoCase(ctx.arg(i), "count") && left >= 2) {
@@ -68,6 +70,7 @@ bool scanOptionsOrReply(CommandContext& ctx, std::string_view& pattern, bool& us
         ctx.w.error(errors::kSyntax);
         return false;
       }
+      if (countOut) *countOut = static_cast<size_t>(count);
       i += 2;
     } else if (config::equalsNoCase(ctx.arg(i), "match") && left >= 2) {
       pattern = ctx.arg(i + 1);

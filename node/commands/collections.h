@@ -53,7 +53,9 @@ bool positiveArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out,
 // parseScanCursorOrReply.
 bool scanCursorOrReply(CommandContext& ctx, std::string_view s, uint64_t& cursor);
 // HSCAN/SSCAN options from argv[3]: MATCH pattern, COUNT n (>= 1). False after an error reply.
-bool scanOptionsOrReply(CommandContext& ctx, std::string_view& pattern, bool& usePattern);
+// `count` (if given) receives COUNT (default 10).
+bool scanOptionsOrReply(CommandContext& ctx, std::string_view& pattern, bool& usePattern,
+                        size_t* count = nullptr);
 bool scanMatches(std::string_view pattern, bool usePattern, std::string_view s);
 
 std::mt19937_64& collectionRng();

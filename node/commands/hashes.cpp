@@ -3,6 +3,7 @@
 // Redis reports it (see HashObject). Event-loop thread only.
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@ namespace strata::node {
 namespace {
 
 constexpr ValueType kHash = ValueType::kHash;
+
+HashLimits hashLimits(CommandContext& ctx) {
+  const NodeSettings& s = ctx.server.settings();
+  return {static_cast<size_t>(s.hashMaxListpackEntries),
+          static_cast<size_t>(s.hashMaxListpackValue)};
+}
 
 HashObject* readHash(CommandContext& ctx, bool& wrong, Entry** e = nullptr) {
   return lookupTyped<HashObject>(ctx, ctx.arg(1), kHash, wrong, e);
@@ -34,9 +41,10 @@ void hsetGeneric(CommandContext& ctx, bool hmset) {
   Entry* e = nullptr;
   HashObject* h = writeHash(ctx, e);
   if (h == nullptr) return;
-  for (size_t i = 2; i < ctx.argc(); ++i) h->noteArgLength(ctx.arg(i).size());
+  const HashLimits limits = hashLimits(ctx);
+  for (size_t i = 2; i < ctx.argc(); ++i) h->noteArgLength(ctx.arg(i).size(), limits);
   int64_t created = 0;
-  for (size_t i = 2; i < ctx.argc(); i += 2) created += h->set(ctx.arg(i), ctx.arg(i + 1));
+  for (size_t i = 2; i < ctx.argc(); i += 2) created += h->set(ctx.arg(i), ctx.arg(i + 1), limits);
   ctx.ks.reaccount(e);
   if (hmset) {
     ctx.w.ok();
@@ -59,10 +67,10 @@ void getallGeneric(CommandContext& ctx, unsigned what) {
     ctx.w.arrayHeader(n);
   }
   if (h == nullptr) return;
-  for (const auto& [f, v] : h->map()) {
+  h->forEach([&](std::string_view f, std::string_view v) {
     if (what & kKeys) ctx.w.bulk(f);
     if (what & kVals) ctx.w.bulk(v);
-  }
+  });
 }
 
 }  // namespace
@@ -80,10 +88,11 @@ void hsetnx(CommandContext& ctx) {
   Entry* e = nullptr;
   HashObject* h = writeHash(ctx, e);
   if (h == nullptr) return;
-  if (h->get(ctx.arg(2)) != nullptr) return ctx.w.integer(0);
-  h->noteArgLength(ctx.arg(2).size());
-  h->noteArgLength(ctx.arg(3).size());
-  h->set(ctx.arg(2), ctx.arg(3));
+  if (h->get(ctx.arg(2))) return ctx.w.integer(0);
+  const HashLimits limits = hashLimits(ctx);
+  h->noteArgLength(ctx.arg(2).size(), limits);
+  h->noteArgLength(ctx.arg(3).size(), limits);
+  h->set(ctx.arg(2), ctx.arg(3), limits);
   ctx.ks.reaccount(e);
   ctx.w.integer(1);
 }
@@ -92,8 +101,9 @@ void hget(CommandContext& ctx) {
   bool wrong = false;
   HashObject* h = readHash(ctx, wrong);
   if (wrong) return;
-  const std::string* v = h ? h->get(ctx.arg(2)) : nullptr;
-  if (v == nullptr) return ctx.w.null();
+  std::optional<std::string_view> v;
+  if (h) v = h->get(ctx.arg(2));
+  if (!v) return ctx.w.null();
   ctx.w.bulk(*v);
 }
 
@@ -103,8 +113,9 @@ void hmget(CommandContext& ctx) {
   if (wrong) return;
   ctx.w.arrayHeader(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    const std::string* v = h ? h->get(ctx.arg(i)) : nullptr;
-    if (v == nullptr) {
+    std::optional<std::string_view> v;
+    if (h) v = h->get(ctx.arg(i));
+    if (!v) {
       ctx.w.null();
     } else {
       ctx.w.bulk(*v);
@@ -135,7 +146,8 @@ void hstrlen(CommandContext& ctx) {
   bool wrong = false;
   HashObject* h = readHash(ctx, wrong);
   if (wrong) return;
-  const std::string* v = h ? h->get(ctx.arg(2)) : nullptr;
+  std::optional<std::string_view> v;
+  if (h) v = h->get(ctx.arg(2));
   ctx.w.integer(v ? static_cast<int64_t>(v->size()) : 0);
 }
 
@@ -163,7 +175,7 @@ void hincrby(CommandContext& ctx) {
   HashObject* h = writeHash(ctx, e);
   if (h == nullptr) return;
   int64_t value = 0;
-  if (const std::string* v = h->get(ctx.arg(2))) {
+  if (std::optional<std::string_view> v = h->get(ctx.arg(2))) {
     if (!parseInt64(*v, value)) {
       ctx.w.error("ERR hash value is not an integer");
       return;
@@ -175,7 +187,7 @@ void hincrby(CommandContext& ctx) {
     return;
   }
   value += incr;
-  h->set(ctx.arg(2), std::to_string(value));
+  h->set(ctx.arg(2), std::to_string(value), hashLimits(ctx));
   ctx.ks.reaccount(e);
   ctx.w.integer(value);
 }
@@ -194,7 +206,7 @@ void hincrbyfloat(CommandContext& ctx) {
   HashObject* h = writeHash(ctx, e);
   if (h == nullptr) return;
   long double value = 0;
-  if (const std::string* v = h->get(ctx.arg(2))) {
+  if (std::optional<std::string_view> v = h->get(ctx.arg(2))) {
     if (!parseLongDouble(*v, value)) {
       ctx.w.error("ERR hash value is not a float");
       return;
@@ -206,7 +218,7 @@ void hincrbyfloat(CommandContext& ctx) {
     return;
   }
   std::string out = formatLongDouble(value);
-  h->set(ctx.arg(2), out);
+  h->set(ctx.arg(2), out, hashLimits(ctx));
   ctx.ks.reaccount(e);
   ctx.w.bulk(out);
 }
@@ -234,10 +246,11 @@ void hrandfield(CommandContext& ctx) {
     if (h == nullptr || l == 0) return ctx.w.arrayHeader(0);
     bool uniq = l > 0;
     size_t count = static_cast<size_t>(l < 0 ? -l : l);
-    std::vector<const std::pair<const std::string, std::string>*> all;
+    using Pair = std::pair<std::string_view, std::string_view>;
+    std::vector<Pair> all;
     all.reserve(h->size());
-    for (const auto& kv : h->map()) all.push_back(&kv);
-    std::vector<const std::pair<const std::string, std::string>*> picked;
+    h->forEach([&](std::string_view f, std::string_view v) { all.emplace_back(f, v); });
+    std::vector<Pair> picked;
     if (!uniq) {
       std::uniform_int_distribution<size_t> d(0, all.size() - 1);
       for (size_t i = 0; i < count; ++i) picked.push_back(all[d(rng)]);
@@ -249,10 +262,10 @@ void hrandfield(CommandContext& ctx) {
     }
     bool resp3 = ctx.w.protocol() != resp::Protocol::kResp2;
     ctx.w.arrayHeader(withValues && !resp3 ? picked.size() * 2 : picked.size());
-    for (const auto* kv : picked) {
+    for (const auto& [f, v] : picked) {
       if (withValues && resp3) ctx.w.arrayHeader(2);
-      ctx.w.bulk(kv->first);
-      if (withValues) ctx.w.bulk(kv->second);
+      ctx.w.bulk(f);
+      if (withValues) ctx.w.bulk(v);
     }
     return;
   }
@@ -261,9 +274,10 @@ void hrandfield(CommandContext& ctx) {
   if (wrong) return;
   if (h == nullptr) return ctx.w.null();
   std::uniform_int_distribution<size_t> d(0, h->size() - 1);
-  auto it = h->map().begin();
-  std::advance(it, static_cast<long>(d(rng)));
-  ctx.w.bulk(it->first);
+  size_t pick = d(rng);
+  h->forEach([&](std::string_view f, std::string_view) {
+    if (pick-- == 0) ctx.w.bulk(f);
+  });
 }
 
 void hscan(CommandContext& ctx) {
@@ -274,21 +288,26 @@ void hscan(CommandContext& ctx) {
   if (wrong) return;
   std::string_view pattern;
   bool usePattern = false;
-  if (h != nullptr && !scanOptionsOrReply(ctx, pattern, usePattern)) return;
-  // Every element in one step, cursor 0: what Redis does for listpack hashes; a valid (if
-  // unbounded) SCAN for larger ones.
-  std::vector<const std::pair<const std::string, std::string>*> out;
-  if (h) {
-    for (const auto& kv : h->map()) {
-      if (scanMatches(pattern, usePattern, kv.first)) out.push_back(&kv);
-    }
+  size_t count = 10;
+  if (h != nullptr && !scanOptionsOrReply(ctx, pattern, usePattern, &count)) return;
+  // A listpack hash answers everything at once with cursor 0 (as Redis); a hashtable one a page
+  // of about COUNT fields per call (HashObject::scanPage).
+  std::vector<std::pair<std::string_view, std::string_view>> out;
+  uint64_t next = 0;
+  auto take = [&](std::string_view f, std::string_view v) {
+    if (scanMatches(pattern, usePattern, f)) out.emplace_back(f, v);
+  };
+  if (h && h->listpack()) {
+    h->forEach(take);
+  } else if (h) {
+    next = h->scanPage(cursor, count, take);
   }
   ctx.w.arrayHeader(2);
-  ctx.w.bulk("0");
+  ctx.w.bulk(std::to_string(next));
   ctx.w.arrayHeader(out.size() * 2);
-  for (const auto* kv : out) {
-    ctx.w.bulk(kv->first);
-    ctx.w.bulk(kv->second);
+  for (const auto& [f, v] : out) {
+    ctx.w.bulk(f);
+    ctx.w.bulk(v);
   }
 }
 

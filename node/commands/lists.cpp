@@ -254,7 +254,7 @@ void lindex(CommandContext& ctx) {
   int64_t len = static_cast<int64_t>(l->size());
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.w.null();
-  ctx.w.bulk(l->items()[static_cast<size_t>(index)]);
+  ctx.w.bulk(l->at(static_cast<size_t>(index)));
 }
 
 void lrange(CommandContext& ctx) {
@@ -267,7 +267,8 @@ void lrange(CommandContext& ctx) {
     return ctx.w.arrayHeader(0);
   }
   ctx.w.arrayHeader(static_cast<size_t>(end - start + 1));
-  for (int64_t i = start; i <= end; ++i) ctx.w.bulk(l->items()[static_cast<size_t>(i)]);
+  l->forRange(static_cast<size_t>(start), static_cast<size_t>(end - start + 1),
+              [&](std::string_view v) { ctx.w.bulk(v); });
 }
 
 void lset(CommandContext& ctx) {
@@ -281,9 +282,7 @@ void lset(CommandContext& ctx) {
   int64_t len = static_cast<int64_t>(l->size());
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.w.error("ERR index out of range");
-  std::string& slot = l->items()[static_cast<size_t>(index)];
-  l->adjustBytes(static_cast<long>(ctx.arg(3).size()) - static_cast<long>(slot.size()));
-  slot.assign(ctx.arg(3));
+  l->edit([&](ListObject::Items& items) { items[static_cast<size_t>(index)].assign(ctx.arg(3)); });
   ctx.ks.reaccount(e);
   ctx.w.ok();
 }
@@ -300,15 +299,19 @@ void linsert(CommandContext& ctx) {
   ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
   if (wrong) return;
   if (l == nullptr) return ctx.w.integer(0);
-  auto& items = l->items();
-  for (auto it = items.begin(); it != items.end(); ++it) {
-    if (*it != ctx.arg(3)) continue;
-    items.emplace(after ? it + 1 : it, ctx.arg(4));
-    l->adjustBytes(static_cast<long>(ctx.arg(4).size()));
-    ctx.ks.reaccount(e);
-    return ctx.w.integer(static_cast<int64_t>(items.size()));
-  }
-  ctx.w.integer(-1);
+  // Finds the pivot before unpacking: a miss leaves a packed list untouched.
+  bool found = false;
+  l->forEach([&](std::string_view v) { found = found || v == ctx.arg(3); });
+  if (!found) return ctx.w.integer(-1);
+  l->edit([&](ListObject::Items& items) {
+    for (auto it = items.begin(); it != items.end(); ++it) {
+      if (*it != ctx.arg(3)) continue;
+      items.emplace(after ? it + 1 : it, ctx.arg(4));
+      return;
+    }
+  });
+  ctx.ks.reaccount(e);
+  ctx.w.integer(static_cast<int64_t>(l->size()));
 }
 
 void lrem(CommandContext& ctx) {
@@ -319,27 +322,27 @@ void lrem(CommandContext& ctx) {
   ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
   if (wrong) return;
   if (l == nullptr) return ctx.w.integer(0);
-  auto& items = l->items();
   int64_t removed = 0;
   std::string_view ele = ctx.arg(3);
-  if (toRemove >= 0) {
-    for (auto it = items.begin(); it != items.end();) {
-      if (*it == ele && (toRemove == 0 || removed < toRemove)) {
-        it = items.erase(it);
-        ++removed;
-      } else {
-        ++it;
+  l->edit([&](ListObject::Items& items) {
+    if (toRemove >= 0) {
+      for (auto it = items.begin(); it != items.end();) {
+        if (*it == ele && (toRemove == 0 || removed < toRemove)) {
+          it = items.erase(it);
+          ++removed;
+        } else {
+          ++it;
+        }
+      }
+    } else {
+      for (size_t i = items.size(); i-- > 0;) {
+        if (items[i] == ele && removed < -toRemove) {
+          items.erase(items.begin() + static_cast<long>(i));
+          ++removed;
+        }
       }
     }
-  } else {
-    for (size_t i = items.size(); i-- > 0;) {
-      if (items[i] == ele && removed < -toRemove) {
-        items.erase(items.begin() + static_cast<long>(i));
-        ++removed;
-      }
-    }
-  }
-  l->recount();
+  });
   finishWrite(ctx, ctx.arg(1), e, l->size());
   ctx.w.integer(removed);
 }
@@ -352,15 +355,15 @@ void ltrim(CommandContext& ctx) {
   ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
   if (wrong) return;
   if (l == nullptr) return ctx.w.ok();
-  auto& items = l->items();
-  int64_t len = static_cast<int64_t>(items.size());
-  if (!clampRange(start, end, len)) {
-    items.clear();
-  } else {
-    items.erase(items.begin() + end + 1, items.end());
-    items.erase(items.begin(), items.begin() + start);
-  }
-  l->recount();
+  l->edit([&](ListObject::Items& items) {
+    int64_t len = static_cast<int64_t>(items.size());
+    if (!clampRange(start, end, len)) {
+      items.clear();
+    } else {
+      items.erase(items.begin() + end + 1, items.end());
+      items.erase(items.begin(), items.begin() + start);
+    }
+  });
   finishWrite(ctx, ctx.arg(1), e, l->size());
   ctx.w.ok();
 }
@@ -394,7 +397,7 @@ void lpos(CommandContext& ctx) {
   ListObject* l = readList(ctx, ctx.arg(1), wrong);
   if (wrong) return;
   if (l == nullptr) return count != -1 ? ctx.w.arrayHeader(0) : ctx.w.null();
-  const auto& items = l->items();
+  const std::vector<std::string_view> items = l->views();
   int64_t len = static_cast<int64_t>(items.size());
   std::vector<int64_t> found;
   int64_t matches = 0;

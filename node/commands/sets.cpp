@@ -15,6 +15,10 @@ namespace {
 
 constexpr ValueType kSet = ValueType::kSet;
 
+size_t maxIntset(CommandContext& ctx) {
+  return static_cast<size_t>(ctx.server.settings().setMaxIntsetEntries);
+}
+
 SetObject* readSet(CommandContext& ctx, std::string_view key, bool& wrong, Entry** e = nullptr) {
   return lookupTyped<SetObject>(ctx, key, kSet, wrong, e);
 }
@@ -36,7 +40,8 @@ void storeSet(CommandContext& ctx, std::string_view dst, const std::vector<std::
     return ctx.w.integer(0);
   }
   auto obj = std::make_unique<SetObject>();
-  for (const auto& m : members) obj->add(m);
+  const size_t limit = maxIntset(ctx);
+  for (const auto& m : members) obj->add(m, limit);
   Encoding enc = obj->encoding();
   Entry* e = ctx.ks.set(dst, Value::object(kSet, enc, std::move(obj)));
   ctx.ks.reaccount(e);
@@ -59,14 +64,16 @@ void interGeneric(CommandContext& ctx, size_t first, size_t n, std::string_view 
   if (!empty) {
     std::sort(sets.begin(), sets.end(),
               [](const SetObject* a, const SetObject* b) { return a->size() < b->size(); });
-    for (const auto& m : sets[0]->members()) {
+    bool full = false;
+    sets[0]->forEach([&](std::string_view m) {
+      if (full) return;
       bool all = true;
       for (size_t k = 1; k < sets.size() && all; ++k)
         all = sets[k] == sets[0] || sets[k]->contains(m);
-      if (!all) continue;
-      out.push_back(m);
-      if (cardOnly && limit > 0 && static_cast<int64_t>(out.size()) >= limit) break;
-    }
+      if (!all) return;
+      out.emplace_back(m);
+      full = cardOnly && limit > 0 && static_cast<int64_t>(out.size()) >= limit;
+    });
   }
   if (store) return storeSet(ctx, dst, out);
   if (cardOnly) return ctx.w.integer(static_cast<int64_t>(out.size()));
@@ -90,16 +97,16 @@ void unionDiffGeneric(CommandContext& ctx, size_t first, size_t n, std::string_v
     SetObject::Set seen;
     for (SetObject* s : sets) {
       if (s == nullptr) continue;
-      for (const auto& m : s->members()) {
-        if (seen.insert(m).second) out.push_back(m);
-      }
+      s->forEach([&](std::string_view m) {
+        if (seen.emplace(m).second) out.emplace_back(m);
+      });
     }
   } else if (sets[0] != nullptr) {
-    for (const auto& m : sets[0]->members()) {
+    sets[0]->forEach([&](std::string_view m) {
       bool drop = false;
       for (size_t k = 1; k < sets.size() && !drop; ++k) drop = sets[k] && sets[k]->contains(m);
-      if (!drop) out.push_back(m);
-    }
+      if (!drop) out.emplace_back(m);
+    });
   }
   if (store) return storeSet(ctx, dst, out);
   replySet(ctx, out);
@@ -122,7 +129,8 @@ void sadd(CommandContext& ctx) {
     e = ctx.ks.set(ctx.arg(1), Value::object(kSet, enc, std::move(obj)));
   }
   int64_t added = 0;
-  for (size_t i = 2; i < ctx.argc(); ++i) added += s->add(ctx.arg(i));
+  const size_t limit = maxIntset(ctx);
+  for (size_t i = 2; i < ctx.argc(); ++i) added += s->add(ctx.arg(i), limit);
   ctx.ks.reaccount(e);
   ctx.w.integer(added);
 }
@@ -177,7 +185,7 @@ void spop(CommandContext& ctx) {
   if (wrong) return;
   if (s == nullptr) return hasCount ? ctx.w.setHeader(0) : ctx.w.null();
   if (hasCount && count == 0) return ctx.w.setHeader(0);
-  std::vector<std::string> all(s->members().begin(), s->members().end());
+  std::vector<std::string> all = s->list();
   std::shuffle(all.begin(), all.end(), rng);
   size_t n = std::min(all.size(), static_cast<size_t>(count));
   all.resize(n);
@@ -202,7 +210,7 @@ void srandmember(CommandContext& ctx) {
     SetObject* s = readSet(ctx, ctx.arg(1), wrong);
     if (wrong) return;
     if (s == nullptr || l == 0) return ctx.w.arrayHeader(0);
-    std::vector<std::string> all(s->members().begin(), s->members().end());
+    std::vector<std::string> all = s->list();
     size_t count = static_cast<size_t>(l < 0 ? -l : l);
     if (l < 0) {
       std::uniform_int_distribution<size_t> d(0, all.size() - 1);
@@ -225,9 +233,10 @@ void srandmember(CommandContext& ctx) {
   if (wrong) return;
   if (s == nullptr) return ctx.w.null();
   std::uniform_int_distribution<size_t> d(0, s->size() - 1);
-  auto it = s->members().begin();
-  std::advance(it, static_cast<long>(d(rng)));
-  ctx.w.bulk(*it);
+  size_t pick = d(rng);
+  s->forEach([&](std::string_view m) {
+    if (pick-- == 0) ctx.w.bulk(m);
+  });
 }
 
 void smove(CommandContext& ctx) {
@@ -252,7 +261,7 @@ void smove(CommandContext& ctx) {
     Encoding enc = obj->encoding();
     de = ctx.ks.set(ctx.arg(2), Value::object(kSet, enc, std::move(obj)));
   }
-  dst->add(ele);
+  dst->add(ele, maxIntset(ctx));
   ctx.ks.reaccount(de);
   ctx.w.integer(1);
 }
@@ -307,17 +316,24 @@ void sscan(CommandContext& ctx) {
   if (wrong) return;
   std::string_view pattern;
   bool usePattern = false;
-  if (s != nullptr && !scanOptionsOrReply(ctx, pattern, usePattern)) return;
-  std::vector<std::string_view> out;
-  if (s) {
-    for (const auto& m : s->members()) {
-      if (scanMatches(pattern, usePattern, m)) out.push_back(m);
-    }
+  size_t count = 10;
+  if (s != nullptr && !scanOptionsOrReply(ctx, pattern, usePattern, &count)) return;
+  // An intset answers everything at once with cursor 0 (as Redis); a hashtable set a page of
+  // about COUNT members per call (SetObject::scanPage).
+  std::vector<std::string> out;
+  uint64_t next = 0;
+  auto take = [&](std::string_view m) {
+    if (scanMatches(pattern, usePattern, m)) out.emplace_back(m);
+  };
+  if (s && s->intset()) {
+    s->forEach(take);
+  } else if (s) {
+    next = s->scanPage(cursor, count, take);
   }
   ctx.w.arrayHeader(2);
-  ctx.w.bulk("0");
+  ctx.w.bulk(std::to_string(next));
   ctx.w.arrayHeader(out.size());
-  for (auto m : out) ctx.w.bulk(m);
+  for (const auto& m : out) ctx.w.bulk(m);
 }
 
 }  // namespace cmd

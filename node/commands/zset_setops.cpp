@@ -27,6 +27,8 @@ struct Source {
   const ZSetObject* z = nullptr;
   const SetObject* s = nullptr;
   double weight = 1.0;
+  // An intset's members as strings (its forEach views are temporaries; the union keeps views).
+  std::vector<std::string> ints;
 
   size_t size() const { return z ? z->size() : s ? s->size() : 0; }
   bool find(std::string_view m, double& score) const {
@@ -42,7 +44,11 @@ struct Source {
     if (z) {
       z->walk(0, z->size(), false, f);
     } else if (s) {
-      for (const auto& m : s->members()) f(std::string_view(m), 1.0);
+      if (s->intset()) {
+        for (const auto& m : ints) f(std::string_view(m), 1.0);
+      } else {
+        s->forEach([&](std::string_view m) { f(m, 1.0); });
+      }
     }
   }
 };
@@ -85,6 +91,7 @@ void setopGeneric(CommandContext& ctx, std::string_view dst, bool store, size_t 
       src[i].z = static_cast<const ZSetObject*>(e->object());
     } else if (e->type() == ValueType::kSet) {
       src[i].s = static_cast<const SetObject*>(e->object());
+      if (src[i].s->intset()) src[i].ints = src[i].s->list();
     } else {
       return ctx.w.error(errors::kWrongType);
     }

@@ -430,26 +430,30 @@ void zscan(CommandContext& ctx) {
   if (wrong) return;
   std::string_view pattern;
   bool usePattern = false;
-  if (z != nullptr && !scanOptionsOrReply(ctx, pattern, usePattern)) return;
-  // Every element in one step, cursor 0, in rank order: what Redis does for listpack zsets; a
-  // valid (if unbounded) SCAN for larger ones. Scores as strings ("%.17g", like ld2string).
-  size_t n = 0;
-  if (z != nullptr) {
-    z->walk(0, z->size(), false, [&](std::string_view m, double) {
-      if (scanMatches(pattern, usePattern, m)) n++;
-    });
+  size_t count = 10;
+  if (z != nullptr && !scanOptionsOrReply(ctx, pattern, usePattern, &count)) return;
+  // A listpack set answers everything at once, cursor 0, in rank order (as Redis); a skiplist
+  // one a page of about COUNT members per call (ZSetObject::scanPage). Scores as strings
+  // ("%.17g", like ld2string).
+  std::vector<std::pair<std::string_view, double>> out;
+  uint64_t next = 0;
+  auto take = [&](std::string_view m, double s) {
+    if (scanMatches(pattern, usePattern, m)) out.emplace_back(m, s);
+  };
+  if (z && z->compact()) {
+    z->walk(0, z->size(), false, take);
+  } else if (z) {
+    next = z->scanPage(cursor, count, take);
   }
   ctx.w.arrayHeader(2);
-  ctx.w.bulk("0");
-  ctx.w.arrayHeader(n * 2);
-  if (n == 0) return;
-  z->walk(0, z->size(), false, [&](std::string_view m, double s) {
-    if (!scanMatches(pattern, usePattern, m)) return;
+  ctx.w.bulk(std::to_string(next));
+  ctx.w.arrayHeader(out.size() * 2);
+  for (const auto& [m, s] : out) {
     char buf[64];
     int len = std::snprintf(buf, sizeof(buf), "%.17g", s);
     ctx.w.bulk(m);
     ctx.w.bulk(std::string_view(buf, static_cast<size_t>(len)));
-  });
+  }
 }
 
 }  // namespace cmd

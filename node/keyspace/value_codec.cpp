@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "node/keyspace/containers.h"
+#include "node/keyspace/stream.h"
 #include "node/keyspace/zset.h"
 
 namespace strata::node::codec {
@@ -56,6 +57,55 @@ void putFooter(std::string& out, size_t start) {
   out.push_back(static_cast<char>(kFormatVersion >> 8));
   uint64_t crc = crc64(0, out.data() + start, out.size() - start);
   for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((crc >> (8 * i)) & 0xFF));
+}
+
+// ---- streams ----
+// Body: last-id, max-deleted-id (ms, seq varints), entries-added, entry count, then per entry
+// id (ms, seq) + field count + (field, value) pairs; group count, then per group: name,
+// last-id, entries-read (zigzag), consumer count x (name, seen-time zigzag), PEL count x
+// (id, consumer name, delivery time zigzag, delivery count).
+
+uint64_t zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t unzigzag(uint64_t z) {
+  return static_cast<int64_t>((z >> 1) ^ (0 - (z & 1)));
+}
+
+void putId(std::string& out, StreamID id) {
+  putVarint(out, id.ms);
+  putVarint(out, id.seq);
+}
+
+void encodeStream(const StreamObject& s, std::string& out) {
+  putId(out, s.lastId());
+  putId(out, s.maxDeletedId());
+  putVarint(out, s.entriesAdded());
+  putVarint(out, s.length());
+  s.range(StreamID::min(), StreamID::max(), false, [&](const StreamEntryView& e) {
+    putId(out, e.id);
+    putVarint(out, e.pairs());
+    for (std::string_view f : *e.fv) putBytes(out, f);
+    return true;
+  });
+  putVarint(out, s.groups().size());
+  for (const auto& [name, g] : s.groups()) {
+    putBytes(out, name);
+    putId(out, g->lastId);
+    putVarint(out, zigzag(g->entriesRead));
+    putVarint(out, g->consumers.size());
+    for (const auto& [cname, c] : g->consumers) {
+      putBytes(out, cname);
+      putVarint(out, zigzag(c->seenTime));
+    }
+    putVarint(out, g->pel.size());
+    for (const auto& [id, nack] : g->pel) {
+      putId(out, id);
+      putBytes(out, nack.consumer->name);
+      putVarint(out, zigzag(nack.deliveryTime));
+      putVarint(out, nack.deliveryCount);
+    }
+  }
 }
 
 // ---- reader ----
@@ -193,6 +243,80 @@ bool decodeZSet(Reader& r, Value& out, const ZSetLimits& limits) {
   return true;
 }
 
+bool readId(Reader& r, StreamID& id) {
+  return r.varint(id.ms) && r.varint(id.seq);
+}
+
+// A count of items each at least `minBytes` long (0 allowed: streams may be empty).
+bool readCount(Reader& r, uint64_t& n, size_t minBytes) {
+  return r.varint(n) && n <= r.left() / minBytes;
+}
+
+bool decodeStream(Reader& r, Value& out) {
+  auto s = std::make_unique<StreamObject>();
+  StreamID last, maxDeleted;
+  uint64_t added, n;
+  if (!readId(r, last) || !readId(r, maxDeleted) || !r.varint(added) || !readCount(r, n, 3)) {
+    return false;
+  }
+  std::vector<std::string_view> fv;
+  StreamID prev;
+  for (uint64_t i = 0; i < n; ++i) {
+    StreamID id;
+    uint64_t pairs;
+    if (!readId(r, id) || !r.count(pairs, 2)) return false;
+    if (id <= prev || id > last) return false;
+    fv.clear();
+    for (uint64_t j = 0; j < pairs * 2; ++j) {
+      std::string_view b;
+      if (!r.bytes(b)) return false;
+      fv.push_back(b);
+    }
+    s->append(id, fv.data(), fv.size());
+    prev = id;
+  }
+  if (added < n) return false;
+  s->setLastId(last);
+  s->setEntriesAdded(added);
+  s->setMaxDeletedId(maxDeleted);
+  uint64_t groups;
+  if (!readCount(r, groups, 5)) return false;
+  for (uint64_t i = 0; i < groups; ++i) {
+    std::string_view name;
+    auto g = std::make_unique<ConsumerGroup>();
+    uint64_t read, consumers, pel;
+    if (!r.bytes(name) || !readId(r, g->lastId) || !r.varint(read) || !readCount(r, consumers, 2)) {
+      return false;
+    }
+    g->entriesRead = unzigzag(read);
+    for (uint64_t j = 0; j < consumers; ++j) {
+      std::string_view cname;
+      uint64_t seen;
+      if (!r.bytes(cname) || !r.varint(seen)) return false;
+      if (g->findConsumer(cname) != nullptr) return false;
+      g->createConsumer(cname, unzigzag(seen));
+    }
+    if (!readCount(r, pel, 5)) return false;
+    for (uint64_t j = 0; j < pel; ++j) {
+      StreamID id;
+      std::string_view cname;
+      uint64_t time, count;
+      if (!readId(r, id) || !r.bytes(cname) || !r.varint(time) || !r.varint(count)) {
+        return false;
+      }
+      StreamConsumer* c = g->findConsumer(cname);
+      if (c == nullptr || !c->pel.insert(id).second) return false;
+      StreamNACK nack;
+      nack.consumer = c;
+      nack.deliveryTime = unzigzag(time);
+      nack.deliveryCount = count;
+      if (!g->pel.emplace(id, nack).second) return false;
+    }
+    if (!s->groups().emplace(std::string(name), std::move(g)).second) return false;
+  }
+  out = Value::object(ValueType::kStream, Encoding::kStream, std::move(s));
+  return true;
+}
 }  // namespace
 
 uint64_t crc64(uint64_t crc, const void* data, size_t len) {
@@ -220,24 +344,24 @@ bool encode(const Entry& e, std::string& out) {
   out.push_back(static_cast<char>(o->encoding()));
   switch (e.type()) {
     case ValueType::kList: {
-      const auto& items = static_cast<const ListObject*>(o)->items();
-      putVarint(out, items.size());
-      for (const auto& item : items) putBytes(out, item);
+      const auto* l = static_cast<const ListObject*>(o);
+      putVarint(out, l->size());
+      l->forEach([&](std::string_view item) { putBytes(out, item); });
       break;
     }
     case ValueType::kSet: {
-      const auto& members = static_cast<const SetObject*>(o)->members();
-      putVarint(out, members.size());
-      for (const auto& m : members) putBytes(out, m);
+      const auto* s = static_cast<const SetObject*>(o);
+      putVarint(out, s->size());
+      s->forEach([&](std::string_view m) { putBytes(out, m); });
       break;
     }
     case ValueType::kHash: {
-      const auto& map = static_cast<const HashObject*>(o)->map();
-      putVarint(out, map.size());
-      for (const auto& [field, value] : map) {
+      const auto* h = static_cast<const HashObject*>(o);
+      putVarint(out, h->size());
+      h->forEach([&](std::string_view field, std::string_view value) {
         putBytes(out, field);
         putBytes(out, value);
-      }
+      });
       break;
     }
     case ValueType::kZSet: {
@@ -252,6 +376,8 @@ bool encode(const Entry& e, std::string& out) {
       break;
     }
     case ValueType::kStream:
+      encodeStream(*static_cast<const StreamObject*>(o), out);
+      break;
     case ValueType::kString:
       out.resize(start);
       return false;
@@ -310,7 +436,7 @@ DecodeStatus decode(std::string_view payload, Value& out, const ZSetLimits& zset
       ok = decodeZSet(r, out, zsetLimits);
       break;
     case ValueType::kStream:
-      ok = false;
+      ok = decodeStream(r, out);
       break;
   }
   if (!ok || r.left() != 0) return DecodeStatus::kBadFormat;

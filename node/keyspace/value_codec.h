@@ -11,6 +11,8 @@
 //   list/set count (>= 1), then count x (len, bytes)
 //   hash     count (>= 1), then count x (field len, field, value len, value)
 //   zset     count (>= 1), then count x (member len, member, score: IEEE-754 double, 8 bytes LE)
+//   stream   last/max-deleted IDs, entries-added, entries (id, fields), consumer groups with their
+//            consumers and PEL (see encodeStream in value_codec.cpp)
 // The encoding hint is what OBJECT ENCODING reported at DUMP time; decoding checks it is valid
 // for the type, and each container re-derives its own encoding from its contents on load, as
 // Redis's rdbLoadObject does (a hint lets compact encodings skip that later).

@@ -23,6 +23,7 @@
 #include <utility>
 #include <vector>
 
+#include "node/keyspace/scan_cursor.h"
 #include "node/keyspace/value.h"
 
 namespace strata::node {
@@ -210,6 +211,13 @@ class ZSetObject : public Object {
       f(n->member(), n->score);
       n = reverse ? n->backward : n->next();
     }
+  }
+
+  // One ZSCAN page of a skiplist set over its member dict (scan_cursor.h); f(member, score).
+  // Listpack sets scan in one call with walk().
+  template <class F>
+  uint64_t scanPage(uint64_t cursor, size_t count, F&& f) const {
+    return scanBuckets(dict_, cursor, count, [&](const auto& kv) { f(kv.first, kv.second->score); });
   }
 
   // Converts a listpack set to skiplist (no-op if already).

@@ -282,6 +282,7 @@ bool Aof::loadAndOpen(const Apply& apply) {
 
 bool Aof::enable(std::string& error) {
   if (state_ != State::kOff) return true;
+  killChild();  // a BGREWRITEAOF of appendonly no: this rewrite supersedes it
   if (::mkdir(settings_.appenddirname.c_str(), 0755) != 0 && errno != EEXIST) {
     error = std::string("Can't create the AOF directory: ") + std::strerror(errno);
     return false;
@@ -406,7 +407,7 @@ void Aof::flush(int64_t nowMs) {
 }
 
 void Aof::cron(int64_t nowMs) {
-  if (state_ == State::kOff) return;
+  if (state_ == State::kOff) return checkChild(nowMs);  // a BGREWRITEAOF with appendonly no
   if (lastWriteErrno_ != 0 || !buf_.empty() || unsynced_) flush(nowMs);
   if (fsyncer_ && fsyncer_->lastErrno() != 0 && lastWriteErrno_ == 0) {
     spdlog::warn("Error fsyncing the AOF file: {}", std::strerror(fsyncer_->lastErrno()));
@@ -441,9 +442,21 @@ int Aof::rewrite(std::string& error, bool scheduleIfBusy) {
     error = "Background append only file rewriting already in progress";
     return -1;
   }
-  if (state_ == State::kOff) {
-    error = "AOF is off";
-    return -1;
+  oneOff_ = state_ == State::kOff;
+  if (oneOff_) {
+    // appendonly no (Redis 7.0 rewrites anyway): a base file and a manifest naming only it; the
+    // files of an earlier manifest are superseded (removed once the base is in place).
+    if (::mkdir(settings_.appenddirname.c_str(), 0755) != 0 && errno != EEXIST) {
+      error = std::string("Can't create the AOF directory: ") + std::strerror(errno);
+      return -1;
+    }
+    std::string text, why;
+    int err = 0;
+    manifest_ = AofManifest{};
+    if (readFile(path(aofManifestName(settings_.appendfilename)), text, err)) {
+      AofManifest::parse(text, manifest_, why);
+    }
+    return forkRewrite(error);
   }
   // Everything fed so far goes to the current incr; what follows goes to a new one, named in the
   // manifest now so that a crash during the rewrite loses nothing.
@@ -461,6 +474,10 @@ int Aof::rewrite(std::string& error, bool scheduleIfBusy) {
     return -1;
   }
   incrSeqAtFork_ = seq;
+  return forkRewrite(error);
+}
+
+int Aof::forkRewrite(std::string& error) {
   const int64_t start = ::getpid();
   tempFile_ = path("temp-rewriteaof-bg-" + std::to_string(start) + ".aof");
   pid_t pid = ::fork();
@@ -520,7 +537,7 @@ void Aof::rewriteDone(bool ok, int64_t nowMs) {
       std::vector<AofManifest::File> obsolete = manifest_.history;
       if (manifest_.hasBase) obsolete.push_back(manifest_.base);
       for (const auto& f : manifest_.incrs) {
-        if (f.seq >= incrSeqAtFork_) {
+        if (!oneOff_ && f.seq >= incrSeqAtFork_) {
           next.incrs.push_back(f);
         } else {
           obsolete.push_back(f);

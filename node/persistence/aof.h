@@ -8,6 +8,9 @@
 // (group commit: one fsync per loop round, for every client's writes of that round); everysec: a
 // background thread fsyncs about once a second (Redis's bio); no: the kernel decides.
 //
+// With appendonly no, BGREWRITEAOF still writes a base file and a manifest naming only it (as
+// Redis 7.0), removing the files of an earlier manifest.
+//
 // Rewrite (BGREWRITEAOF, auto-aof-rewrite-*, CONFIG SET appendonly yes):
 //   parent: write buf_, open <s+1>.incr.aof, persist a manifest naming it, fork()
 //   child:  writeSnapshot -> temp-rewriteaof-bg-<pid>.aof, fsync, _exit(0)
@@ -117,6 +120,8 @@ class Aof : public PropagationSink {
   bool loadFile(const AofManifest::File& f, bool last, const Apply& apply);
   bool writeBuffer();
   void fsyncNow();
+  // fork()s the rewrite child (rewrite() has prepared the files).
+  int forkRewrite(std::string& error);
   void checkChild(int64_t nowMs);
   void rewriteDone(bool ok, int64_t nowMs);
   void killChild();
@@ -141,6 +146,7 @@ class Aof : public PropagationSink {
   int64_t rewriteStartMs_ = 0;
   int64_t lastRewriteTimeSec_ = -1;
   bool lastRewriteOk_ = true;
+  bool oneOff_ = false;  // the running rewrite is a BGREWRITEAOF of appendonly no
   bool rewriteScheduled_ = false;
   int64_t rewrites_ = 0;
   int64_t consecutiveFailures_ = 0;

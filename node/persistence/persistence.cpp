@@ -262,11 +262,8 @@ bool Persistence::debugReload(std::string& error) {
 
 std::string Persistence::bgrewriteaof(bool& ok) {
   ok = false;
-  if (!aof_ || aof_->state() == Aof::State::kOff) {
-    // Redis rewrites even with appendonly off (a one-off file); the node only rewrites a live
-    // AOF.
-    return "ERR Background append only file rewriting needs appendonly yes on this node";
-  }
+  // With appendonly no too (Redis 7.0 writes a base file and a manifest naming only it).
+  if (!aof_) aof_ = std::make_unique<Aof>(server_.settings(), server_.keyspace());
   if (aof_->rewriteInProgress()) {
     return "ERR Background append only file rewriting already in progress";
   }

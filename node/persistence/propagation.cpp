@@ -228,8 +228,8 @@ void Server::propagateCommand(const CommandDef& def, const std::vector<std::stri
       std::string_view key = argv[1];
       Entry* e = keyspace_.peek(key);
       if (e == nullptr || e->type() != ValueType::kHash) return p.add(argv);
-      const std::string* v = static_cast<HashObject*>(e->object())->get(argv[2]);
-      if (v == nullptr) return p.add(argv);
+      std::optional<std::string_view> v = static_cast<HashObject*>(e->object())->get(argv[2]);
+      if (!v) return p.add(argv);
       return p.add({"HSET", key, argv[2], *v});
     }
   }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "node/keyspace/containers.h"
+#include "node/keyspace/stream.h"
 #include "node/keyspace/zset.h"
 #include "node/persistence/propagation.h"
 
@@ -69,9 +70,60 @@ class SnapshotWriter {
   bool ok_ = true;
 };
 
+// Redis's rewriteStreamObject: XADD per entry (an empty stream: XADD MAXLEN 0 0-1 x y), XSETID
+// with ENTRIESADDED and MAXDELETEDID, then per group XGROUP CREATE ... ENTRIESREAD, XCLAIM ...
+// TIME RETRYCOUNT JUSTID FORCE per pending entry and XGROUP CREATECONSUMER for idle consumers.
+void writeStream(SnapshotWriter& w, std::string_view key, const StreamObject& s) {
+  std::vector<std::string_view> argv;
+  char idBuf[48];
+  if (s.length() > 0) {
+    s.range(StreamID::min(), StreamID::max(), false, [&](const StreamEntryView& e) {
+      argv.assign({"XADD", key, e.id.format(idBuf)});
+      argv.insert(argv.end(), e.fv->begin(), e.fv->end());
+      w.command(argv);
+      return w.ok();
+    });
+  } else {
+    w.command({"XADD", key, "MAXLEN", "0", "0-1", "x", "y"});
+  }
+  const std::string last = s.lastId().str(), maxDel = s.maxDeletedId().str();
+  const std::string added = std::to_string(s.entriesAdded());
+  w.command({"XSETID", key, last, "ENTRIESADDED", added, "MAXDELETEDID", maxDel});
+  for (const auto& [name, g] : s.groups()) {
+    const std::string gl = g->lastId.str(), read = std::to_string(g->entriesRead);
+    w.command({"XGROUP", "CREATE", key, name, gl, "ENTRIESREAD", read});
+    for (const auto& [cname, c] : g->consumers) {
+      if (c->pel.empty()) {
+        w.command({"XGROUP", "CREATECONSUMER", key, name, cname});
+        continue;
+      }
+      for (const StreamID& id : c->pel) {
+        const StreamNACK& nack = g->pel.at(id);
+        const std::string ids = id.str(), time = std::to_string(nack.deliveryTime);
+        const std::string count = std::to_string(nack.deliveryCount);
+        w.command({"XCLAIM", key, name, cname, "0", ids, "TIME", time, "RETRYCOUNT", count,
+                   "JUSTID", "FORCE"});
+      }
+    }
+  }
+}
+
 }  // namespace
 
+std::function<std::string()>& snapshotPrelude() {
+  static std::function<std::string()> prelude;
+  return prelude;
+}
+
+void setSnapshotPrelude(std::function<std::string()> prelude) {
+  snapshotPrelude() = std::move(prelude);
+}
+
 bool writeSnapshot(const Keyspace& ks, const std::function<bool(std::string_view)>& out) {
+  if (snapshotPrelude()) {
+    const std::string prelude = snapshotPrelude()();
+    if (!prelude.empty() && !out(prelude)) return false;
+  }
   SnapshotWriter w(out);
   ks.forEach([&](const Entry& e) {
     if (!w.ok()) return;
@@ -83,19 +135,32 @@ bool writeSnapshot(const Keyspace& ks, const std::function<bool(std::string_view
         break;
       }
       case ValueType::kList: {
-        const auto& items = static_cast<const ListObject*>(e.object())->items();
+        const auto items = static_cast<const ListObject*>(e.object())->views();
         w.batched("RPUSH", key, items.begin(), items.end(), 1,
-                  [](const std::string& v, std::vector<std::string_view>& a) { a.push_back(v); });
+                  [](std::string_view v, std::vector<std::string_view>& a) { a.push_back(v); });
         break;
       }
       case ValueType::kSet: {
-        const auto& members = static_cast<const SetObject*>(e.object())->members();
+        const auto* s = static_cast<const SetObject*>(e.object());
+        // An intset's members are formatted on the fly: strings first, then views of them.
+        std::vector<std::string> ints;
+        std::vector<std::string_view> members;
+        if (s->intset()) {
+          ints = s->list();
+          members.assign(ints.begin(), ints.end());
+        } else {
+          members.reserve(s->size());
+          s->forEach([&](std::string_view m) { members.push_back(m); });
+        }
         w.batched("SADD", key, members.begin(), members.end(), 1,
-                  [](const std::string& m, std::vector<std::string_view>& a) { a.push_back(m); });
+                  [](std::string_view m, std::vector<std::string_view>& a) { a.push_back(m); });
         break;
       }
       case ValueType::kHash: {
-        const auto& map = static_cast<const HashObject*>(e.object())->map();
+        std::vector<std::pair<std::string_view, std::string_view>> map;
+        const auto* h = static_cast<const HashObject*>(e.object());
+        map.reserve(h->size());
+        h->forEach([&](std::string_view f, std::string_view v) { map.emplace_back(f, v); });
         w.batched("HSET", key, map.begin(), map.end(), 2,
                   [](const auto& kv, std::vector<std::string_view>& a) {
                     a.push_back(kv.first);
@@ -121,8 +186,8 @@ bool writeSnapshot(const Keyspace& ks, const std::function<bool(std::string_view
         break;
       }
       case ValueType::kStream:
-        // TODO(streams): XADD/XSETID/XGROUP CREATE when streams land.
-        return;
+        writeStream(w, key, *static_cast<const StreamObject*>(e.object()));
+        break;
     }
     const Millis at = ks.expireAt(&e);
     if (at >= 0) {

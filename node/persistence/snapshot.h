@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "node/keyspace/keyspace.h"
@@ -20,6 +21,11 @@ namespace strata::node {
 
 // Elements per container command (Redis's AOF_REWRITE_ITEMS_PER_CMD).
 inline constexpr size_t kSnapshotItemsPerCommand = 64;
+
+// State that is not keys but travels with the dataset (the function libraries as FUNCTION LOAD
+// commands, set by node/scripting): RESP commands writeSnapshot emits before the keys. Empty by
+// default; set on the event-loop thread, called wherever writeSnapshot runs (fork()ed child).
+void setSnapshotPrelude(std::function<std::string()> prelude);
 
 // Emits the commands that recreate `ks`; stops and returns false as soon as `out` returns false.
 bool writeSnapshot(const Keyspace& ks, const std::function<bool(std::string_view)>& out);

@@ -3,8 +3,8 @@
 # absolute expiry (PEXPIRETIME) survives a restart, including the deterministic rewrites (EXPIRE,
 # SETEX, INCRBYFLOAT, SPOP, a served BLPOP); a truncated tail is cut with a log line; a corrupt
 # middle refuses to start naming file and offset (exit status 1); BGREWRITEAOF under write load
-# then kill -9 gives the same dataset and Redis 7.0's manifest; CONFIG SET appendonly yes at
-# runtime; DEBUG RELOAD; INFO persistence's field names as redis-server 7.0's.
+# then kill -9 gives the same dataset and Redis 7.0's manifest; BGREWRITEAOF with appendonly no
+# writes a base and a manifest as Redis 7.0; CONFIG SET appendonly yes at runtime; DEBUG RELOAD; INFO persistence's field names as redis-server 7.0's.
 # Needs STRATA_NODE_BIN (CTest sets it).
 # ctest-timeout: 180
 import os
@@ -398,6 +398,43 @@ class Aof(unittest.TestCase):
             wait_until(lambda: rc.info("persistence")["aof_rewrite_in_progress"] == 0 and
                        rc.info("persistence")["aof_enabled"] == 1, 20, "redis AOF on")
             self.assertEqual(fields, set(rc.info("persistence")))
+
+    def test_bgrewriteaof_with_appendonly_no_writes_a_base_as_redis(self):
+        # Redis 7.0: "+Background append only file rewriting started", then appendonlydir holds
+        # a manifest naming one base file (seq 1, then 2 with the first removed), no incr file;
+        # INFO persistence: aof_enabled:0, aof_rewrites counts it.
+        def files(d):
+            return sorted(os.listdir(os.path.join(d, "appendonlydir")))
+
+        def shape(d):
+            with open(os.path.join(d, "appendonlydir", "appendonly.aof.manifest")) as f:
+                lines = [ln.split() for ln in f.read().splitlines() if ln.strip()]
+            # the base's format differs (Redis: RDB preamble .base.rdb; the node: .base.aof)
+            return [(ln[0], ln[1].rsplit(".", 1)[0], ln[2:]) for ln in lines]
+
+        n = self.node()
+        n.start(["--appendonly", "no"])
+        c = n.client()
+        self.fill_every_type(c)
+        before = dataset(c)
+        with Standalone() as r:
+            rc = r.client()
+            self.fill_every_type(rc)
+            for seq in (1, 2):
+                self.assertEqual(c.bgrewriteaof(), rc.bgrewriteaof())
+                for cl in (c, rc):
+                    wait_until(lambda: info(cl, "aof_rewrite_in_progress") == 0 and
+                               info(cl, "aof_rewrites") == seq, 20, "the rewrite to finish")
+                self.assertEqual(shape(n.dir), shape(r.dir))
+                self.assertEqual(shape(n.dir),
+                                 [("file", f"appendonly.aof.{seq}.base", ["seq", str(seq), "type",
+                                                                           "b"])])
+                self.assertEqual(len(files(n.dir)), len(files(r.dir)))
+                for field in ("aof_enabled", "aof_last_bgrewrite_status", "aof_rewrites"):
+                    self.assertEqual(info(c, field), info(rc, field), field)
+        n.kill9()
+        n.start()  # appendonly yes: loads the base written while the AOF was off
+        self.assertEqual(dataset(n.client()), before)
 
     def test_debug_reload_keeps_the_dataset(self):
         n = self.node().start()

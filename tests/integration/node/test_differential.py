@@ -1,5 +1,5 @@
 # Differential test of the node against a real redis-server 7.0: the same seeded stream of
-# >= 5,000 (per protocol) random string/key/connection, hash/set/list and sorted set commands
+# >= 5,000 (per protocol) random string/key/connection, hash/set/list, sorted set and stream commands
 # (wrong arity, bad integers and floats, overflow, expiry options, SET/GETEX and ZADD/ZRANGE
 # option grammar, score and lex ranges, ZUNION/ZINTER/ZDIFF over sets and zsets, encodings
 # (listpack/skiplist), WRONGTYPE across the families sharing one small key space, blocking pops
@@ -376,6 +376,50 @@ def gen_zset(r, shared):
     return ["DEL", k()], "exact"
 
 
+SKEYS = ["xs1", "xs2", "xs3"]
+SIDS = ["1", "1-1", "2-0", "2-*", "3-5", "5", "0-1", "(1-1", "-", "+", "x", "4-0", "10-0"]
+
+
+def gen_stream(r, shared):
+    """A random stream command on SKEYS (sometimes the shared key space): explicit IDs so both
+    servers agree; group commands compared on their ID-only / count replies."""
+    k = lambda: r.choice(SKEYS) if r.random() < 0.85 else shared()  # noqa: E731
+    i = lambda: r.choice(SIDS)  # noqa: E731
+    g = lambda: r.choice(["g1", "g2"])  # noqa: E731
+    c = r.randrange(20)
+    if c < 5:
+        trim = r.choice([[], [], ["MAXLEN", r.choice(["2", "0", "5"])], ["MINID", i()],
+                         ["MAXLEN", "~", "1"], ["NOMKSTREAM"]])
+        ms = r.randint(1, 60)
+        idarg = r.choice([f"{ms}-{r.randint(0, 3)}", f"{ms}-*", str(ms), i()])
+        return ["XADD", k()] + trim + [idarg] + r.choice([["f", "v"], ["f", "v", "g", "w"], ["f"]]), "exact"
+    if c < 7:
+        return [r.choice(["XRANGE", "XREVRANGE"]), k(), i(), i()] + r.choice(
+            [[], ["COUNT", r.choice(SMALL)]]), "exact"
+    if c < 8:
+        return [r.choice(["XLEN", "XDEL"]), k()] + ([i()] if r.random() < 0.5 else []), "exact"
+    if c < 9:
+        return ["XTRIM", k(), r.choice(["MAXLEN", "MINID"]), r.choice(["=", "~", "3"]),
+                r.choice(["2", "1-1", "0"])], "exact"
+    if c < 11:
+        return ["XREAD"] + r.choice([[], ["COUNT", r.choice(SMALL)]]) + ["STREAMS", k(), i()], "exact"
+    if c < 13:
+        return ["XGROUP", r.choice(["CREATE", "SETID"]), k(), g(), r.choice(["$", "0", i()])] + \
+            r.choice([[], ["MKSTREAM"], ["ENTRIESREAD", r.choice(SMALL)]]), "exact"
+    if c < 15:
+        return ["XREADGROUP", "GROUP", g(), r.choice(["c1", "c2"])] + \
+            r.choice([[], ["COUNT", "1"], ["NOACK"]]) + ["STREAMS", k(), r.choice([">", ">", "0", i()])], "exact"
+    if c < 16:
+        return ["XACK", k(), g(), i(), i()], "exact"
+    if c < 17:
+        return ["XPENDING", k(), g()], "exact"
+    if c < 18:
+        return ["XCLAIM", k(), g(), r.choice(["c1", "c3"]), "0", i(), "JUSTID"], "exact"
+    if c < 19:
+        return ["XAUTOCLAIM", k(), g(), "c4", "0", i(), "COUNT", r.choice(["1", "3"]), "JUSTID"], "exact"
+    return [r.choice(["XINFO"]), "GROUPS", k()], "exact"
+
+
 def gen(r):
     """One random command (list of str) and how to compare its replies."""
     k = lambda: r.choice(KEYS)  # noqa: E731
@@ -384,6 +428,8 @@ def gen(r):
         return gen_container(r, k)
     if c < 0.6:
         return gen_zset(r, k)
+    if c < 0.66:
+        return gen_stream(r, k)
     c = r.randrange(100)
     if c < 12:
         return ["SET", k(), rand_value(r)] + expire_opts(r, False), "exact"
