@@ -3,10 +3,12 @@
 # migrating or lost its owner while the transaction was queued answers EXEC with -MOVED / -ASK /
 # -TRYAGAIN / -CLUSTERDOWN (not EXECABORT) and discards the transaction; queued commands whose
 # keys are in different slots of the same node answer -CROSSSLOT at EXEC. ASKING before MULTI
-# lasts until EXEC on an importing node. Two 3-master clusters (ours and redis-server, each node
-# started as `--cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000
-# --appendonly yes`) run the same scenarios; replies are compared with addresses turned into
-# node indexes, and the Redis replies are also pinned so the test cannot pass vacuously.
+# lasts until EXEC on an importing node (served for one key, -TRYAGAIN for several with one
+# missing). Slot changes go over separate admin connections (on the MULTI one they would queue).
+# Two 3-master clusters (ours and redis-server, each node started as `--cluster-enabled yes
+# --cluster-config-file nodes.conf --cluster-node-timeout 5000 --appendonly yes`) run the same
+# scenarios; replies are compared with addresses turned into node indexes, and the Redis replies
+# are also pinned so the test cannot pass vacuously.
 # Needs STRATA_NODE_BIN (CTest sets it); every process is stopped.
 # ctest-timeout: 120
 import os
@@ -85,6 +87,8 @@ class Runner:
 def scenarios(run: Runner) -> dict:
     out = {}
     r = run.r
+    # Slot changes are made on separate admin connections: a CLUSTER command sent on the
+    # connection in MULTI would only be queued.
     # Slot moved away while SET was queued: -MOVED, transaction gone, key not written anywhere.
     k = "akey"
     slot, src = key_slot(k), run.owner(k)
@@ -99,45 +103,56 @@ def scenarios(run: Runner) -> dict:
     run.assign(slot, dst)
     out["watch.moved"] += [r(a, "EXEC"), r(a, "EXEC")]
     run.assign(slot, src)
-    # The slot starts migrating while queued: -ASK for a missing key, TRYAGAIN when the
-    # transaction's keys are split between here and there, served when all keys are here.
+    # The slot starts migrating while two transactions are queued: one whose only key is
+    # missing here (-ASK at EXEC), one with a key here and one missing.
     k = "bkey"
     slot, src = key_slot(k), run.owner(k)
     dst = run.other(src)
-    a, d = run.conn(src), run.conn(dst)
+    a, a2, sa = run.conn(src), run.conn(src), run.conn(src)
+    d, sd = run.conn(dst), run.conn(dst)
     try:
-        r(a, "SET", "{bkey}x", "1")
+        r(sa, "SET", "{bkey}x", "1")
         out["ask.queue"] = [r(a, "MULTI"), r(a, "GET", k), r(a, "SET", k, "1")]
-        r(d, "CLUSTER", "SETSLOT", slot, "IMPORTING", run.ids[src.port])
-        r(a, "CLUSTER", "SETSLOT", slot, "MIGRATING", run.ids[dst.port])
-        out["ask.exec"] = [r(a, "EXEC"), r(a, "EXEC")]
-        out["tryagain"] = [r(a, "MULTI"), r(a, "GET", "{bkey}x"), r(a, "GET", "{bkey}y"),
-                           r(a, "EXEC"), r(a, "EXEC")]
+        out["split.queue"] = [r(a2, "MULTI"), r(a2, "GET", "{bkey}x"), r(a2, "GET", "{bkey}y")]
+        r(sd, "CLUSTER", "SETSLOT", slot, "IMPORTING", run.ids[src.port])
+        r(sa, "CLUSTER", "SETSLOT", slot, "MIGRATING", run.ids[dst.port])
+        out["ask.exec"] = [r(a, "EXEC"), r(a, "EXEC"), r(sa, "EXISTS", k)]
+        out["split.exec"] = [r(a2, "EXEC"), r(a2, "EXEC")]
+        # Queued while migrating: a missing key is redirected at once (-ASK, then EXECABORT).
+        out["migrating.queue"] = [r(a, "MULTI"), r(a, "GET", "{bkey}x"), r(a, "GET", "{bkey}y"),
+                                  r(a, "EXEC"), r(a, "EXEC")]
         out["all.here"] = [r(a, "MULTI"), r(a, "GET", "{bkey}x"), r(a, "INCR", "{bkey}x"),
                            r(a, "EXEC")]
-        # Importing side: ASKING before MULTI holds up to EXEC; without it, MOVED while queueing.
-        out["asking.multi"] = [r(d, "ASKING"), r(d, "MULTI"), r(d, "GET", "{bkey}y"),
-                               r(d, "SET", "{bkey}q", "1"), r(d, "EXEC"), r(d, "GET", "{bkey}q")]
+        # Importing side: ASKING before MULTI holds up to EXEC (one key: served; several with
+        # one missing: TRYAGAIN); without it, MOVED while queueing.
+        out["asking.multi"] = [r(d, "ASKING"), r(d, "MULTI"), r(d, "GET", "{bkey}q"),
+                               r(d, "SET", "{bkey}q", "1"), r(d, "EXEC"), r(d, "ASKING"),
+                               r(d, "GET", "{bkey}q")]
+        out["asking.tryagain"] = [r(d, "ASKING"), r(d, "MULTI"), r(d, "GET", "{bkey}y"),
+                                  r(d, "SET", "{bkey}q", "2"), r(d, "EXEC"), r(d, "ASKING"),
+                                  r(d, "GET", "{bkey}q")]
         out["noasking"] = [r(d, "MULTI"), r(d, "GET", "{bkey}y"), r(d, "EXEC")]
     finally:
-        r(a, "DEL", "{bkey}x")
-        r(d, "DEL", "{bkey}q")
-        r(d, "CLUSTER", "SETSLOT", slot, "STABLE")
-        r(a, "CLUSTER", "SETSLOT", slot, "STABLE")
+        r(sa, "DEL", "{bkey}x")
+        r(sd, "ASKING")
+        r(sd, "DEL", "{bkey}q")
+        r(sd, "CLUSTER", "SETSLOT", slot, "STABLE")
+        r(sa, "CLUSTER", "SETSLOT", slot, "STABLE")
     # Two queued commands on two slots of this node: CROSSSLOT at EXEC, nothing written.
     n0 = run.c.nodes[0]
     keys = [f"k{i}" for i in range(300) if run.owner(f"k{i}").port == n0.port][:2]
     c0 = run.conn(n0)
     out["crossslot"] = [r(c0, "MULTI"), r(c0, "SET", keys[0], 1), r(c0, "SET", keys[1], 1),
-                        r(c0, "EXEC"), r(c0, "EXEC"), r(c0, "EXISTS", keys[0], keys[1])]
+                        r(c0, "EXEC"), r(c0, "EXEC"), r(c0, "EXISTS", keys[0]),
+                        r(c0, "EXISTS", keys[1])]
     # The slot loses its owner while queued.
     k = "fkey"
     slot, src = key_slot(k), run.owner(k)
-    a = run.conn(src)
+    a, sa = run.conn(src), run.conn(src)
     out["unbound"] = [r(a, "MULTI"), r(a, "SET", k, 1)]
-    r(a, "CLUSTER", "DELSLOTS", slot)
+    r(sa, "CLUSTER", "DELSLOTS", slot)
     out["unbound"] += [r(a, "EXEC"), r(a, "EXEC")]
-    r(a, "CLUSTER", "ADDSLOTS", slot)
+    r(sa, "CLUSTER", "ADDSLOTS", slot)
     # Keyless and empty transactions; a queue-time redirection still gives EXECABORT.
     out["keyless"] = [r(a, "MULTI"), r(a, "PING"), r(a, "EXEC"), r(a, "MULTI"), r(a, "EXEC")]
     elsewhere = next(f"x{i}" for i in range(100) if run.owner(f"x{i}").port != src.port)
@@ -175,18 +190,21 @@ class ExecSlotRecheck(unittest.TestCase):
         self.assertEqual(want["moved.exec"][1:], ["-ERR EXEC without MULTI", None])
         self.assertRegex(want["watch.moved"][3], r"^-MOVED ")
         self.assertRegex(want["ask.exec"][0], r"^-ASK \d+ node\d$")
-        self.assertEqual(want["tryagain"][3], "-TRYAGAIN Multiple keys request during rehashing "
-                         "of slot")
+        self.assertEqual(want["ask.exec"][1], "-ERR EXEC without MULTI")
+        tryagain = "-TRYAGAIN Multiple keys request during rehashing of slot"
+        self.assertEqual(want["split.exec"], [tryagain, "-ERR EXEC without MULTI"])
+        self.assertRegex(want["migrating.queue"][2], r"^-ASK ")
         self.assertEqual(want["all.here"][3], ["1", 2])
-        self.assertEqual(want["asking.multi"][4], [None, "OK"])
+        self.assertEqual(want["asking.multi"][4:], [[None, "+OK"], "+OK", "1"])
+        self.assertEqual(want["asking.tryagain"][4:], [tryagain, "+OK", "1"])
         self.assertRegex(want["noasking"][1], r"^-MOVED ")
         self.assertEqual(want["crossslot"][3:], ["-CROSSSLOT Keys in request don't hash to the "
-                                                 "same slot", "-ERR EXEC without MULTI", 0])
+                                                 "same slot", "-ERR EXEC without MULTI", 0, 0])
         self.assertEqual(want["unbound"][2:], ["-CLUSTERDOWN Hash slot not served",
                                                "-ERR EXEC without MULTI"])
-        self.assertEqual(want["keyless"][2], ["PONG"])
-        self.assertEqual(want["queue.moved"][3], "-EXECABORT Transaction discarded because of "
-                         "previous errors.")
+        self.assertEqual(want["keyless"][2], ["+PONG"])
+        self.assertEqual(want["queue.moved"][3:], ["-EXECABORT Transaction discarded because of "
+                                                   "previous errors.", None])
         run = Runner(self.ours)
         try:
             got = scenarios(run)
