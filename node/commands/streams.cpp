@@ -242,7 +242,7 @@ void rangeGeneric(CommandContext& ctx, bool rev) {
   if (count == 0) return ctx.w.nullArray();
   Deferred d(ctx.w);
   size_t n = 0;
-  s->range(rev ? end : start, rev ? start : end, rev, [&](const StreamEntryView& e) {
+  s->range(start, end, rev, [&](const StreamEntryView& e) {
     replyEntry(d.w, e);
     ++n;
     return count < 0 || n < static_cast<size_t>(count);
@@ -416,12 +416,11 @@ void xsetid(CommandContext& ctx) {
   StreamObject* s = lookupStream(ctx, ctx.arg(1), wrong, &e, false);
   if (wrong) return;
   if (s == nullptr) return ctx.w.error("ERR no such key");
-  if (id < s->maxDeletedId()) {
-    return ctx.w.error(
-        "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
-  }
+  // 7.0 does not compare the ID with the stream's current max_deleted_entry_id (only with the
+  // MAXDELETEDID given, above, and the last live entry).
   if (s->length() > 0) {
-    StreamID maxid = s->lastId();
+    StreamID maxid;  // streamLastValidID: the last live entry, not last-generated-id
+    s->edgeId(false, maxid);
     if (id < maxid) {
       return ctx.w.error(
           "ERR The ID specified in XSETID is smaller than the target stream top item");
@@ -469,10 +468,10 @@ void xread(CommandContext& ctx) {
       streamsArg = i + 1;
       streamsCount = ctx.argc() - streamsArg;
       if (streamsCount % 2 != 0) {
-        return ctx.w.error(group ? "ERR Unbalanced 'xreadgroup' list of streams: for each stream "
-                                   "key an ID or '>' must be specified."
-                                 : "ERR Unbalanced 'xread' list of streams: for each stream key "
-                                   "an ID or '$' must be specified.");
+        // 7.0 answers XREADGROUP with the same XREAD / '$' text.
+        return ctx.w.error(
+            "ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be "
+            "specified.");
       }
       streamsCount /= 2;
       break;

@@ -156,6 +156,9 @@ void removeNack(ConsumerGroup* g, std::map<StreamID, StreamNACK>::iterator it) {
 
 namespace cmd {
 
+// 7.0's xgroupCommand parses CREATE's and SETID's options before it looks at the key, and
+// checks each subcommand's argument count (CREATE 5..8, SETID 5 or 7) only after the key and
+// group checks: a bad option answers the subcommand syntax error even on a missing key.
 void xgroupCreate(CommandContext& ctx) {
   bool mkstream = false;
   int64_t entriesRead = kInvalidEntriesRead;
@@ -170,11 +173,11 @@ void xgroupCreate(CommandContext& ctx) {
       return replySubcommandSyntax(ctx);
     }
   }
-  if (ctx.argc() > 8) return replySubcommandSyntax(ctx);
   Entry* e = nullptr;
   StreamObject* s = nullptr;
   ConsumerGroup* g = nullptr;
   if (!xgroupPrologue(ctx, false, mkstream, e, s, g)) return;
+  if (ctx.argc() > 8) return replySubcommandSyntax(ctx);
   StreamID id;
   if (ctx.arg(4) == "$") {
     id = s ? s->lastId() : StreamID{};
@@ -195,32 +198,23 @@ void xgroupCreate(CommandContext& ctx) {
 }
 
 void xgroupSetid(CommandContext& ctx) {
-  if (ctx.argc() != 5 && ctx.argc() != 7) {
-    // Arity first, as Redis's dispatch (the prologue still checks key and group first).
-    Entry* e = nullptr;
-    StreamObject* s = nullptr;
-    ConsumerGroup* g = nullptr;
-    if (!xgroupPrologue(ctx, true, false, e, s, g)) return;
-    return replySubcommandSyntax(ctx);
+  int64_t entriesRead = kInvalidEntriesRead;
+  for (size_t i = 5; i < ctx.argc(); i += 2) {
+    if (!equalsNoCase(ctx.arg(i), "entriesread") || i + 1 >= ctx.argc()) {
+      return replySubcommandSyntax(ctx);
+    }
+    if (!entriesReadOrReply(ctx, ctx.arg(i + 1), entriesRead)) return;
   }
   Entry* e = nullptr;
   StreamObject* s = nullptr;
   ConsumerGroup* g = nullptr;
   if (!xgroupPrologue(ctx, true, false, e, s, g)) return;
+  if (ctx.argc() != 5 && ctx.argc() != 7) return replySubcommandSyntax(ctx);
   StreamID id;
   if (ctx.arg(4) == "$") {
     id = s->lastId();
   } else if (!idOrReply(ctx, ctx.arg(4), id, 0)) {
     return;
-  }
-  int64_t entriesRead = kInvalidEntriesRead;
-  if (ctx.argc() == 7) {
-    if (!equalsNoCase(ctx.arg(5), "entriesread") || !parseInt64(ctx.arg(6), entriesRead)) {
-      return ctx.w.error(errors::kSyntax);
-    }
-    if (entriesRead < 0 && entriesRead != kInvalidEntriesRead) {
-      return ctx.w.error("ERR value for ENTRIESREAD must be positive or -1");
-    }
   }
   g->lastId = id;
   g->entriesRead = entriesRead;

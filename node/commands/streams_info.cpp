@@ -52,11 +52,11 @@ size_t raxNodes(const std::vector<Key>& keys, size_t lo, size_t hi, size_t depth
 }
 
 void replyLag(resp::Writer& w, const StreamObject* s, const ConsumerGroup& g) {
-  const int64_t lag = s->groupLag(g);
-  if (lag < 0) {
+  const std::optional<int64_t> lag = s->groupLag(g);
+  if (!lag) {
     w.null();
   } else {
-    w.integer(lag);
+    w.integer(*lag);
   }
 }
 

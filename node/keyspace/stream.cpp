@@ -353,35 +353,40 @@ void StreamObject::append(StreamID id, const std::string_view* fv, size_t n) {
 bool StreamObject::remove(StreamID id) {
   if (nodes_.empty()) return false;
   auto it = nodes_.upper_bound(id);
-  if (it == nodes_.begin()) return false;
-  --it;
-  Node& n = it->second;
-  if (id > n.lastId) return false;
-  size_t pos = 0;
-  while (pos < n.data.size()) {
-    const size_t at = pos;
-    uint8_t flags;
-    StreamID cur;
-    pos = decode(n, it->first, pos, flags, cur, nullptr);
-    if (cur < id) continue;
-    if (cur > id || (flags & kFlagDeleted)) return false;
-    n.data[at] = static_cast<char>(flags | kFlagDeleted);
-    n.live--;
-    n.deleted++;
-    length_--;
-    if (n.live == 0) {
-      dataBytes_ -= kNodeOverhead + n.data.size();
-      for (const auto& f : n.masterFields) dataBytes_ -= f.size() + 32;
-      nodes_.erase(it);
+  if (it != nodes_.begin()) --it;
+  // The walk of range(): a node whose entries all precede `id` is passed, the first live entry
+  // past `id` ends the search.
+  for (; it != nodes_.end(); ++it) {
+    Node& n = it->second;
+    if (n.lastId < id) continue;
+    size_t pos = 0;
+    while (pos < n.data.size()) {
+      const size_t at = pos;
+      uint8_t flags;
+      StreamID cur;
+      pos = decode(n, it->first, pos, flags, cur, nullptr);
+      // Tombstones are skipped, not compared: after XSETID below a deleted entry, a later entry
+      // of the same node can have a smaller ID (streamDeleteItem's iterator skips them too).
+      if ((flags & kFlagDeleted) || cur < id) continue;
+      if (cur > id) return false;
+      n.data[at] = static_cast<char>(flags | kFlagDeleted);
+      n.live--;
+      n.deleted++;
+      length_--;
+      if (n.live == 0) {
+        dataBytes_ -= kNodeOverhead + n.data.size();
+        for (const auto& f : n.masterFields) dataBytes_ -= f.size() + 32;
+        nodes_.erase(it);
+      }
+      // XDEL keeps first-entry and max-deleted bookkeeping (7.0's xdelCommand).
+      if (id > maxDeletedId_) maxDeletedId_ = id;
+      if (length_ == 0) {
+        firstId_ = {};
+      } else if (id == firstId_) {
+        refreshFirstId();
+      }
+      return true;
     }
-    // XDEL keeps first-entry and max-deleted bookkeeping (7.0's xdelCommand).
-    if (id > maxDeletedId_) maxDeletedId_ = id;
-    if (length_ == 0) {
-      firstId_ = {};
-    } else if (id == firstId_) {
-      refreshFirstId();
-    }
-    return true;
   }
   return false;
 }
@@ -480,8 +485,10 @@ void StreamObject::range(StreamID start, StreamID end, bool rev,
   if (!rev) {
     auto it = nodes_.upper_bound(start);
     if (it != nodes_.begin()) --it;
+    // As streamIteratorGetID: only a live entry past `end` ends the walk, a tombstone (or a node
+    // key: its master entry may be one) past `end` does not, since an entry appended after
+    // XSETID lowered the last ID can follow it with a smaller ID.
     for (; it != nodes_.end(); ++it) {
-      if (it->first > end) return;
       const Node& n = it->second;
       if (n.lastId < start) continue;
       size_t pos = 0;
@@ -490,8 +497,8 @@ void StreamObject::range(StreamID start, StreamID end, bool rev,
         StreamID cur;
         // Only decode the fields of entries that are reported.
         size_t next = decode(n, it->first, pos, flags, cur, nullptr);
-        if (cur > end) return;
         if (cur >= start && !(flags & kFlagDeleted)) {
+          if (cur > end) return;
           decode(n, it->first, pos, flags, cur, &fv);
           view.id = cur;
           if (!fn(view)) return;
@@ -519,8 +526,8 @@ void StreamObject::range(StreamID start, StreamID end, bool rev,
       uint8_t flags;
       StreamID cur;
       decode(n, it->first, offsets[i], flags, cur, nullptr);
-      if (cur < start) return;
       if (cur > end || (flags & kFlagDeleted)) continue;
+      if (cur < start) return;
       decode(n, it->first, offsets[i], flags, cur, &fv);
       view.id = cur;
       if (!fn(view)) return;
@@ -567,14 +574,14 @@ int64_t StreamObject::estimateDistanceFromFirstEver(StreamID id) const {
   return kInvalidEntriesRead;
 }
 
-int64_t StreamObject::groupLag(const ConsumerGroup& g) const {
-  // streamCGLag: -1 stands for the null reply.
+std::optional<int64_t> StreamObject::groupLag(const ConsumerGroup& g) const {
+  // streamReplyWithCGLag.
   if (entriesAdded_ == 0) return 0;
   if (g.entriesRead != kInvalidEntriesRead && !rangeHasTombstones(g.lastId, StreamID::max())) {
     return static_cast<int64_t>(entriesAdded_) - g.entriesRead;
   }
   const int64_t read = estimateDistanceFromFirstEver(g.lastId);
-  if (read == kInvalidEntriesRead) return -1;
+  if (read == kInvalidEntriesRead) return std::nullopt;
   return static_cast<int64_t>(entriesAdded_) - read;
 }
 

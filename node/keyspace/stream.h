@@ -23,6 +23,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -133,8 +134,9 @@ class StreamObject final : public Object {
   bool rangeHasTombstones(StreamID start, StreamID end) const;
   // streamEstimateDistanceFromFirstEverEntry; kInvalidEntriesRead when unknown.
   int64_t estimateDistanceFromFirstEver(StreamID id) const;
-  // The consumer group lag (XINFO GROUPS): -1 for null.
-  int64_t groupLag(const ConsumerGroup& g) const;
+  // The consumer group lag (XINFO GROUPS), nullopt for the null reply. It can be negative (an
+  // ENTRIESREAD past entries-added), which 7.0 reports as is.
+  std::optional<int64_t> groupLag(const ConsumerGroup& g) const;
 
   // Consumer groups, ordered by name.
   std::map<std::string, std::unique_ptr<ConsumerGroup>, std::less<>>& groups() { return groups_; }

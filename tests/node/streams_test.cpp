@@ -178,14 +178,40 @@ TEST_SUITE("node.streams") {
     g.entriesRead = kInvalidEntriesRead;
     CHECK(s.groupLag(g) == 5);  // before the first entry, no tombstones: entries_added - length
     g.lastId = id(3, 0);
-    CHECK(s.groupLag(g) == -1);  // in the middle: unknown
+    CHECK(s.groupLag(g) == std::nullopt);  // in the middle: unknown
     g.lastId = id(5, 0);
     CHECK(s.groupLag(g) == 0);
     CHECK(s.remove(id(2, 0)));
     g.lastId = id(1, 0);
     g.entriesRead = 1;
     CHECK(s.rangeHasTombstones(id(1, 0), StreamID::max()));
-    CHECK(s.groupLag(g) == -1);
+    CHECK(s.groupLag(g) == std::nullopt);
+    g.lastId = id(5, 0);
+    g.entriesRead = 7;  // ENTRIESREAD past entries-added: a negative lag, not null
+    CHECK(s.groupLag(g) == -2);
+  }
+
+  TEST_CASE("an entry appended after XSETID below a tombstone is found past it") {
+    // XADD 1-1, XADD 5-1, XDEL 5-1, XSETID 2-0, XADD 3-0: 3-0 follows the tombstone 5-1 in the
+    // same node; ranges, XDEL and the edges skip the tombstone as Redis's iterator does.
+    StreamObject s;
+    add(s, id(1, 1));
+    add(s, id(5, 1));
+    CHECK(s.remove(id(5, 1)));
+    s.setLastId(id(2, 0));
+    add(s, id(3, 0));
+    CHECK(s.nodeCount() == 1);
+    CHECK(ids(s) == std::vector<StreamID>{id(1, 1), id(3, 0)});
+    CHECK(ids(s, true) == std::vector<StreamID>{id(3, 0), id(1, 1)});
+    CHECK(ids(s, false, id(2, 0), id(4, 0)) == std::vector<StreamID>{id(3, 0)});
+    CHECK(ids(s, true, id(2, 0), id(4, 0)) == std::vector<StreamID>{id(3, 0)});
+    CHECK(s.contains(id(3, 0)));
+    StreamID last;
+    CHECK(s.edgeId(false, last));
+    CHECK(last == id(3, 0));
+    CHECK(s.remove(id(3, 0)));
+    CHECK(s.length() == 1);
+    CHECK(ids(s) == std::vector<StreamID>{id(1, 1)});
   }
 
   TEST_CASE("DUMP payload and clone keep entries, groups and PEL") {

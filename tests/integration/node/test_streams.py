@@ -216,6 +216,27 @@ S = [
      ["XAUTOCLAIM", "s", "h", "z", "x", "0"], ["XAUTOCLAIM", "s", "h", "z", "0", "0", "FOO"],
      ["XAUTOCLAIM", "s", "nog", "z", "0", "0"], ["XAUTOCLAIM", "nokey", "h", "z", "0", "0"],
      ["XPENDING", "s", "h"], ["XINFO", "CONSUMERS", "s", "h"]],
+    # XSETID checks the last live entry (not last-generated-id, nor the current
+    # max-deleted-entry-id); a group lag can be negative; XGROUP parses CREATE/SETID options before
+    # it looks at the key and checks the argument count after it
+    [["XADD", "q", "1-1", "a", "1"], ["XADD", "q", "5-1", "a", "2"], ["XDEL", "q", "5-1"],
+     ["XSETID", "q", "2-0"], ["XINFO", "STREAM", "q"], ["XADD", "q", "3-0", "a", "3"],
+     ["XSETID", "q", "2-0"], ["XDEL", "q", "3-0", "1-1"], ["XSETID", "q", "1-0"],
+     ["XINFO", "STREAM", "q"], ["XGROUP", "CREATE", "q", "g", "0", "ENTRIESREAD", "9"],
+     ["XINFO", "GROUPS", "q"], ["XINFO", "STREAM", "q", "FULL"],
+     ["XGROUP", "SETID", "nokey", "g", "0", "MKSTREAM"],
+     ["XGROUP", "SETID", "nokey", "g", "0", "ENTRIESREAD", "x"],
+     ["XGROUP", "SETID", "nokey", "g", "0", "ENTRIESREAD", "-2"],
+     ["XGROUP", "SETID", "q", "nog", "0", "ENTRIESREAD", "1", "ENTRIESREAD", "2"],
+     ["XGROUP", "SETID", "q", "g", "0", "ENTRIESREAD", "1", "FOO"],
+     ["XGROUP", "SETID", "q", "g", "$", "ENTRIESREAD", "1", "ENTRIESREAD", "2"],
+     ["XGROUP", "SETID", "q", "g", "bad", "ENTRIESREAD", "1"], ["SET", "str", "x"],
+     ["XGROUP", "CREATE", "str", "g", "0", "MKSTREAM", "MKSTREAM", "MKSTREAM", "MKSTREAM"],
+     ["XGROUP", "CREATE", "q", "h", "0", "MKSTREAM", "MKSTREAM", "MKSTREAM", "MKSTREAM"],
+     ["XGROUP", "CREATE", "nokey", "h", "0", "FOO"],
+     ["XGROUP", "CREATE", "nokey", "h", "0", "ENTRIESREAD", "x"],
+     ["XGROUP", "CREATE", "nokey", "h", "bad", "MKSTREAM"], ["EXISTS", "nokey"],
+     ["XINFO", "GROUPS", "q"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "q", "a", ">"]],
     # Types, SCAN, DUMP/RESTORE, COPY, RENAME
     [["XADD", "s", "1-1", "a", "1"], ["XGROUP", "CREATE", "s", "g", "0"],
      ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], ["SET", "x", "1"],
@@ -438,10 +459,20 @@ def state(c, keys):
         out.append(c.call("XINFO", "GROUPS", k))
         for g in c.call("XINFO", "GROUPS", k):
             gname = g[1]
-            out.append(c.call("XPENDING", k, gname, "-", "+", "100"))
+            # [id, consumer, delivery count]; the idle time is checked apart (idles()).
             pend = c.call("XPENDING", k, gname, "-", "+", "100")
             out.append([[p[0], p[1], p[3]] for p in pend])
             out.append(sorted(x[1] for x in c.call("XINFO", "CONSUMERS", k, gname)))
+    return out
+
+
+def idles(c, keys):
+    """{(key, group, id): idle ms} of every pending entry."""
+    out = {}
+    for k in keys:
+        for g in c.call("XINFO", "GROUPS", k):
+            for p in c.call("XPENDING", k, g[1], "-", "+", "100"):
+                out[(k, g[1], p[0])] = p[2]
     return out
 
 
@@ -475,11 +506,15 @@ class Persistence(unittest.TestCase):
             c = RespConn(HOST, node.port)
             workload(c)
             want = state(c, ["s", "t", "e"])
+            time.sleep(1.0)  # idle >= 1000 ms: a delivery time reset on load would show
+            idle_before = idles(c, ["s", "t", "e"])
+            self.assertTrue(idle_before)
             node.proc.kill9()
             node.proc.start()
             wait_until(lambda: node.client().ping(), 15, "node restart")
             c = RespConn(HOST, node.port)
             self.assertEqual(state(c, ["s", "t", "e"]), want)
+            self.check_idles_kept(c, idle_before)
             self.assertEqual(c.call("BGREWRITEAOF")[:5], "Backg")
             wait_until(lambda: b"aof_rewrite_in_progress:0" in c.call("INFO", "persistence"), 15,
                        "rewrite done")
@@ -489,8 +524,16 @@ class Persistence(unittest.TestCase):
             wait_until(lambda: node.client().ping(), 15, "node restart after rewrite")
             c = RespConn(HOST, node.port)
             self.assertEqual(state(c, ["s", "t", "e"]), want)
+            self.check_idles_kept(c, idle_before)
         finally:
             node.stop()
+
+    def check_idles_kept(self, c, before):
+        """Delivery times survive (XCLAIM ... TIME): idle only grew, it was not reset to 0."""
+        after = idles(c, ["s", "t", "e"])
+        self.assertEqual(sorted(after), sorted(before))
+        for k, idle in before.items():
+            self.assertGreaterEqual(after[k], idle, k)
 
     def test_replica(self):
         master = Standalone(binary=node_bin()).start()
