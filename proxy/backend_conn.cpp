@@ -8,8 +8,11 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include <atomic>
+
 #include "common/net/callback.h"
 #include "common/resp/writer.h"
+#include "proxy/client_conn.h"
 #include "proxy/worker.h"
 
 namespace strata::proxy {
@@ -17,6 +20,7 @@ namespace strata::proxy {
 namespace {
 constexpr std::string_view kAsking = "*1\r\n$6\r\nASKING\r\n";
 constexpr size_t kReadChunk = 16 * 1024;
+std::atomic<uint64_t> nextConnId{1};
 
 bool resolve(const Address& address, sockaddr_storage& out, socklen_t& len) {
   addrinfo hints{};
@@ -37,6 +41,7 @@ bool resolve(const Address& address, sockaddr_storage& out, socklen_t& len) {
 
 BackendConn::BackendConn(Worker& worker, Address address, Mode mode, bool resp3)
     : worker_(worker),
+      id_(nextConnId.fetch_add(1, std::memory_order_relaxed)),
       address_(std::move(address)),
       mode_(mode),
       resp3_(resp3),
@@ -128,6 +133,11 @@ void BackendConn::send(Request* r) {
     skip = 1;
   }
   out_.append(r->cmd);
+  if (r->writeSeq != 0 && mode_ == Mode::kShared) {
+    // A write (or a split write's child): its client's WAIT must run on this very link.
+    ClientConn* owner = r->client ? r->client : r->parent ? r->parent->client : nullptr;
+    if (owner) owner->noteWriteSent(r->writeSeq, *this);
+  }
   pending_.push_back(Pending{r, skip, false});
   unwrittenLens_.push_back(bytes);
   worker_.markDirty(this);

@@ -53,6 +53,9 @@ class BackendConn {
   void close(std::string_view why, bool failure = true);
 
   const Address& address() const { return address_; }
+  // Unique for the life of the process: tells a connection from a later one at the same address
+  // (and the same heap address once this one is deleted).
+  uint64_t id() const { return id_; }
   Mode mode() const { return mode_; }
   bool resp3() const { return resp3_; }
   bool closed() const { return closed_; }
@@ -80,6 +83,7 @@ class BackendConn {
   void failPending(std::string_view why);
 
   Worker& worker_;
+  uint64_t id_;
   Address address_;
   Mode mode_;
   bool resp3_;

@@ -56,6 +56,15 @@ BackendConn* BackendPool::shared(const Address& address, bool resp3) {
   return list[rr++ % list.size()].get();
 }
 
+BackendConn* BackendPool::findShared(const Address& address, bool resp3, uint64_t id) {
+  auto it = shared_.find(Key(address, resp3));
+  if (it == shared_.end()) return nullptr;
+  for (auto& c : it->second) {
+    if (c->id() == id) return c->closed() ? nullptr : c.get();
+  }
+  return nullptr;
+}
+
 BackendConn* BackendPool::lease(const Address& address, bool resp3) {
   auto it = idle_.find(Key(address, resp3));
   if (it != idle_.end()) {

@@ -21,6 +21,8 @@ class BackendPool {
 
   // A shared connection to `address` (connecting if needed), or nullptr if it can't be made now.
   BackendConn* shared(const Address& address, bool resp3);
+  // The shared connection `id` to `address` if it is still open, else nullptr (never connects).
+  BackendConn* findShared(const Address& address, bool resp3, uint64_t id);
   // A dedicated connection (from the idle cache or new). Give it back with release().
   BackendConn* lease(const Address& address, bool resp3);
   // Ends a lease: a clean connection returns to the idle cache, otherwise it is closed.

@@ -203,6 +203,17 @@ void ClientConn::onRequestDone(Request* r) {
   if (r == head_) worker_.markDirty(this);
 }
 
+void ClientConn::markWrite(Request* r, int slot) {
+  lastWriteSlot_ = slot;
+  r->writeSeq = ++writeSeq_;
+  lastWriteLink_ = WriteLink{};
+}
+
+void ClientConn::noteWriteSent(uint64_t seq, const BackendConn& conn) {
+  if (seq != writeSeq_) return;  // an older write re-sent (retry, redirect): not the latest
+  lastWriteLink_ = WriteLink{conn.address(), conn.resp3(), conn.id()};
+}
+
 void ClientConn::flush() {
   if (closed_) return;
   while (head_ && head_->done()) {

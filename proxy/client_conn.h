@@ -44,6 +44,8 @@ class ClientConn {
   ClientConn(const ClientConn&) = delete;
 
   void onRequestDone(Request* r);
+  // BackendConn::send: the client's write number `seq` went out on the shared link `conn`.
+  void noteWriteSent(uint64_t seq, const BackendConn& conn);
   void flush();
   void close(std::string_view why);
   void stopReading();
@@ -152,7 +154,21 @@ class ClientConn {
   size_t headWritten_ = 0;  // bytes of head_->reply already written
   size_t doneBytes_ = 0;    // reply bytes completed but not yet written
   std::vector<uint32_t> keyScratch_;
-  int lastWriteSlot_ = -1;  // WAIT goes to the node of the last write
+  // WAIT counts the replicas that acknowledged the writes made on the connection it runs on, so
+  // it must run on the very shared link that carried this client's latest write: on another
+  // link (a new one after a reconnect, a second link to the node, or the new master's after a
+  // failover) it would count acknowledgements of other bytes and could confirm a write that no
+  // replica has. markWrite() numbers each routed write; BackendConn::send reports where the
+  // latest one went (noteWriteSent); a redirected write reports its new link.
+  struct WriteLink {
+    Address address;
+    bool resp3 = false;
+    uint64_t id = 0;  // BackendConn::id(); 0: not known (never written, or not sent yet)
+  };
+  void markWrite(Request* r, int slot);
+  int lastWriteSlot_ = -1;  // the latest write's slot (WAIT when its link is not known)
+  uint64_t writeSeq_ = 0;
+  WriteLink lastWriteLink_;
 
   // Transaction state: MULTI queues commands locally; EXEC ships them to one node.
   bool inMulti_ = false;

@@ -33,6 +33,7 @@ void Request::resetForReuse() {
   slot = -1;
   shardIndex = -1;
   tag = 0;
+  writeSeq = 0;
   childBytes = 0;
   tooLarge = false;
   commandName = "unknown";

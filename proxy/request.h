@@ -56,6 +56,8 @@ struct Request {
   int slot = -1;          // -1: keyless
   int shardIndex = -1;    // fan-out children: the shard they target
   int64_t tag = 0;        // command-specific scratch (e.g. SCAN shard index, key count)
+  uint64_t writeSeq = 0;  // a write: its number among its client's writes (WAIT follows the
+                          // shared link that carries the latest one); 0 for other requests
   size_t childBytes = 0;  // parent: reply bytes its children returned so far (fan-out bound)
   bool tooLarge = false;  // parent: the children\'s replies passed max-fanout-reply-bytes
   const char* commandName = "unknown";  // for metrics; points into the command table

@@ -34,6 +34,10 @@ bool refused(std::string_view name) {
   return false;
 }
 
+constexpr std::string_view kWaitLinkGone =
+    "ERR proxy: the connection that carried this client's last write is closed; WAIT cannot "
+    "count the replicas that acknowledged it";
+
 }  // namespace
 
 void ClientConn::replyLocal(Request* r) {
@@ -107,10 +111,9 @@ void ClientConn::dispatch(Request* r, const Args& args) {
     if (sub == "exists") return fanOut(r, args, aggregateAndIntegers);
   }
   if (name == "wait") {
-    // WAIT counts replicas that acknowledged the writes made on the link it runs on, so it must
-    // follow this client's last write on that node's shared link (a fresh link has written
-    // nothing and would return at once). Its deadline is its own timeout, so a long WAIT is
-    // never taken for a stuck node.
+    // WAIT counts replicas that acknowledged the writes made on the connection it runs on, so it
+    // runs on the shared link that carried this client's latest write (ClientConn::WriteLink).
+    // Its deadline is its own timeout, so a long WAIT is never taken for a stuck node.
     if (args.size() == 3) {
       int64_t ms = 0;
       auto [end, ec] = std::from_chars(args[2].data(), args[2].data() + args[2].size(), ms);
@@ -120,6 +123,23 @@ void ClientConn::dispatch(Request* r, const Args& args) {
                                     std::chrono::milliseconds(worker_.settings().requestTimeoutMs);
       }
     }
+    if (lastWriteLink_.id != 0) {
+      // That link closed (node killed, stopped past the deadline, failed over, reconnected):
+      // no connection can vouch for the write any more. Any other link would answer for other
+      // bytes (a fresh one at once with every connected replica), so refuse instead of guessing.
+      BackendConn* conn = worker_.backends().findShared(lastWriteLink_.address,
+                                                        lastWriteLink_.resp3, lastWriteLink_.id);
+      if (!conn) {
+        replyError(r, kWaitLinkGone);
+        return;
+      }
+      r->routed = true;
+      r->pinned = true;  // never retried or redirected onto another link
+      conn->send(r);
+      return;
+    }
+    // No write yet, or the latest one is still waiting to be sent (retry list): the node of its
+    // slot, as before.
     r->slot = lastWriteSlot_;
     worker_.route(r);
     return;
@@ -154,7 +174,7 @@ void ClientConn::routeByKeys(Request* r, const Args& args, const CommandInfo* in
   if (slot == -1 && args.size() >= 2 && info->name == "publish") slot = slots::keySlot(args[1]);
   r->slot = slot;
   r->readonly = info->has(kFlagReadonly) && !info->has(kFlagWrite);
-  if (info->has(kFlagWrite) && slot >= 0) lastWriteSlot_ = slot;
+  if (info->has(kFlagWrite) && slot >= 0) markWrite(r, slot);
   if (info->has(kFlagBlocking)) {
     bool blocks = true;
     if (info->name == "xread" || info->name == "xreadgroup") {

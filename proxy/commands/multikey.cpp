@@ -80,7 +80,7 @@ bool ClientConn::trySplit(Request* r, const Args& args, std::string_view name,
   r->readonly = info && info->has(kFlagReadonly);
   if (single) {
     r->slot = slot;
-    if (!r->readonly) lastWriteSlot_ = slot;
+    if (!r->readonly) markWrite(r, slot);
     worker_.route(r);
     return true;
   }
@@ -90,8 +90,8 @@ bool ClientConn::trySplit(Request* r, const Args& args, std::string_view name,
   for (size_t i = 1; i < args.size(); i += step) {
     for (int j = 0; j < step; ++j) childArgs[1 + j] = args[i + j];
     int s = slots::keySlot(args[i]);
-    addChild(r, s, childArgs);
-    if (!r->readonly) lastWriteSlot_ = s;
+    Request* child = addChild(r, s, childArgs);
+    if (!r->readonly) markWrite(child, s);
   }
   // Route after all children exist: a child may complete synchronously (e.g. no slot map).
   std::vector<Request*> children = r->children;

@@ -5,6 +5,10 @@
 # or a timeout: outcome unknown). check() reads every key back after the cluster healed and
 # reports: durable writes lost (must be 0), values never written seen by a reader or at the
 # end (must be 0), and the counts. Bounded: each thread stops at its deadline or on stop().
+# Acked-but-not-durable writes may vanish (a stopped master resumed serves the SETs queued on its
+# links before it learns it was demoted; its resync from the new master then drops them, in Redis
+# 7.0 as in our node): only WAIT >= 1 makes a write count. That holds only if WAIT runs on the
+# connection that wrote, which the proxy guarantees (tests/soak/README.md, issue 8's soak).
 import random
 import threading
 import time
