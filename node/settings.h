@@ -37,7 +37,7 @@ struct NodeSettings {
   int tcpKeepalive = 300;
   std::string requirepass;
   int authFailureDelayMs = 100;  // a failed AUTH / HELLO AUTH is answered this much later
-  bool protectedMode = true;  // no password: refuse clients that are not on loopback
+  bool protectedMode = true;     // no password: refuse clients that are not on loopback
   int64_t protoMaxBulkLen = 512LL << 20;
   int64_t clientQueryBufferLimit = 1LL << 30;
   OutputBufferLimits clientOutputBufferLimit;
@@ -65,9 +65,10 @@ struct NodeSettings {
   // Compact encodings (zset-max-listpack-*).
   int64_t zsetMaxListpackEntries = 128;
   int64_t zsetMaxListpackValue = 64;
-  int64_t hashMaxListpackEntries = 128;  // hash-max-listpack-*, set-max-intset-entries
+  int64_t hashMaxListpackEntries = 512;  // hash-max-listpack-*, set-max-intset-entries
   int64_t hashMaxListpackValue = 64;
   int64_t setMaxIntsetEntries = 512;
+  int64_t listMaxListpackSize = -2;  // list-max-listpack-size
 
   // Observability: Prometheus /metrics and /healthz on metrics-bind:metrics-port (0: off).
   int metricsPort = 0;

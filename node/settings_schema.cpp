@@ -121,12 +121,17 @@ config::Schema<NodeSettings> build() {
             kReloadable, "Largest sorted set kept in the compact (listpack) encoding");
   s.memory("zset-max-listpack-value", &S::zsetMaxListpackValue, 64, Range{0, kNoMax}, kReloadable,
            "Longest member (bytes) a listpack-encoded sorted set may hold");
-  s.integer("hash-max-listpack-entries", &S::hashMaxListpackEntries, 128, Range{0, kNoMax},
+  // 512, not redis.conf's 128: redis-server 7.0's built-in default (config.c), what a server
+  // started without a config file reports.
+  s.integer("hash-max-listpack-entries", &S::hashMaxListpackEntries, 512, Range{0, kNoMax},
             kReloadable, "Largest hash kept in the compact (listpack) encoding");
   s.memory("hash-max-listpack-value", &S::hashMaxListpackValue, 64, Range{0, kNoMax}, kReloadable,
            "Longest field or value (bytes) a listpack-encoded hash may hold");
-  s.integer("set-max-intset-entries", &S::setMaxIntsetEntries, 512, Range{0, kNoMax},
-            kReloadable, "Largest all-integer set kept in the compact (intset) encoding");
+  s.integer("set-max-intset-entries", &S::setMaxIntsetEntries, 512, Range{0, kNoMax}, kReloadable,
+            "Largest all-integer set kept in the compact (intset) encoding");
+  s.integer("list-max-listpack-size", &S::listMaxListpackSize, -2,
+            Range{-2147483648LL, 2147483647LL}, kReloadable,
+            "Largest list kept in one packed buffer: > 0 elements, -1..-5 4/8/16/32/64 KiB");
   // Observability.
   s.integer("metrics-port", &S::metricsPort, 0, Range{0, 65535}, kImmutable,
             "Prometheus /metrics and /healthz port (0: off)");

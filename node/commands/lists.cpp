@@ -26,6 +26,10 @@ ListObject* readList(CommandContext& ctx, std::string_view key, bool& wrong, Ent
 ListObject* writeList(CommandContext& ctx, std::string_view key, bool& wrong, Entry** e) {
   return lookupTyped<ListObject>(ctx, key, kList, wrong, e, false);
 }
+// list-max-listpack-size: how big a list stays in one packed buffer.
+ListLimits listLimits(CommandContext& ctx) {
+  return ListLimits::fromFill(ctx.server.settings().listMaxListpackSize);
+}
 
 void pushGeneric(CommandContext& ctx, bool head, bool xx) {
   bool wrong = false;
@@ -36,7 +40,8 @@ void pushGeneric(CommandContext& ctx, bool head, bool xx) {
     if (xx) return ctx.w.integer(0);
     e = createTyped(ctx, ctx.arg(1), kList, l);
   }
-  for (size_t i = 2; i < ctx.argc(); ++i) l->push(ctx.arg(i), head);
+  const ListLimits limits = listLimits(ctx);
+  for (size_t i = 2; i < ctx.argc(); ++i) l->push(ctx.arg(i), head, limits);
   ctx.ks.reaccount(e);
   ctx.server.signalKeyReady(ctx.arg(1));
   ctx.w.integer(static_cast<int64_t>(l->size()));
@@ -95,7 +100,7 @@ void moveOne(CommandContext& ctx, std::string_view src, std::string_view dst, bo
   if (wrong) return;
   std::string value = s->pop(from);
   if (d == nullptr) de = createTyped(ctx, dst, kList, d);
-  d->push(value, to);
+  d->push(value, to, listLimits(ctx));
   ctx.ks.reaccount(de);
   ctx.server.signalKeyReady(dst);
   ctx.w.bulk(value);
@@ -282,7 +287,8 @@ void lset(CommandContext& ctx) {
   int64_t len = static_cast<int64_t>(l->size());
   if (index < 0) index += len;
   if (index < 0 || index >= len) return ctx.w.error("ERR index out of range");
-  l->edit([&](ListObject::Items& items) { items[static_cast<size_t>(index)].assign(ctx.arg(3)); });
+  l->edit([&](ListObject::Items& items) { items[static_cast<size_t>(index)].assign(ctx.arg(3)); },
+          listLimits(ctx));
   ctx.ks.reaccount(e);
   ctx.w.ok();
 }
@@ -303,13 +309,15 @@ void linsert(CommandContext& ctx) {
   bool found = false;
   l->forEach([&](std::string_view v) { found = found || v == ctx.arg(3); });
   if (!found) return ctx.w.integer(-1);
-  l->edit([&](ListObject::Items& items) {
-    for (auto it = items.begin(); it != items.end(); ++it) {
-      if (*it != ctx.arg(3)) continue;
-      items.emplace(after ? it + 1 : it, ctx.arg(4));
-      return;
-    }
-  });
+  l->edit(
+      [&](ListObject::Items& items) {
+        for (auto it = items.begin(); it != items.end(); ++it) {
+          if (*it != ctx.arg(3)) continue;
+          items.emplace(after ? it + 1 : it, ctx.arg(4));
+          return;
+        }
+      },
+      listLimits(ctx));
   ctx.ks.reaccount(e);
   ctx.w.integer(static_cast<int64_t>(l->size()));
 }
@@ -324,25 +332,27 @@ void lrem(CommandContext& ctx) {
   if (l == nullptr) return ctx.w.integer(0);
   int64_t removed = 0;
   std::string_view ele = ctx.arg(3);
-  l->edit([&](ListObject::Items& items) {
-    if (toRemove >= 0) {
-      for (auto it = items.begin(); it != items.end();) {
-        if (*it == ele && (toRemove == 0 || removed < toRemove)) {
-          it = items.erase(it);
-          ++removed;
+  l->edit(
+      [&](ListObject::Items& items) {
+        if (toRemove >= 0) {
+          for (auto it = items.begin(); it != items.end();) {
+            if (*it == ele && (toRemove == 0 || removed < toRemove)) {
+              it = items.erase(it);
+              ++removed;
+            } else {
+              ++it;
+            }
+          }
         } else {
-          ++it;
+          for (size_t i = items.size(); i-- > 0;) {
+            if (items[i] == ele && removed < -toRemove) {
+              items.erase(items.begin() + static_cast<long>(i));
+              ++removed;
+            }
+          }
         }
-      }
-    } else {
-      for (size_t i = items.size(); i-- > 0;) {
-        if (items[i] == ele && removed < -toRemove) {
-          items.erase(items.begin() + static_cast<long>(i));
-          ++removed;
-        }
-      }
-    }
-  });
+      },
+      listLimits(ctx));
   finishWrite(ctx, ctx.arg(1), e, l->size());
   ctx.w.integer(removed);
 }
@@ -355,15 +365,17 @@ void ltrim(CommandContext& ctx) {
   ListObject* l = writeList(ctx, ctx.arg(1), wrong, &e);
   if (wrong) return;
   if (l == nullptr) return ctx.w.ok();
-  l->edit([&](ListObject::Items& items) {
-    int64_t len = static_cast<int64_t>(items.size());
-    if (!clampRange(start, end, len)) {
-      items.clear();
-    } else {
-      items.erase(items.begin() + end + 1, items.end());
-      items.erase(items.begin(), items.begin() + start);
-    }
-  });
+  l->edit(
+      [&](ListObject::Items& items) {
+        int64_t len = static_cast<int64_t>(items.size());
+        if (!clampRange(start, end, len)) {
+          items.clear();
+        } else {
+          items.erase(items.begin() + end + 1, items.end());
+          items.erase(items.begin(), items.begin() + start);
+        }
+      },
+      listLimits(ctx));
   finishWrite(ctx, ctx.arg(1), e, l->size());
   ctx.w.ok();
 }

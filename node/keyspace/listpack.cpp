@@ -128,7 +128,7 @@ void PackedList::erase(size_t off, size_t n) {
 
 IntSet::IntSet(const IntSet& o) {
   if (o.buf_ == nullptr) return;
-  const size_t n = kHeader + o.header().count * o.header().width;
+  const size_t n = kHeader + o.size() * o.width();
   buf_ = mustRealloc(nullptr, n);
   std::memcpy(buf_, o.buf_, n);
 }
@@ -177,12 +177,12 @@ void IntSet::set(size_t i, int64_t v, uint32_t width) {
 }
 
 int64_t IntSet::at(size_t i) const {
-  return get(i, header().width);
+  return get(i, width());
 }
 
 bool IntSet::search(int64_t v, size_t& pos) const {
   size_t lo = 0, hi = size();
-  const uint32_t w = buf_ ? header().width : 2;
+  const uint32_t w = buf_ ? width() : 2;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
     const int64_t cur = get(mid, w);
@@ -211,42 +211,42 @@ bool IntSet::add(int64_t v) {
                                                              : 8;
   if (buf_ == nullptr) {
     buf_ = mustRealloc(nullptr, kHeader + need);
-    header() = Header{1, need};
+    setHeader(1, need);
     set(0, v, need);
     return true;
   }
   size_t pos;
   if (search(v, pos)) return false;
-  const uint32_t n = header().count;
-  const uint32_t old = header().width;
+  const size_t n = size();
+  const uint32_t old = width();
   if (need > old) {  // upgrade: rewrite every member at the new width, from the end
     buf_ = mustRealloc(buf_, kHeader + (n + 1) * need);
     for (size_t i = n; i-- > 0;) {
       const int64_t x = get(i, old);
       set(i < pos ? i : i + 1, x, need);
     }
-    header().width = need;
+    setHeader(n, need);
   } else {
     buf_ = mustRealloc(buf_, kHeader + (n + 1) * old);
     std::memmove(data() + (pos + 1) * old, data() + pos * old, (n - pos) * old);
   }
-  set(pos, v, header().width);
-  header().count = n + 1;
+  set(pos, v, width());
+  setHeader(n + 1, width());
   return true;
 }
 
 bool IntSet::remove(int64_t v) {
   size_t pos;
   if (buf_ == nullptr || !search(v, pos)) return false;
-  const uint32_t n = header().count;
-  const uint32_t w = header().width;
+  const size_t n = size();
+  const uint32_t w = width();
   if (n == 1) {
     std::free(buf_);
     buf_ = nullptr;
     return true;
   }
   std::memmove(data() + pos * w, data() + (pos + 1) * w, (n - pos - 1) * w);
-  header().count = n - 1;
+  setHeader(n - 1, w);
   buf_ = mustRealloc(buf_, kHeader + (n - 1) * w);
   return true;
 }

@@ -4,7 +4,8 @@
 //               entries back to back, each a LEB128 length followed by its bytes. Small hashes
 //               (field, value, field, value, ...) and small lists live in one; lookups are linear
 //               scans, which is what Redis does too up to its 128-entry / 8 KiB thresholds.
-//   IntSet      one malloc'd buffer: {count, width} then sorted integers of 2, 4 or 8 bytes (the
+//   IntSet      one malloc'd buffer: a 4-byte {count, width} word then sorted integers of 2, 4 or 8
+//   bytes (the
 //               narrowest width that holds every member; upgraded on insert, never narrowed),
 //               binary-searched. Small all-integer sets live in one.
 //
@@ -16,6 +17,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 
 namespace strata::node {
@@ -87,12 +89,16 @@ class PackedList {
 
 class IntSet {
  public:
+  // The most members one can hold (the header keeps the count in 28 bits); SetObject converts
+  // to a hashtable before that.
+  static constexpr size_t kMaxCount = (size_t{1} << 28) - 1;
+
   IntSet() = default;
   ~IntSet() { std::free(buf_); }
   IntSet(const IntSet& o);
   IntSet& operator=(const IntSet&) = delete;
 
-  size_t size() const { return buf_ ? header().count : 0; }
+  size_t size() const { return buf_ ? word() >> 4 : 0; }
   size_t allocated() const;
   void clear() {
     std::free(buf_);
@@ -106,13 +112,19 @@ class IntSet {
   bool remove(int64_t v);
 
  private:
-  struct Header {
-    uint32_t count;
-    uint32_t width;
-  };
-  static constexpr size_t kHeader = sizeof(Header);
-  Header& header() { return *reinterpret_cast<Header*>(buf_); }
-  const Header& header() const { return *reinterpret_cast<const Header*>(buf_); }
+  // A 4-byte header, count << 4 | width (2, 4 or 8): Redis's intset spends 8, but at 10 small
+  // members 4 keeps the buffer in glibc's 24-byte size class instead of the 40-byte one.
+  static constexpr size_t kHeader = sizeof(uint32_t);
+  uint32_t word() const {
+    uint32_t w;
+    std::memcpy(&w, buf_, sizeof(w));
+    return w;
+  }
+  uint32_t width() const { return word() & 0xf; }
+  void setHeader(size_t count, uint32_t width) {
+    const auto w = static_cast<uint32_t>(count << 4) | width;
+    std::memcpy(buf_, &w, sizeof(w));
+  }
   char* data() const { return buf_ + kHeader; }
   int64_t get(size_t i, uint32_t width) const;
   void set(size_t i, int64_t v, uint32_t width);

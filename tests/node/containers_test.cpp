@@ -11,8 +11,8 @@
 #include "node/keyspace/containers.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
-#include "tests/node/server_fixture.h"
 #include "node/settings_schema.h"
+#include "tests/node/server_fixture.h"
 
 using strata::node::Client;
 using strata::node::Encoding;
@@ -31,10 +31,10 @@ constexpr const char* kWrongType =
 }  // namespace
 
 TEST_SUITE("node.containers") {
-  TEST_CASE("hash encoding turns hashtable past 128 fields or a 65-byte value, for good") {
+  TEST_CASE("hash encoding turns hashtable past 512 fields or a 65-byte value, for good") {
     HashObject h;
     CHECK(h.encoding() == Encoding::kListpack);
-    for (int i = 0; i < 128; ++i) h.set("f" + std::to_string(i), "v");
+    for (int i = 0; i < 512; ++i) h.set("f" + std::to_string(i), "v");
     CHECK(h.encoding() == Encoding::kListpack);
     h.set("one-more", "v");
     CHECK(h.encoding() == Encoding::kHashtable);
@@ -94,7 +94,8 @@ TEST_SUITE("node.containers") {
     CHECK(f.run({"SADD", "t", "2", "x"}) == ":2\r\n");
     CHECK(f.run({"SINTER", "s", "t"}) == "*1\r\n$1\r\n2\r\n");
     CHECK(f.run({"SINTERCARD", "0", "s"}) == "-ERR numkeys should be greater than 0\r\n");
-    CHECK(f.run({"SINTERCARD", "2", "s", "t", "LIMIT", "-1"}) == "-ERR LIMIT can't be negative\r\n");
+    CHECK(f.run({"SINTERCARD", "2", "s", "t", "LIMIT", "-1"}) ==
+          "-ERR LIMIT can't be negative\r\n");
     CHECK(f.run({"SDIFFSTORE", "d", "s", "t"}) == ":1\r\n");
     CHECK(f.run({"SMEMBERS", "d"}) == "*1\r\n$1\r\n1\r\n");
     CHECK(f.run({"SMOVE", "d", "t", "1"}) == ":1\r\n");

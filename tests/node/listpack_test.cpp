@@ -2,7 +2,8 @@
 // (containers.h): PackedList and IntSet against plain std models under random operations,
 // conversions at Redis 7.0's thresholds with contents kept, the packed list's 8 KiB bound,
 // memory of small containers, and the hashtable scan cursor's SCAN guarantee (every element
-// present for the whole scan is returned) while the table grows and shrinks under it.
+// present for the whole scan is returned) while the table grows and shrinks under it, and
+// exactly once while it does not; list-max-listpack-size as quicklist fill bounds.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -20,6 +21,7 @@ using strata::node::Encoding;
 using strata::node::HashLimits;
 using strata::node::HashObject;
 using strata::node::IntSet;
+using strata::node::ListLimits;
 using strata::node::ListObject;
 using strata::node::PackedList;
 using strata::node::SetObject;
@@ -98,9 +100,15 @@ TEST_SUITE("node.listpack") {
     for (int step = 0; step < 5000; ++step) {
       int64_t v;
       switch (rng() % 3) {
-        case 0: v = static_cast<int64_t>(rng() % 200) - 100; break;
-        case 1: v = static_cast<int64_t>(rng() % 200000) - 100000; break;
-        default: v = static_cast<int64_t>(rng()); break;
+        case 0:
+          v = static_cast<int64_t>(rng() % 200) - 100;
+          break;
+        case 1:
+          v = static_cast<int64_t>(rng() % 200000) - 100000;
+          break;
+        default:
+          v = static_cast<int64_t>(rng());
+          break;
       }
       if (rng() % 3 == 0) {
         REQUIRE(s.remove(v) == (model.erase(v) == 1));
@@ -115,9 +123,9 @@ TEST_SUITE("node.listpack") {
     for (int64_t v : model) CHECK(s.contains(v));
     IntSet small;
     for (int i = 0; i < 10; ++i) small.add(i);
-    // 2-byte members: 28 bytes requested, which glibc serves from one 48-byte chunk (40 usable);
-    // 4-byte members would already need 48 requested bytes.
-    CHECK(small.allocated() < 8 + 10 * 4);
+    // 2-byte members behind a 4-byte header: 24 bytes requested, glibc's smallest chunk (24
+    // usable); an 8-byte header would take the 40-byte class.
+    CHECK(small.allocated() == 24);
     CHECK(small.add(INT64_MIN));
     CHECK(small.at(0) == INT64_MIN);
     CHECK(small.at(10) == 9);
@@ -186,13 +194,39 @@ TEST_SUITE("node.listpack") {
     CHECK(l.views() == want);
   }
 
+  TEST_CASE("list-max-listpack-size bounds the packed form as quicklist's fill does") {
+    CHECK(ListLimits::fromFill(-2).maxBytes == 8192);
+    CHECK(ListLimits::fromFill(-1).maxBytes == 4096);
+    CHECK(ListLimits::fromFill(-5).maxBytes == 65536);
+    CHECK(ListLimits::fromFill(-100).maxBytes == 65536);
+    const ListLimits three = ListLimits::fromFill(3);
+    ListObject l;
+    for (int i = 0; i < 3; ++i) l.push("e" + std::to_string(i), false, three);
+    CHECK(l.packed());
+    l.push("e3", false, three);
+    CHECK(!l.packed());
+    l.edit([](ListObject::Items& items) { items.pop_front(); }, three);
+    CHECK(l.packed());
+    CHECK(l.views() == std::vector<std::string_view>{"e1", "e2", "e3"});
+    ListObject none;
+    none.push("a", true, ListLimits::fromFill(0));
+    CHECK(!none.packed());
+    ListObject big;
+    big.push(std::string(10000, 'x'), false, ListLimits::fromFill(-3));  // 16 KiB
+    CHECK(big.packed());
+  }
+
   TEST_CASE("small containers cost about what Redis's listpack/intset do") {
+    // The big forms hang off one pointer: a small container's object is 32 bytes.
+    CHECK(sizeof(HashObject) == 32);
+    CHECK(sizeof(SetObject) == 32);
+    CHECK(sizeof(ListObject) == 32);
     HashObject h;
     for (int i = 0; i < 5; ++i) h.set("f" + std::to_string(i), "0123456789");
     CHECK(h.memoryUsage() < 200);  // Redis: 16 B robj + ~80 B listpack
     SetObject s;
     for (int i = 0; i < 10; ++i) s.add(std::to_string(i));
-    CHECK(s.memoryUsage() < 120);
+    CHECK(s.memoryUsage() == 32 + 24);  // Redis: 16 B robj + 32 B intset
     ListObject l;
     for (int i = 0; i < 10; ++i) l.push("0123456789", false);
     CHECK(l.memoryUsage() < 200);
@@ -221,5 +255,21 @@ TEST_SUITE("node.listpack") {
       for (const auto& m : stable) REQUIRE(seen.count(m) == 1);
       CHECK(calls > 5);  // paged, not all at once
     }
+  }
+
+  TEST_CASE("hashtable scan of an unchanged set returns each member exactly once") {
+    SetObject s;
+    s.startWith("x");
+    for (int i = 0; i < 1000; ++i) s.add("m" + std::to_string(i));
+    std::map<std::string, int> seen;
+    uint64_t cursor = 0;
+    int calls = 0;
+    do {
+      cursor = s.scanPage(cursor, 10, [&](std::string_view m) { ++seen[std::string(m)]; });
+      REQUIRE(++calls < 2000);
+    } while (cursor != 0);
+    CHECK(seen.size() == 1000);
+    for (const auto& [m, n] : seen) REQUIRE(n == 1);
+    CHECK(calls > 50);
   }
 }

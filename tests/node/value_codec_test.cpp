@@ -109,7 +109,7 @@ TEST_SUITE("node.value_codec") {
       ks.set("hash", Value::object(ValueType::kHash, enc, std::move(small)));
     }
     auto big = std::make_unique<HashObject>();
-    for (int i = 0; i < 200; ++i) big->set("f" + std::to_string(i), std::to_string(i));
+    for (int i = 0; i < 600; ++i) big->set("f" + std::to_string(i), std::to_string(i));
     {
       const Encoding enc = big->encoding();
       ks.set("bighash", Value::object(ValueType::kHash, enc, std::move(big)));
