@@ -59,8 +59,7 @@ void migrateKeys(const std::vector<std::string_view>& argv, KeyPositions& keys) 
 // the slot, and keys absent here are counted while the slot is migrating or importing.
 class KeyScan {
  public:
-  KeyScan(const Cluster& cluster, Keyspace& keyspace)
-      : cluster_(cluster), keyspace_(keyspace) {}
+  KeyScan(const Cluster& cluster, Keyspace& keyspace) : cluster_(cluster), keyspace_(keyspace) {}
 
   // Adds the keys of one command; false (with the error written) on CROSSSLOT or an unbound
   // slot.
@@ -175,7 +174,13 @@ bool Server::clusterGate(Client& client, const CommandDef& def,
   }
   const ClusterNode* me = cluster->myself();
   const ClusterNode* owner = scan.owner_;
-  if (client.cluster.readonly && !write && me->isReplica() && me->master == owner) return true;
+  // A replica serves its master's slots to READONLY clients' reads, and (7.0) always to the
+  // sharded pub/sub commands.
+  const bool shardPubsub = h == &cmd::ssubscribe || h == &cmd::sunsubscribe || h == &cmd::spublish;
+  if ((client.cluster.readonly || shardPubsub) && !write && me->isReplica() &&
+      me->master == owner) {
+    return true;
+  }
   if (owner != me) {
     redirect(w, "MOVED", slot, owner);
     return false;

@@ -104,6 +104,11 @@ bool Cluster::addSlot(ClusterNode* n, int slot) {
 bool Cluster::delSlot(int slot) {
   ClusterNode* n = owner_[slot];
   if (n == nullptr) return false;
+  // Redis's clusterDelSlot: the nodes that served the slot (its owner and the owner's replicas)
+  // drop its shard channels and tell their subscribers.
+  if (n == myself_ || (myself_->isReplica() && myself_->master == n)) {
+    unsubscribeShardSlot(server_, static_cast<uint16_t>(slot));
+  }
   n->slots.reset(slot);
   n->numSlots--;
   owner_[slot] = nullptr;

@@ -1,6 +1,6 @@
 // Pub/sub, the server side (Redis 7.0's pubsub.c): the channel, pattern and shard-channel
-// registries, message delivery and the RESP2 subscriber-context gate. The commands are in
-// commands/pubsub.cpp.
+// registries, message delivery, the RESP2 subscriber-context gate and, in cluster mode, dropping
+// the shard channels of a slot this node stops serving. The commands are in commands/pubsub.cpp.
 //
 // Fan-out: a message is encoded once (the "$len channel $len message" tail shared by message,
 // pmessage and smessage), then each receiver gets a constant header for its protocol (RESP2 `*`,
@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "common/config/glob.h"
+#include "common/slots/key_slot.h"
 #include "node/commands/handlers.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -153,6 +154,38 @@ void unsubscribeAll(Server& server, Client& client) {
   s.shardChannels.clear();
   s.patterns.clear();
   s.pubsub = false;
+}
+
+void unsubscribeShardSlot(Server& server, uint16_t slot) {
+  auto& registry = server.txps().shardChannels;
+  if (registry.empty()) return;
+  std::vector<std::string> names;
+  for (const auto& [name, clients] : registry) {
+    if (slots::keySlot(name) == slot) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());  // Redis walks its slot->channel rax in byte order
+  for (const std::string& name : names) {
+    auto it = registry.find(name);
+    if (it == registry.end()) continue;
+    const std::vector<Client*> clients = it->second;  // unsubscribe() edits the registry
+    for (Client* c : clients) {
+      unsubscribe(server, *c, name, PubsubKind::kShard);
+      ClientSession& s = c->session;
+      if (!c->closed()) {
+        std::string& out = c->out();
+        s.beginPush(out);
+        out += c->protocol() == resp::Protocol::kResp3 ? '>' : '*';
+        out += "3\r\n$12\r\nsunsubscribe\r\n";
+        appendBulk(out, name);
+        out += ':';
+        out += std::to_string(s.shardChannels.size());
+        out += "\r\n";
+        s.endPush(out.size());
+        server.wantFlush(*c);
+      }
+      if (s.subscriptionCount() + s.shardChannels.size() == 0) s.pubsub = false;
+    }
+  }
 }
 
 }  // namespace strata::node

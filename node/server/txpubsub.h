@@ -150,6 +150,10 @@ bool subscribe(Server& server, Client& client, std::string_view name, PubsubKind
 bool unsubscribe(Server& server, Client& client, std::string_view name, PubsubKind kind);
 // Drops every channel, pattern and shard channel subscription, without replies.
 void unsubscribeAll(Server& server, Client& client);
+// Cluster: a slot this node or its master served was reassigned. Every shard channel of the slot
+// is dropped and each of its subscribers gets a "sunsubscribe" push (Redis 7.0's
+// removeChannelsInSlot), so clients resubscribe at the new owner.
+void unsubscribeShardSlot(Server& server, uint16_t slot);
 // CLIENT PAUSE: holds the request back (true) when a pause applies to it.
 bool postponeIfPaused(Server& server, Client& client, const CommandDef& def,
                       const std::vector<std::string_view>& argv);

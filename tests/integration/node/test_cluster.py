@@ -4,8 +4,9 @@
 # checked with `redis-cli --cluster check`; CLUSTER NODES/SLOTS/SHARDS formats; redis-py's
 # RedisCluster running a functional script; MOVED / ASK / TRYAGAIN / CROSSSLOT / CLUSTERDOWN
 # replies byte-exact with Redis 7.0; PFAIL -> FAIL of a killed node seen by every other node within
-# the node-timeout window; cross-node PUBLISH; nodes.conf locked against a second process; and all
-# six nodes stopped and restarted coming back with the same ids, slots and data.
+# the node-timeout window; cross-node PUBLISH; SSUBSCRIBE on a replica and the shard channels of a
+# reassigned slot dropped with sunsubscribe pushes (as 7.0); nodes.conf locked against a second
+# process; and all six nodes stopped and restarted coming back with the same ids, slots and data.
 # Needs STRATA_NODE_BIN (CTest sets it). Every wait is bounded; every process is stopped.
 # ctest-timeout: 180
 import os
@@ -24,6 +25,7 @@ from harness.cluster import HOST, Node, RedisCluster  # noqa: E402
 from harness.differential import node_bin  # noqa: E402
 from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.procs import Proc, make_temp_dir, wait_until  # noqa: E402
+from harness.resp import Push, RespConn  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.slots import key_slot  # noqa: E402
 
@@ -284,16 +286,56 @@ class Cluster(unittest.TestCase):
         a, b = self.cluster.nodes[0], self.cluster.nodes[4]
         ps = a.client().pubsub()
         try:
-            try:
-                ps.subscribe("news")
-            except redis.ResponseError as e:
-                self.skipTest(f"SUBSCRIBE not available yet: {e}")
+            ps.subscribe("news")
             wait_until(lambda: ps.get_message(timeout=0.5), 5, "the subscribe confirmation")
             b.client().publish("news", "hello")
             msg = wait_until(lambda: ps.get_message(timeout=0.5), 5, "the published message")
             self.assertEqual(msg["data"], "hello")
         finally:
             ps.close()
+
+    def test_08a_shard_channels_dropped_with_their_slot(self):
+        # Redis 7.0's removeChannelsInSlot: the nodes that served a reassigned slot (owner and its
+        # replicas) drop its shard channels, each subscriber getting ["sunsubscribe", channel,
+        # shard subscriptions left] (channels in byte order), and leave pub/sub mode at 0. These
+        # are the replies redis-server 7.0.15 gives to the same steps.
+        c = self.cluster
+        ch, other = "{ss}:chan", "{ss}:other"
+        slot = key_slot(ch)
+        src = self.owner_of(slot)
+        dst = next(m for m in self.masters() if m.port != src.port)
+        (rep,) = c.replicas_of(src.port)
+        self.assertEqual(src.client().execute_command("CLUSTER", "COUNTKEYSINSLOT", slot), 0)
+        ids = {n.port: n.client().execute_command("CLUSTER", "MYID") for n in (src, dst)}
+
+        def move(frm, to):
+            # As redis-cli's reshard: the importing side's SETSLOT NODE bumps its epoch, so a
+            # late ping of the old owner cannot win the slot back.
+            to.client().execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[frm.port])
+            frm.client().execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[to.port])
+            for n in [to, frm] + [m for m in self.masters() if m.port not in (src.port, dst.port)]:
+                n.client().execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[to.port])
+        with RespConn(HOST, src.port) as sub, RespConn(HOST, rep.port) as rsub:
+            self.assertEqual(sub.call("SSUBSCRIBE", other, ch), [b"ssubscribe", other.encode(), 1])
+            self.assertEqual(sub.read(), [b"ssubscribe", ch.encode(), 2])
+            rsub.call("HELLO", "3")
+            self.assertEqual(rsub.call("SSUBSCRIBE", ch), Push([b"ssubscribe", ch.encode(), 1]))
+            try:
+                move(src, dst)
+                self.assertEqual([sub.read(), sub.read()],
+                                 [[b"sunsubscribe", ch.encode(), 1],
+                                  [b"sunsubscribe", other.encode(), 0]])
+                pushed = rsub.read()
+                self.assertIsInstance(pushed, Push)
+                self.assertEqual(pushed, [b"sunsubscribe", ch.encode(), 0])
+                self.assertEqual(sub.call("PING"), "PONG")  # out of the subscriber context
+                self.assertEqual(src.client().execute_command("PUBSUB", "SHARDNUMSUB", ch),
+                                 [ch, 0])
+            finally:
+                c.wait_converged(30)
+                move(dst, src)
+        c.wait_converged(30)
+        self.assertEqual(self.owner_of(slot).port, src.port)
 
     # ---- failure detection and restart ----------------------------------------------------------
     def test_09_pfail_to_fail(self):
