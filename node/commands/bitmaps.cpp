@@ -2,8 +2,9 @@
 // BITFIELD_RO), byte-exact with Redis 7.0's bitops.c: the same argument checks in the same order,
 // the same error texts, the same BYTE/BIT range arithmetic and BITFIELD overflow rules. Bits are
 // numbered from the most significant bit of byte 0. An int-encoded string is read as its decimal
-// text; every write stores a raw string (as Redis's dbUnshareStringValue) through Keyspace::set,
-// which keeps the modified hook, the dirty counter and memory accounting right. Event-loop thread.
+// text. SETBIT and BITFIELD write in place through Keyspace::stringForWrite (made raw and grown
+// with sds-like headroom, as lookupStringForBitCommand), so a bit write on a 512 MB bitmap costs
+// O(1), not a copy of the value; BITOP stores its result through Keyspace::set. Event-loop thread.
 #include <bit>
 #include <cstdint>
 #include <cstring>
@@ -73,6 +74,15 @@ int64_t findBit(const unsigned char* p, uint64_t from, uint64_t to, int bit) {
     if (bitAt(p, i) == bit) return static_cast<int64_t>(i);
     ++i;
   }
+  // Skip whole words, then whole bytes, that hold no such bit (as redisBitpos: a scan of a
+  // 512 MB bitmap is memory bound, not a byte-at-a-time loop).
+  const uint64_t skipWord = bit ? 0 : ~uint64_t{0};
+  while (i + 63 <= to) {
+    uint64_t word;
+    std::memcpy(&word, p + (i >> 3), sizeof(word));
+    if (word != skipWord) break;
+    i += 64;
+  }
   const unsigned char skip = bit ? 0x00 : 0xFF;
   while (i + 7 <= to && p[i >> 3] == skip) i += 8;
   for (; i <= to; ++i) {
@@ -81,26 +91,18 @@ int64_t findBit(const unsigned char* p, uint64_t from, uint64_t to, int bit) {
   return -1;
 }
 
-// lookupStringForBitCommand: the current bytes of `key` (empty when absent) in `out`, grown
-// with zero bytes to hold bit `maxbit`. False (error written) for another type.
-bool loadForWrite(CommandContext& ctx, uint64_t maxbit, std::string& out, bool& existed,
-                  bool& wasRaw, size_t* oldLen = nullptr) {
-  Entry* e = ctx.ks.find(ctx.arg(1));
-  existed = e != nullptr;
-  wasRaw = false;
-  if (e != nullptr) {
-    if (!e->isString()) {
-      ctx.w.error(errors::kWrongType);
-      return false;
-    }
-    char scratch[24];
-    out.assign(stringBytes(e, scratch));
-    wasRaw = e->encoding() == Encoding::kRaw;
+// lookupStringForBitCommand: the bytes of `key` for writing (created when absent), raw and
+// grown with zero bytes to hold bit `maxbit`, in place. `dirty` tells whether the key was created
+// or grew (Redis's dirty out-parameter). Nullptr (error written) for another type.
+unsigned char* bytesForWrite(CommandContext& ctx, uint64_t maxbit, Entry*& e, bool& dirty) {
+  e = ctx.ks.find(ctx.arg(1));
+  if (e != nullptr && !e->isString()) {
+    ctx.w.error(errors::kWrongType);
+    return nullptr;
   }
-  if (oldLen != nullptr) *oldLen = out.size();
   size_t need = static_cast<size_t>(maxbit >> 3) + 1;
-  if (out.size() < need) out.resize(need, '\0');
-  return true;
+  dirty = e == nullptr || e->stringLength() < need;
+  return reinterpret_cast<unsigned char*>(ctx.ks.stringForWrite(ctx.arg(1), need, e));
 }
 
 // ---- BITFIELD ----
@@ -275,11 +277,13 @@ void bitfieldGeneric(CommandContext& ctx, bool readonlyCommand) {
     j += op == FieldOp::kGet ? 2 : 3;
   }
 
-  std::string buf;
-  std::string_view src;
+  std::string_view src;  // what GET reads
+  unsigned char* dst = nullptr;
+  Entry* e = nullptr;
+  bool dirty = false;
   char scratch[24];
   if (readonly) {
-    Entry* e = lookupRead(ctx, ctx.arg(1));
+    e = lookupRead(ctx, ctx.arg(1));
     if (e != nullptr) {
       if (!e->isString()) {
         ctx.w.error(errors::kWrongType);
@@ -292,20 +296,20 @@ void bitfieldGeneric(CommandContext& ctx, bool readonlyCommand) {
       ctx.w.error("ERR BITFIELD_RO only supports the GET subcommand");
       return;
     }
-    bool existed = false, wasRaw = false;
-    if (!loadForWrite(ctx, highestWrite, buf, existed, wasRaw)) return;
+    dst = bytesForWrite(ctx, highestWrite, e, dirty);
+    if (dst == nullptr) return;
+    src = {reinterpret_cast<const char*>(dst), e->bytes().size()};
   }
 
   ctx.w.arrayHeader(ops.size());
-  bool changed = false;
+  size_t changes = 0;
   for (const BitfieldOp& op : ops) {
     if (op.op == FieldOp::kGet) {
       // Copy up to 9 bytes so a 64-bit field at the string's end reads zero padding.
-      std::string_view s = readonly ? src : std::string_view(buf);
       unsigned char tmp[9] = {};
       uint64_t byte = op.offset >> 3;
-      for (uint64_t i = 0; i < 9 && byte + i < s.size(); ++i) {
-        tmp[i] = static_cast<unsigned char>(s[byte + i]);
+      for (uint64_t i = 0; i < 9 && byte + i < src.size(); ++i) {
+        tmp[i] = static_cast<unsigned char>(src[byte + i]);
       }
       uint64_t rel = op.offset - byte * 8;
       if (op.sign) {
@@ -315,11 +319,9 @@ void bitfieldGeneric(CommandContext& ctx, bool readonlyCommand) {
       }
       continue;
     }
-    auto* p = reinterpret_cast<unsigned char*>(buf.data());
     uint64_t bits = static_cast<uint64_t>(op.bits);
-    changed = true;
     if (op.sign) {
-      int64_t oldval = getSigned(p, op.offset, bits), newval, retval, wrapped = 0;
+      int64_t oldval = getSigned(dst, op.offset, bits), newval, retval, wrapped = 0;
       int overflow;
       if (op.op == FieldOp::kIncrBy) {
         overflow = signedOverflow(oldval, op.i64, bits, op.ow, wrapped);
@@ -335,12 +337,13 @@ void bitfieldGeneric(CommandContext& ctx, bool readonlyCommand) {
       }
       if (!(overflow && op.ow == Overflow::kFail)) {
         ctx.w.integer(retval);
-        setUnsigned(p, op.offset, bits, static_cast<uint64_t>(newval));
+        setUnsigned(dst, op.offset, bits, static_cast<uint64_t>(newval));
+        if (dirty || oldval != newval) ++changes;
       } else {
         ctx.w.null();
       }
     } else {
-      uint64_t oldval = getUnsigned(p, op.offset, bits), newval, retval, wrapped = 0;
+      uint64_t oldval = getUnsigned(dst, op.offset, bits), newval, retval, wrapped = 0;
       int overflow;
       if (op.op == FieldOp::kIncrBy) {
         newval = oldval + static_cast<uint64_t>(op.i64);
@@ -355,17 +358,16 @@ void bitfieldGeneric(CommandContext& ctx, bool readonlyCommand) {
       }
       if (!(overflow && op.ow == Overflow::kFail)) {
         ctx.w.integer(static_cast<int64_t>(retval));
-        setUnsigned(p, op.offset, bits, newval);
+        setUnsigned(dst, op.offset, bits, newval);
+        if (dirty || oldval != newval) ++changes;
       } else {
         ctx.w.null();
       }
     }
   }
-  if (!readonly) {
-    // lookupStringForBitCommand already created/grew (and unshared) the key.
-    ctx.ks.set(ctx.arg(1), Value::rawString(buf), true);
-  }
-  (void)changed;
+  // Written in place: one modification (WATCH, propagation) when any field changed, as Redis
+  // (a key created by a write that failed on overflow stays, unpropagated, as in 7.0).
+  if (changes) ctx.ks.reaccount(e);
 }
 
 // Range arguments of BITCOUNT/BITPOS in bits: [first, last] inclusive after Redis's clamping.
@@ -418,20 +420,19 @@ void setbit(CommandContext& ctx) {
     ctx.w.error(kBitValueError);
     return;
   }
-  std::string buf;
-  bool existed = false, wasRaw = false;
-  size_t oldLen = 0;
-  if (!loadForWrite(ctx, offset, buf, existed, wasRaw, &oldLen)) return;
+  Entry* e = nullptr;
+  bool dirty = false;
+  unsigned char* p = bytesForWrite(ctx, offset, e, dirty);
+  if (p == nullptr) return;
   size_t byte = static_cast<size_t>(offset >> 3);
   unsigned bit = 7 - static_cast<unsigned>(offset & 7);
-  auto byteval = static_cast<unsigned char>(buf[byte]);
-  int bitval = (byteval >> bit) & 1;
-  bool dirty = !existed || oldLen != buf.size() || bitval != on;
-  if (dirty || !wasRaw) {
-    byteval =
-        static_cast<unsigned char>((byteval & ~(1u << bit)) | (static_cast<unsigned>(on) << bit));
-    buf[byte] = static_cast<char>(byteval);
-    ctx.ks.set(ctx.arg(1), Value::rawString(buf), true);
+  int bitval = (p[byte] >> bit) & 1;
+  // Created, grown or a changed bit is a modification; an unchanged bit is not (7.0), though
+  // the value has become raw either way.
+  if (dirty || bitval != on) {
+    p[byte] =
+        static_cast<unsigned char>((p[byte] & ~(1u << bit)) | (static_cast<unsigned>(on) << bit));
+    ctx.ks.reaccount(e);
   }
   ctx.w.integer(bitval);
 }
@@ -574,7 +575,13 @@ void bitop(CommandContext& ctx) {
     return;
   }
   size_t numkeys = ctx.argc() - 3;
-  std::vector<std::string> srcs(numkeys);
+  // Views of the sources' bytes (entries do not move while we only read; an int is formatted
+  // into its own scratch), so no source is copied.
+  std::vector<std::string_view> srcs(numkeys);
+  struct Scratch {
+    char text[24];
+  };
+  std::vector<Scratch> scratch(numkeys);
   size_t maxlen = 0;
   for (size_t j = 0; j < numkeys; ++j) {
     Entry* e = lookupRead(ctx, ctx.arg(j + 3));
@@ -583,8 +590,7 @@ void bitop(CommandContext& ctx) {
       ctx.w.error(errors::kWrongType);
       return;
     }
-    char scratch[24];
-    srcs[j].assign(stringBytes(e, scratch));
+    srcs[j] = stringBytes(e, scratch[j].text);
     maxlen = std::max(maxlen, srcs[j].size());
   }
   std::string_view target = ctx.arg(2);
@@ -593,24 +599,36 @@ void bitop(CommandContext& ctx) {
     ctx.w.integer(0);
     return;
   }
+  // The first source, zero padded, combined with each other one a word at a time (a missing
+  // or shorter source reads as zero bytes: AND clears the rest, OR/XOR leave it).
   std::string res(maxlen, '\0');
-  for (size_t j = 0; j < maxlen; ++j) {
-    auto byteOf = [&](size_t i) -> unsigned char {
-      return j < srcs[i].size() ? static_cast<unsigned char>(srcs[i][j]) : 0;
-    };
-    unsigned char out = byteOf(0);
-    if (op == kNot) out = static_cast<unsigned char>(~out);
-    for (size_t i = 1; i < numkeys; ++i) {
-      unsigned char b = byteOf(i);
-      if (op == kAnd) {
-        out &= b;
-      } else if (op == kOr) {
-        out |= b;
-      } else {
-        out ^= b;
-      }
+  auto* out = reinterpret_cast<unsigned char*>(res.data());
+  if (!srcs[0].empty()) std::memcpy(out, srcs[0].data(), srcs[0].size());
+  auto combine = [&](const unsigned char* in, size_t n, auto f) {
+    size_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+      uint64_t a, b;
+      std::memcpy(&a, out + j, 8);
+      std::memcpy(&b, in + j, 8);
+      a = f(a, b);
+      std::memcpy(out + j, &a, 8);
     }
-    res[j] = static_cast<char>(out);
+    for (; j < n; ++j) out[j] = static_cast<unsigned char>(f(out[j], in[j]));
+  };
+  if (op == kNot) {
+    combine(out, maxlen, [](uint64_t a, uint64_t) { return ~a; });
+  }
+  for (size_t i = 1; i < numkeys; ++i) {
+    const auto* in = reinterpret_cast<const unsigned char*>(srcs[i].data());
+    size_t n = srcs[i].size();
+    if (op == kAnd) {
+      combine(in, n, [](uint64_t a, uint64_t b) { return a & b; });
+      std::memset(out + n, 0, maxlen - n);
+    } else if (op == kOr) {
+      combine(in, n, [](uint64_t a, uint64_t b) { return a | b; });
+    } else {
+      combine(in, n, [](uint64_t a, uint64_t b) { return a ^ b; });
+    }
   }
   ctx.ks.set(target, Value::rawString(res));
   ctx.w.integer(static_cast<int64_t>(maxlen));

@@ -98,13 +98,14 @@ void replyDistance(resp::Writer& w, double d) {
   w.bulk(std::string_view(buf, static_cast<size_t>(n)));
 }
 
-// addReplyHumanLongDouble. RESP3 clients get a double (",%.17g": the same value; Redis writes
-// the %.17Lf text there).
+// addReplyHumanLongDouble: the ld2string(LD_STR_HUMAN) text ("%.17Lf", trailing zeros cut), as
+// a bulk string in RESP2 and as a RESP3 double (",0.00000126736058093", not %.17g) in RESP3.
 void replyCoord(resp::Writer& w, double v) {
+  std::string text = formatLongDouble(static_cast<long double>(v));
   if (w.protocol() == resp::Protocol::kResp2) {
-    w.bulk(formatLongDouble(static_cast<long double>(v)));
+    w.bulk(text);
   } else {
-    w.doubleValue(v);
+    w.buffer().append(",").append(text).append("\r\n");
   }
 }
 

@@ -25,6 +25,7 @@
 #include "node/commands/collections.h"
 #include "node/commands/handlers.h"
 #include "node/keyspace/zset.h"
+#include "node/scripting/scripting.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -138,8 +139,15 @@ void sortGeneric(CommandContext& ctx, bool readonly) {
       return;
     }
   }
-  // A set has no order of its own: STORE sorts it (ALPHA) so replicas get the same list.
-  if (dontsort && type == ValueType::kSet && storekey) {
+  // As 7.0's sortCommand, a listpack sorted set is converted to a skiplist first, even by
+  // SORT_RO (OBJECT ENCODING shows it). Not a modification (no dirty, no WATCH): the memory
+  // accounting catches up at the key's next change (Keyspace::reaccount).
+  if (e != nullptr && type == ValueType::kZSet) {
+    static_cast<ZSetObject*>(e->object())->convertToSkiplist();
+  }
+  // A set has no order of its own: STORE and scripts sort it (ALPHA) so that replicas and
+  // script effects see the same list.
+  if (dontsort && type == ValueType::kSet && (storekey || ctx.server.scripting().running())) {
     dontsort = false;
     alpha = true;
     sortby.reset();
@@ -219,6 +227,9 @@ void sortGeneric(CommandContext& ctx, bool readonly) {
       if (alpha) {
         if (sortby) item.cmp = std::move(byval);
       } else {
+        // errno reset first. Redis 7.0 does not, so a stale ERANGE from an earlier command
+        // (ZADD z 1e400) fails its next numeric SORT until some valid double parse clears it;
+        // that bug is not reproduced.
         errno = 0;
         char* eptr = nullptr;
         item.score = std::strtod(v.c_str(), &eptr);

@@ -523,12 +523,62 @@ size_t Keyspace::expireCycle(size_t budget, size_t& sampled) {
 }
 
 void Keyspace::reaccount(Entry* e) {
-  if (e->isString()) return;
+  if (e->isString()) {
+    modified(e->key());  // its allocation (what accounting counts) did not change
+    return;
+  }
   Object* o = e->object();
   size_t now = o->memoryUsage();
   entryBytes_ = entryBytes_ - o->accountedBytes + now;
   o->accountedBytes = now;
   modified(e->key());
+}
+
+char* Keyspace::stringForWrite(std::string_view key, size_t minLen, Entry*& entry) {
+  if (rehashing()) rehashStep(1);
+  uint64_t h = hash(key);
+  int table = 0;
+  Entry** link = size() ? findLink(key, h, &table) : nullptr;
+  if (link && isExpired(*link)) {
+    unlinkAndFree(link, *link, table, true);
+    link = nullptr;
+  }
+  Entry* old = link ? *link : nullptr;
+  char scratch[24];
+  std::string_view cur = old ? old->stringView(scratch) : std::string_view();
+  size_t len = std::max(cur.size(), minLen);
+  if (old && !old->isInt()) {
+    size_t capacity =
+        malloc_usable_size(allocationOf(old)) - slotPrefix_ - sizeof(Entry) - old->keyLen_;
+    if (len <= capacity) {  // room in place: the allocation (and its accounting) is unchanged
+      std::memset(old->valueData() + old->valLen_, 0, len - old->valLen_);
+      old->valLen_ = static_cast<uint32_t>(len);
+      old->encoding_ = static_cast<uint32_t>(Encoding::kRaw);
+      entry = old;
+      return old->valueData();
+    }
+  }
+  constexpr size_t kMaxPrealloc = 1024 * 1024;  // SDS_MAX_PREALLOC
+  size_t capacity = len == cur.size() ? len : len < kMaxPrealloc ? len * 2 : len + kMaxPrealloc;
+  // calloc: a large block comes zeroed from mmap, so pages the command never writes stay
+  // untouched (SETBIT at 2^32-1 does not make the node resident for 512 MB).
+  void* mem = std::calloc(1, slotPrefix_ + sizeof(Entry) + key.size() + capacity);
+  if (mem == nullptr) throw std::bad_alloc();
+  Entry* fresh = new (static_cast<char*>(mem) + slotPrefix_) Entry();
+  fresh->keyLen_ = static_cast<uint32_t>(key.size());
+  fresh->valLen_ = static_cast<uint32_t>(len);
+  fresh->type_ = static_cast<uint32_t>(ValueType::kString);
+  fresh->encoding_ = static_cast<uint32_t>(Encoding::kRaw);
+  std::memcpy(fresh->keyData(), key.data(), key.size());
+  if (!cur.empty()) std::memcpy(fresh->valueData(), cur.data(), cur.size());
+  if (old) {
+    replace(link, old, fresh);
+  } else {
+    fresh->lru_ = initialStamp();
+    insertNew(fresh, h);
+  }
+  entry = fresh;
+  return fresh->valueData();
 }
 
 size_t Keyspace::sampleEntries(Entry** out, size_t count) {

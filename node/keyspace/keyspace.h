@@ -108,8 +108,17 @@ class Keyspace {
   size_t bucketCount() const { return tables_[0].size + tables_[1].size; }
   // Bytes used by the tables, the volatile index and every entry (keys, inline values, objects).
   size_t memoryUsage() const;
-  // Recounts the object of `e` after a command changed it in place (container sizes).
+  // Recounts the object of `e` after a command changed it in place (container sizes, or bytes
+  // written through stringForWrite); counts as a modification of its key.
   void reaccount(Entry* e);
+  // In-place string writes (SETBIT, BITFIELD), as Redis's lookupStringForBitCommand: the bytes of
+  // the string at `key` (created empty when absent; it must not hold another type), made raw and
+  // padded with zero bytes to at least `minLen`. Growth moves the value to a larger entry with
+  // sdsMakeRoomFor's headroom (double below 1 MB, +1 MB above; expiry and LRU kept), so growing
+  // a bitmap a bit at a time costs amortised O(1) and a write never copies the value twice.
+  // `entry` receives the entry; the caller writes through the pointer, then calls reaccount(entry)
+  // if it changed anything. Valid until the next keyspace call.
+  char* stringForWrite(std::string_view key, size_t minLen, Entry*& entry);
 
   // Eviction support (node/server/eviction.cpp). Up to `count` live entries from consecutive
   // buckets starting at a random one (Redis's dictGetSomeKeys), or random entries with an expiry.

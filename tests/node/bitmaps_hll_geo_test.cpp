@@ -1,14 +1,18 @@
 // Unit tests of the pure helpers behind the HyperLogLog and geo commands (node/commands/hll.h,
 // geohash.h): the HLL string layout Redis 7.0 produces (empty sketch bytes, sparse runs, the
 // sparse -> dense promotion, cached cardinality), estimates within the sketch's error, and the
-// geohash scores/strings/distances Redis documents for its Sicily example.
+// geohash scores/strings/distances Redis documents for its Sicily example; and
+// Keyspace::stringForWrite, the in-place writes behind SETBIT/BITFIELD (creation, sds-like
+// headroom, unsharing int/embstr values, expiry and accounting kept across relocation).
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <cstring>
 #include <string>
 
 #include "node/commands/geohash.h"
 #include "node/commands/hll.h"
+#include "node/keyspace/keyspace.h"
 
 namespace hll = strata::node::hll;
 namespace geo = strata::node::geo;
@@ -119,5 +123,63 @@ TEST_SUITE("node.geo") {
       if (3479447370796909ULL >= lo && 3479447370796909ULL < hi) covered = true;
     }
     CHECK(covered);
+  }
+}
+
+TEST_SUITE("node.bitmaps") {
+  using strata::node::Encoding;
+  using strata::node::Entry;
+  using strata::node::Keyspace;
+  using strata::node::Value;
+
+  TEST_CASE("stringForWrite creates, pads with zeros and grows with headroom") {
+    Keyspace ks;
+    ks.setNow(1000);
+    Entry* e = nullptr;
+    char* p = ks.stringForWrite("bits", 3, e);
+    REQUIRE(e == ks.find("bits"));
+    CHECK(e->encoding() == Encoding::kRaw);
+    CHECK(e->bytes() == std::string(3, '\0'));
+    p[2] = 'x';
+    ks.reaccount(e);
+    CHECK(ks.dirty() == 1);
+    // Created with double the room (below 1 MB, as sdsMakeRoomFor): growing into it stays put.
+    Entry* grown = e;
+    ks.stringForWrite("bits", 4, e);
+    CHECK(e == grown);
+    CHECK(e->bytes() == std::string("\0\0x\0", 4));
+    for (size_t n = 5; n <= 8; ++n) {
+      ks.stringForWrite("bits", n, e);
+      CHECK(e == grown);
+      CHECK(e->bytes().size() == n);
+      CHECK(e->bytes()[n - 1] == '\0');
+    }
+    // Asking for less never shrinks.
+    ks.stringForWrite("bits", 1, e);
+    CHECK(e->bytes().size() == 8);
+    CHECK(ks.dirty() == 1);  // only reaccount counts a modification
+    ks.clear();
+    CHECK(ks.memoryUsage() == 0);
+  }
+
+  TEST_CASE("stringForWrite unshares int and embstr values and keeps the expiry") {
+    Keyspace ks;
+    ks.setNow(1000);
+    ks.set("i", Value::string("12345"));
+    ks.setExpireAt(ks.find("i"), 50000);
+    Entry* e = nullptr;
+    ks.stringForWrite("i", 2, e);
+    CHECK(e->encoding() == Encoding::kRaw);
+    CHECK(e->bytes() == "12345");
+    CHECK(ks.expireAt(e) == 50000);
+    ks.set("s", Value::string("abc"));
+    ks.stringForWrite("s", 1 << 20, e);  // relocated: 1 MB + 1 MB of headroom
+    CHECK(e->bytes().size() == (1u << 20));
+    CHECK(std::memcmp(e->bytes().data(), "abc\0\0", 5) == 0);
+    CHECK(ks.entryMemory(e) >= (2u << 20));
+    CHECK(ks.find("s") == e);
+    CHECK(ks.size() == 2);
+    ks.clear();
+    CHECK(ks.memoryUsage() == 0);
   }
 }
