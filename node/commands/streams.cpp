@@ -555,16 +555,18 @@ void xread(CommandContext& ctx) {
     if (s == nullptr) continue;
     StreamID gt = ids[i];
     bool serve = false, history = false;
+    // Served at once only if an entry follows: 7.0 compares with the last live entry
+    // (streamLastValidID), not last-generated-id, which XSETID can have moved past it.
+    StreamID maxid;
+    const bool any = s->length() && s->edgeId(false, maxid);
     if (haveGroup) {
       if (gt != StreamID::max()) {
         serve = history = true;
-      } else if (s->length()) {
-        if (s->lastId() > groups[i]->lastId) {
-          serve = true;
-          gt = groups[i]->lastId;
-        }
+      } else if (any && maxid > groups[i]->lastId) {
+        serve = true;
+        gt = groups[i]->lastId;
       }
-    } else if (s->length() && s->lastId() > gt) {
+    } else if (any && maxid > gt) {
       serve = true;
     }
     if (!serve) continue;

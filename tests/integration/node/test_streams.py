@@ -236,7 +236,11 @@ S = [
      ["XGROUP", "CREATE", "nokey", "h", "0", "FOO"],
      ["XGROUP", "CREATE", "nokey", "h", "0", "ENTRIESREAD", "x"],
      ["XGROUP", "CREATE", "nokey", "h", "bad", "MKSTREAM"], ["EXISTS", "nokey"],
-     ["XINFO", "GROUPS", "q"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "q", "a", ">"]],
+     ["XINFO", "GROUPS", "q"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "q", "a", ">"],
+     # Nothing to serve when only last-generated-id moved past the group / the given ID.
+     ["XADD", "q", "4-0", "a", "4"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "q", ">"],
+     ["XSETID", "q", "30-0"], ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "q", ">"],
+     ["XREAD", "STREAMS", "q", "4-0"], ["XREAD", "STREAMS", "q", "3-0"], ["XINFO", "GROUPS", "q"]],
     # Types, SCAN, DUMP/RESTORE, COPY, RENAME
     [["XADD", "s", "1-1", "a", "1"], ["XGROUP", "CREATE", "s", "g", "0"],
      ["XREADGROUP", "GROUP", "g", "c", "STREAMS", "s", ">"], ["SET", "x", "1"],
