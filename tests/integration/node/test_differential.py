@@ -382,11 +382,12 @@ SIDS = ["1", "1-1", "2-0", "2-*", "3-5", "5", "0-1", "(1-1", "-", "+", "x", "4-0
 
 def gen_stream(r, shared):
     """A random stream command on SKEYS (sometimes the shared key space): explicit IDs so both
-    servers agree; group commands compared on their ID-only / count replies."""
+    servers agree; group commands compared on their replies without times (XSETID moving the
+    last ID past the last entry, XINFO STREAM, consumers, XCLAIM FORCE/RETRYCOUNT/LASTID)."""
     k = lambda: r.choice(SKEYS) if r.random() < 0.85 else shared()  # noqa: E731
     i = lambda: r.choice(SIDS)  # noqa: E731
     g = lambda: r.choice(["g1", "g2"])  # noqa: E731
-    c = r.randrange(20)
+    c = r.randrange(25)
     if c < 5:
         trim = r.choice([[], [], ["MAXLEN", r.choice(["2", "0", "5"])], ["MINID", i()],
                          ["MAXLEN", "~", "1"], ["NOMKSTREAM"]])
@@ -417,7 +418,20 @@ def gen_stream(r, shared):
         return ["XCLAIM", k(), g(), r.choice(["c1", "c3"]), "0", i(), "JUSTID"], "exact"
     if c < 19:
         return ["XAUTOCLAIM", k(), g(), "c4", "0", i(), "COUNT", r.choice(["1", "3"]), "JUSTID"], "exact"
-    return [r.choice(["XINFO"]), "GROUPS", k()], "exact"
+    if c < 20:
+        return ["XINFO", "GROUPS", k()], "exact"
+    if c < 21:
+        return ["XSETID", k(), i()] + r.choice(
+            [[], ["ENTRIESADDED", r.choice(["1", "5", "50"])], ["MAXDELETEDID", i()]]), "exact"
+    if c < 22:
+        return ["XINFO", "STREAM", k()], "exact"  # FULL and CONSUMERS carry times
+    if c < 23:
+        return ["XGROUP", r.choice(["CREATECONSUMER", "DELCONSUMER"]), k(), g(),
+                r.choice(["c1", "c2", "c3"])], "exact"
+    if c < 24:
+        return ["XGROUP", "DESTROY", k(), g()], "exact"
+    return ["XCLAIM", k(), g(), r.choice(["c1", "c3"]), "0", i(), i()] + r.choice(
+        [[], ["FORCE"], ["RETRYCOUNT", "5"], ["LASTID", i()]]), "exact"
 
 
 BKEYS = ["bm1", "bm2", "{tag}bm"]  # bitmaps (and LCS operands)
