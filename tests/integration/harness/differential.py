@@ -2,7 +2,8 @@
 # (STRATA_NODE_BIN, else build/node/node), and DifferentialCase is a unittest base class that
 # starts one redis-server and one node (Standalone fixtures) for the class and offers same(): run
 # one check on redis-server first, then on the node, in RESP2 and RESP3, and require equal
-# transcripts. Used by tests/integration/node/test_{client_control,pubsub,transactions}.py.
+# transcripts. node_bin() serves every node suite; DifferentialCase the client_control, pubsub and
+# transactions ones.
 import os
 import unittest
 
@@ -13,11 +14,16 @@ HOST = "127.0.0.1"
 _ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
 
 
-def node_bin():
-    """The node binary under test: STRATA_NODE_BIN unless it names redis-server (the cluster
-    suites' default), else build/node/node."""
+def node_bin(redis_too=False):
+    """The node binary under test: STRATA_NODE_BIN, else build/node/node. A redis-server there
+    (the cluster suites' default) means build/node/node too, unless redis_too: then the suite
+    runs as it is on Redis 7.0 (the cluster suites that compare both that way)."""
     b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b or os.path.basename(b) == "redis-server":
+    if b and os.path.basename(b) == "redis-server":
+        if redis_too:
+            return b
+        b = ""
+    if not b:
         b = os.path.join(_ROOT, "build", "node", "node")
     return os.path.abspath(b)
 

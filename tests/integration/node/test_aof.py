@@ -23,16 +23,9 @@ from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.procs import Proc, make_temp_dir, wait_until  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.standalone import Standalone  # noqa: E402
+from harness.differential import node_bin  # noqa: E402
 
 HOST = "127.0.0.1"
-
-
-def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b or os.path.basename(b) == "redis-server":
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    return os.path.abspath(b)
 
 
 class Node:

@@ -25,14 +25,7 @@ from harness.cluster import HOST, RedisCluster  # noqa: E402
 from harness.resp import RespConn, RespError  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.slots import key_slot  # noqa: E402
-
-
-def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b or os.path.basename(b) == "redis-server":
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    return os.path.abspath(b)
+from harness.differential import node_bin  # noqa: E402
 
 
 class Runner:

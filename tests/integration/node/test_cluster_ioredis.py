@@ -19,16 +19,14 @@ sys.path.insert(0, os.path.join(HERE, ".."))
 
 from harness.cluster import RedisCluster  # noqa: E402
 from harness.runner import main  # noqa: E402
+from harness import differential  # noqa: E402
 
 SCRIPT = os.path.join(HERE, "..", "harness", "ioredis_cluster.js")
 NODE_MODULES = os.path.join(HERE, "..", "..", "node_modules")
 
 
 def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b:
-        b = os.path.join(HERE, "..", "..", "..", "build", "node", "node")
-    return b if os.path.basename(b) == "redis-server" else os.path.abspath(b)
+    return differential.node_bin(redis_too=True)
 
 
 @unittest.skipUnless(shutil.which("node"), "node (Node.js) is not installed")

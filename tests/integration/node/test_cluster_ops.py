@@ -32,6 +32,7 @@ from harness.ports import allocate_ports  # noqa: E402
 from harness.procs import wait_until  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.slots import key_slot  # noqa: E402
+from harness import differential  # noqa: E402
 
 # redis-py logs every MOVED/ASK it follows with a traceback; they are not errors here.
 logging.getLogger("redis").setLevel(logging.CRITICAL)
@@ -43,13 +44,7 @@ RESHARD_SLOTS = 2000
 
 
 def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b:
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    if os.path.basename(b) == "redis-server":
-        return b
-    return os.path.abspath(b)
+    return differential.node_bin(redis_too=True)
 
 
 def key(i):

@@ -28,18 +28,11 @@ from harness.procs import Proc, make_temp_dir, wait_until  # noqa: E402
 from harness.resp import RespConn  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.standalone import Standalone  # noqa: E402
+from harness.differential import node_bin  # noqa: E402
 
 HOST = "127.0.0.1"
 SEED = int(os.environ.get("STRATA_DIFF_SEED", "20261125"))
 STEPS = int(os.environ.get("STRATA_DIFF_STEPS", "12000"))  # ~6,000 per protocol
-
-
-def node_bin():
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b or os.path.basename(b) == "redis-server":
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    return os.path.abspath(b)
 
 
 KEYS = [f"k{i}" for i in range(12)] + ["{tag}a", "{tag}b", "big", ""]

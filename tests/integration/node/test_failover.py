@@ -30,15 +30,11 @@ from harness.ports import allocate_ports  # noqa: E402
 from harness.procs import wait_until  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.slots import key_slot  # noqa: E402
+from harness import differential  # noqa: E402
 
 
 def node_bin():
-    """STRATA_NODE_BIN; a redis-server path runs the same checks on Redis 7.0 (side by side)."""
-    b = os.environ.get("STRATA_NODE_BIN", "")
-    if not b:
-        root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..")
-        b = os.path.join(root, "build", "node", "node")
-    return os.path.abspath(b)
+    return differential.node_bin(redis_too=True)
 
 
 def slot_ranges(cluster, master):
