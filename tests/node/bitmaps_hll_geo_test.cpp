@@ -148,10 +148,13 @@ TEST_SUITE("node.bitmaps") {
     ks.stringForWrite("bits", 4, e);
     CHECK(e == grown);
     CHECK(e->bytes() == std::string("\0\0x\0", 4));
+    // Up to the doubled 6 bytes it stays put whatever the allocator rounds to (ASan's
+    // malloc_usable_size is exact); past it the value may move, its bytes kept.
     for (size_t n = 5; n <= 8; ++n) {
       ks.stringForWrite("bits", n, e);
-      CHECK(e == grown);
+      if (n <= 6) CHECK(e == grown);
       CHECK(e->bytes().size() == n);
+      CHECK(e->bytes()[2] == 'x');
       CHECK(e->bytes()[n - 1] == '\0');
     }
     // Asking for less never shrinks.
