@@ -371,18 +371,7 @@ void Scripting::fcall(CommandContext& ctx, bool readOnly) {
     return;
   }
   int64_t numkeys = 0;
-  if (!parseInt64(ctx.arg(2), numkeys)) {
-    ctx.w.error("ERR Bad number of keys provided");
-    return;
-  }
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
-    ctx.w.error("ERR Number of keys can't be greater than number of args");
-    return;
-  }
-  if (numkeys < 0) {
-    ctx.w.error("ERR Number of keys can't be negative");
-    return;
-  }
+  if (!numkeysOrReply(ctx, "ERR Bad number of keys provided", numkeys)) return;
   lua_State* L = functionsState();
   lua_rawgeti(L, LUA_REGISTRYINDEX, f->ref);
   const auto nk = static_cast<size_t>(numkeys);

@@ -64,8 +64,8 @@ Scripting::Scripting(Server& server) : server_(server) {
   int sv[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, sv) == 0) {
     clientPeer_.reset(sv[1]);
-    client_ = std::make_unique<Client>(server_, net::UniqueFd(sv[0]), kScriptClientId, "lua",
-                                       "lua");
+    client_ =
+        std::make_unique<Client>(server_, net::UniqueFd(sv[0]), kScriptClientId, "lua", "lua");
     client_->setAuthenticated(true);
   }
   // The libraries travel with the dataset: AOF rewrite base, full sync (FUNCTION LOAD REPLACE
@@ -118,8 +118,7 @@ size_t Scripting::scriptsMemory() const {
 }
 
 size_t Scripting::functionsMemory() const {
-  return functions_ != nullptr ? static_cast<size_t>(lua_gc(functions_, LUA_GCCOUNT, 0)) * 1024
-                               : 0;
+  return functions_ != nullptr ? static_cast<size_t>(lua_gc(functions_, LUA_GCCOUNT, 0)) * 1024 : 0;
 }
 
 void Scripting::setScriptResp(int resp) {
@@ -183,8 +182,8 @@ bool shebangFlags(std::string_view body, uint64_t& flags, size_t& shebangLen, st
 
 }  // namespace
 
-bool Scripting::createEvalFunction(std::string_view body, const std::string& sha,
-                                   uint64_t& flags, std::string& err) {
+bool Scripting::createEvalFunction(std::string_view body, const std::string& sha, uint64_t& flags,
+                                   std::string& err) {
   size_t shebangLen = 0;
   if (!shebangFlags(body, flags, shebangLen, err)) return false;
   lua_State* L = evalState();
@@ -193,8 +192,7 @@ bool Scripting::createEvalFunction(std::string_view body, const std::string& sha
     return false;
   }
   // The shebang line is left out but its newline kept: line numbers stay right.
-  if (luaL_loadbuffer(L, body.data() + shebangLen, body.size() - shebangLen, "@user_script") !=
-      0) {
+  if (luaL_loadbuffer(L, body.data() + shebangLen, body.size() - shebangLen, "@user_script") != 0) {
     err = std::string("ERR Error compiling script (new function): ") +
           (lua_tostring(L, -1) != nullptr ? lua_tostring(L, -1) : "?");
     lua_pop(L, 1);
@@ -211,20 +209,25 @@ bool Scripting::createEvalFunction(std::string_view body, const std::string& sha
 
 // ---- EVAL ------------------------------------------------------------------------------------
 
-void Scripting::eval(CommandContext& ctx, bool bySha, bool readOnly) {
-  int64_t numkeys = 0;
+bool Scripting::numkeysOrReply(CommandContext& ctx, std::string_view notInteger, int64_t& numkeys) {
   if (!parseInt64(ctx.arg(2), numkeys)) {
-    ctx.w.error("ERR value is not an integer or out of range");
-    return;
+    ctx.w.error(notInteger);
+    return false;
   }
   if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) {
     ctx.w.error("ERR Number of keys can't be greater than number of args");
-    return;
+    return false;
   }
   if (numkeys < 0) {
     ctx.w.error("ERR Number of keys can't be negative");
-    return;
+    return false;
   }
+  return true;
+}
+
+void Scripting::eval(CommandContext& ctx, bool bySha, bool readOnly) {
+  int64_t numkeys = 0;
+  if (!numkeysOrReply(ctx, "ERR value is not an integer or out of range", numkeys)) return;
   std::string sha;
   if (bySha) {
     sha = lower(ctx.arg(1).substr(0, 40));
@@ -378,7 +381,8 @@ int Scripting::luaCall(lua_State* L, bool raise) {
     const int t = lua_type(L, j);
     if (t == LUA_TNUMBER) {
       char buf[64];
-      const int n = std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, j)));
+      const int n =
+          std::snprintf(buf, sizeof(buf), "%.17g", static_cast<double>(lua_tonumber(L, j)));
       slot.assign(buf, static_cast<size_t>(n));
     } else if (t == LUA_TSTRING) {
       size_t len = 0;
@@ -477,8 +481,9 @@ void Scripting::scriptKill(CommandContext& ctx, bool function) {
     return;
   }
   if (run->obey) {
-    ctx.w.error("ERR Sorry the script is running as part of the replication or AOF loading and "
-                "can't be killed.");
+    ctx.w.error(
+        "ERR Sorry the script is running as part of the replication or AOF loading and "
+        "can't be killed.");
     return;
   }
   if (run->wrote) {

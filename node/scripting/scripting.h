@@ -137,6 +137,9 @@ class Scripting {
   // FUNCTION LOAD's work: false with `err` (the error reply text).
   bool functionLoadCode(std::string_view code, bool replace, std::string& name, std::string& err);
   const Function* findFunction(std::string_view name) const;
+  // numkeys of EVAL/FCALL (argv[2]) checked as Redis 7.0 does, in its order; `notInteger` is the
+  // one text that differs between them. False after replying the error.
+  static bool numkeysOrReply(CommandContext& ctx, std::string_view notInteger, int64_t& numkeys);
 
   Server& server_;
   lua_State* eval_ = nullptr;
@@ -148,7 +151,7 @@ class Scripting {
   std::map<std::string, Library> libraries_;  // by name
   Run* run_ = nullptr;
   Library* loading_ = nullptr;
-  int scriptResp_ = 2;  // the library FUNCTION LOAD is building
+  int scriptResp_ = 2;                 // the library FUNCTION LOAD is building
   std::vector<std::string> argStore_;  // redis.call's arguments (reused)
   std::vector<std::string_view> argViews_;
 };
