@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Side-by-side benchmark of the strata node against redis-server 7.0 (a benchmark, not a
 # pass/fail test). Both servers run pinned to CPU $SERVER_CPU, redis-benchmark to $CLIENT_CPU:
-#   - SET and GET at -c 50 with -P 1 and -P 16 (ops/s, p50);
+#   - SET and GET at -c 50 with -P 1 and -P 16, $ROUNDS rounds (default 3) alternating which
+#     server goes first: the median ops/s and p50 of each, the median of the per-round ratios, and
+#     the server's CPU time per request (user+sys of its process over the run, from /proc). At
+#     -P 1 both servers wait on redis-benchmark (one process on one CPU does as many syscalls per
+#     request as the server), so ops/s ratios there are client-bound and noisy; CPU per request
+#     is the server's own cost;
 #   - memory for 1M keys of 16 bytes with 100-byte values, loaded with `redis-cli --pipe`
 #     (used_memory and RSS from INFO memory, after the load).
 # Prints a markdown table with node/redis ratios (the node issue's goal: memory <= 0.9x Redis).
@@ -12,6 +17,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 requests=${REQUESTS:-200000}
+rounds=${ROUNDS:-3}
 keys=${KEYS_COUNT:-1000000}
 node_bin=$root/build/node/node
 cluster=0
@@ -58,18 +64,49 @@ bench() {  # port test pipeline -> "rps p50"
     -r 100000 -d 100 --csv 2>/dev/null | awk -F, 'NR==2 {gsub(/"/,""); print $2, $5}'
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # pid -> user+sys clock ticks
+
+# measure pid port test pipeline -> "rps p50 cpu_us_per_request"
+measure() {
+  local t0 t1 rps p50
+  t0=$(cpu_ticks "$1")
+  read -r rps p50 <<<"$(bench "$2" "$3" "$4")"
+  t1=$(cpu_ticks "$1")
+  echo "$rps $p50 $(awk -v d=$((t1 - t0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" \
+    'BEGIN {printf "%.2f", d * 1e6 / hz / n}')"
+}
+
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+
 mem() { info_field "$1" memory "$2"; }  # port field
 
 start redis "$redis_port" "$(command -v redis-server)"
+redis_pid=${pids[-1]}
 start node "$node_port" "$node_bin"
+node_pid=${pids[-1]}
 
 echo "| metric | redis-server 7.0 | strata node | node/redis |"
 echo "|---|---|---|---|"
 for p in 1 16; do
   for t in set get; do
-    read -r r_rps r_p50 <<<"$(bench "$redis_port" "$t" "$p")"
-    read -r n_rps n_p50 <<<"$(bench "$node_port" "$t" "$p")"
-    echo "| ${t^^} -c 50 -P $p ops/s (p50 ms) | $r_rps ($r_p50) | $n_rps ($n_p50) | $(ratio "$n_rps" "$r_rps") |"
+    r_rps=() n_rps=() r_p50=() n_p50=() r_cpu=() n_cpu=() ratios=()
+    for ((i = 0; i < rounds; i++)); do
+      if ((i % 2 == 0)); then
+        read -r a b c <<<"$(measure "$redis_pid" "$redis_port" "$t" "$p")"
+        read -r d e f <<<"$(measure "$node_pid" "$node_port" "$t" "$p")"
+      else
+        read -r d e f <<<"$(measure "$node_pid" "$node_port" "$t" "$p")"
+        read -r a b c <<<"$(measure "$redis_pid" "$redis_port" "$t" "$p")"
+      fi
+      r_rps+=("$a") r_p50+=("$b") r_cpu+=("$c") n_rps+=("$d") n_p50+=("$e") n_cpu+=("$f")
+      ratios+=("$(awk -v a="$d" -v b="$a" 'BEGIN {printf "%.3f", a / b}')")
+    done
+    rr=$(echo "${r_rps[*]}" | median) nr=$(echo "${n_rps[*]}" | median)
+    echo "| ${t^^} -c 50 -P $p ops/s, median of $rounds (p50 ms) | $rr ($(echo "${r_p50[*]}" | median)) |" \
+      "$nr ($(echo "${n_p50[*]}" | median)) |" \
+      "$(echo "${ratios[*]}" | median | awk '{printf "%.2fx", $1}') (rounds: ${ratios[*]}) |"
+    rc=$(echo "${r_cpu[*]}" | median) nc=$(echo "${n_cpu[*]}" | median)
+    echo "| ${t^^} -P $p server CPU us/request | $rc | $nc | $(ratio "$nc" "$rc") |"
   done
 done
 
