@@ -67,6 +67,10 @@ class BackendConn {
   // Called when the connection dies (exclusive users: blocking, pub/sub, transactions).
   void setCloseHandler(std::function<void(std::string_view)> h) { closeHandler_ = std::move(h); }
   Clock::time_point lastUsed() const { return lastUsed_; }
+  // Worker::markDirty / endOfTurn: true while this link waits in the worker's flush list, so a
+  // link that queues many requests in one turn is listed (and flushed) once.
+  bool flushQueued() const { return flushQueued_; }
+  void setFlushQueued(bool queued) { flushQueued_ = queued; }
 
  private:
   struct Pending {
@@ -93,6 +97,7 @@ class BackendConn {
   bool connecting_ = false;
   bool connected_ = false;
   bool closed_ = false;
+  bool flushQueued_ = false;
   net::IoBuffer in_;
   net::IoBuffer out_;
   std::deque<Pending> pending_;

@@ -56,11 +56,11 @@ BackendConn* BackendPool::shared(const Address& address, bool resp3) {
   return list[rr++ % list.size()].get();
 }
 
-BackendConn* BackendPool::findShared(const Address& address, bool resp3, uint64_t id) {
-  auto it = shared_.find(Key(address, resp3));
-  if (it == shared_.end()) return nullptr;
-  for (auto& c : it->second) {
-    if (c->id() == id) return c->closed() ? nullptr : c.get();
+BackendConn* BackendPool::findShared(uint64_t id) {
+  for (auto& [key, list] : shared_) {
+    for (auto& c : list) {
+      if (c->id() == id) return c->closed() ? nullptr : c.get();
+    }
   }
   return nullptr;
 }

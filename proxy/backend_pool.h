@@ -21,8 +21,9 @@ class BackendPool {
 
   // A shared connection to `address` (connecting if needed), or nullptr if it can't be made now.
   BackendConn* shared(const Address& address, bool resp3);
-  // The shared connection `id` to `address` if it is still open, else nullptr (never connects).
-  BackendConn* findShared(const Address& address, bool resp3, uint64_t id);
+  // The shared connection with BackendConn::id() `id` if it is still open, else nullptr (never
+  // connects). A scan of every shared link: for WAIT, not the request path.
+  BackendConn* findShared(uint64_t id);
   // A dedicated connection (from the idle cache or new). Give it back with release().
   BackendConn* lease(const Address& address, bool resp3);
   // Ends a lease: a clean connection returns to the idle cache, otherwise it is closed.

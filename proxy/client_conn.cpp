@@ -206,12 +206,12 @@ void ClientConn::onRequestDone(Request* r) {
 void ClientConn::markWrite(Request* r, int slot) {
   lastWriteSlot_ = slot;
   r->writeSeq = ++writeSeq_;
-  lastWriteLink_ = WriteLink{};
+  lastWriteLink_ = 0;
 }
 
 void ClientConn::noteWriteSent(uint64_t seq, const BackendConn& conn) {
   if (seq != writeSeq_) return;  // an older write re-sent (retry, redirect): not the latest
-  lastWriteLink_ = WriteLink{conn.address(), conn.resp3(), conn.id()};
+  lastWriteLink_ = conn.id();
 }
 
 void ClientConn::flush() {

@@ -59,6 +59,9 @@ class ClientConn {
   bool isSubscribed() const { return subscriptionCount() > 0; }
   Clock::time_point lastActive() const { return lastActive_; }
   uint64_t id() const { return id_; }
+  // Worker::markDirty / endOfTurn: true while this client waits in the worker's flush list.
+  bool flushQueued() const { return flushQueued_; }
+  void setFlushQueued(bool queued) { flushQueued_ = queued; }
   // `CLIENT INFO` / `CLIENT LIST` line for this connection.
   std::string infoLine() const;
 
@@ -140,6 +143,7 @@ class ClientConn {
   bool authenticated_ = false;
   bool closed_ = false;
   bool closeAfterFlush_ = false;
+  bool flushQueued_ = false;
   bool readingPaused_ = false;
   bool stopReading_ = false;
   net::IoBuffer in_;
@@ -159,16 +163,12 @@ class ClientConn {
   // link (a new one after a reconnect, a second link to the node, or the new master's after a
   // failover) it would count acknowledgements of other bytes and could confirm a write that no
   // replica has. markWrite() numbers each routed write; BackendConn::send reports where the
-  // latest one went (noteWriteSent); a redirected write reports its new link.
-  struct WriteLink {
-    Address address;
-    bool resp3 = false;
-    uint64_t id = 0;  // BackendConn::id(); 0: not known (never written, or not sent yet)
-  };
+  // latest one went (noteWriteSent: just the link's id, no copy of its address per write); a
+  // redirected write reports its new link.
   void markWrite(Request* r, int slot);
   int lastWriteSlot_ = -1;  // the latest write's slot (WAIT when its link is not known)
   uint64_t writeSeq_ = 0;
-  WriteLink lastWriteLink_;
+  uint64_t lastWriteLink_ = 0;  // BackendConn::id(); 0: not known (never written, not sent yet)
 
   // Transaction state: MULTI queues commands locally; EXEC ships them to one node.
   bool inMulti_ = false;

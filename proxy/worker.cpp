@@ -496,34 +496,31 @@ void Worker::onBackendClosed(BackendConn& conn, std::string_view why, bool failu
 // Turn bookkeeping
 
 void Worker::markDirty(BackendConn* conn) {
+  if (conn->flushQueued()) return;
+  conn->setFlushQueued(true);
   dirtyBackends_.push_back(conn);
 }
 void Worker::markDirty(ClientConn* client) {
+  if (client->flushQueued()) return;
+  client->setFlushQueued(true);
   dirtyClients_.push_back(client);
 }
 
 void Worker::endOfTurn() {
   // Flushing a backend can complete requests (on failure), which dirties clients, and flushing a
   // client can parse buffered input (after a pause), which dirties backends: repeat until quiet.
+  // Each connection is listed once per round (its flushQueued flag), so no sort or dedup here.
   for (int round = 0; round < 1000 && (!dirtyBackends_.empty() || !dirtyClients_.empty());
        ++round) {
     flushingBackends_.swap(dirtyBackends_);
-    if (flushingBackends_.size() > 1) {
-      std::sort(flushingBackends_.begin(), flushingBackends_.end());
-      flushingBackends_.erase(std::unique(flushingBackends_.begin(), flushingBackends_.end()),
-                              flushingBackends_.end());
-    }
     for (BackendConn* b : flushingBackends_) {
+      b->setFlushQueued(false);
       if (!b->closed()) b->flush();
     }
     flushingBackends_.clear();
     flushingClients_.swap(dirtyClients_);
-    if (flushingClients_.size() > 1) {
-      std::sort(flushingClients_.begin(), flushingClients_.end());
-      flushingClients_.erase(std::unique(flushingClients_.begin(), flushingClients_.end()),
-                             flushingClients_.end());
-    }
     for (ClientConn* c : flushingClients_) {
+      c->setFlushQueued(false);
       if (!c->closed()) c->flush();
     }
     flushingClients_.clear();

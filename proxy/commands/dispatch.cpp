@@ -112,7 +112,7 @@ void ClientConn::dispatch(Request* r, const Args& args) {
   }
   if (name == "wait") {
     // WAIT counts replicas that acknowledged the writes made on the connection it runs on, so it
-    // runs on the shared link that carried this client's latest write (ClientConn::WriteLink).
+    // runs on the shared link that carried this client's latest write (ClientConn::lastWriteLink_).
     // Its deadline is its own timeout, so a long WAIT is never taken for a stuck node.
     if (args.size() == 3) {
       int64_t ms = 0;
@@ -123,12 +123,11 @@ void ClientConn::dispatch(Request* r, const Args& args) {
                                     std::chrono::milliseconds(worker_.settings().requestTimeoutMs);
       }
     }
-    if (lastWriteLink_.id != 0) {
+    if (lastWriteLink_ != 0) {
       // That link closed (node killed, stopped past the deadline, failed over, reconnected):
       // no connection can vouch for the write any more. Any other link would answer for other
       // bytes (a fresh one at once with every connected replica), so refuse instead of guessing.
-      BackendConn* conn = worker_.backends().findShared(lastWriteLink_.address,
-                                                        lastWriteLink_.resp3, lastWriteLink_.id);
+      BackendConn* conn = worker_.backends().findShared(lastWriteLink_);
       if (!conn) {
         replyError(r, kWaitLinkGone);
         return;
