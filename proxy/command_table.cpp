@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <set>
 
 #include "common/config/value_parsers.h"
@@ -170,31 +171,62 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
   }
   table->maxId_ = next;
   table->raw_ = reply;
+  table->buildIndex();
   return table;
 }
 
 namespace {
-// ASCII lower case into `out` (command names are ASCII; no locale lookup per byte).
-std::string_view lowerName(std::string_view in, char* out) {
+// ASCII lower case into `out` (command names are ASCII; no locale lookup per byte), and the
+// index's hash of the lower-cased name in the same pass.
+std::string_view lowerName(std::string_view in, char* out, uint32_t* hash) {
+  uint32_t h = 0;
   for (size_t i = 0; i < in.size(); ++i) {
     char c = in[i];
-    out[i] = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+    c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+    out[i] = c;
+    h = h * 31 + static_cast<unsigned char>(c);
   }
+  *hash = h ^ (h >> 11);
   return std::string_view(out, in.size());
 }
 }  // namespace
 
-const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& args) const {
-  if (args.empty() || args[0].size() > 64) return nullptr;
+void CommandTable::buildIndex() {
+  size_t size = 16;
+  while (size < commands_.size() * 4) size *= 2;
+  index_.assign(size, nullptr);
   char name[64];
-  auto it = commands_.find(lowerName(args[0], name));
-  if (it == commands_.end()) return nullptr;
-  const CommandInfo& info = it->second;
-  if (!info.subcommands.empty() && args.size() >= 2 && args[1].size() <= 64) {
-    auto sub = info.subcommands.find(lowerName(args[1], name));
-    if (sub != info.subcommands.end()) return &sub->second;
+  for (const auto& [key, info] : commands_) {
+    if (key.size() > sizeof(name)) continue;  // never matched: lookup() refuses longer names too
+    uint32_t h = 0;
+    lowerName(key, name, &h);
+    size_t i = h & (size - 1);
+    while (index_[i]) i = (i + 1) & (size - 1);
+    index_[i] = &info;
   }
-  return &info;
+}
+
+const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& args) const {
+  if (args.empty() || args[0].size() > 64 || index_.empty()) return nullptr;
+  char name[64];
+  uint32_t h = 0;
+  std::string_view lower = lowerName(args[0], name, &h);
+  const size_t mask = index_.size() - 1;
+  const CommandInfo* found = nullptr;
+  for (size_t i = h & mask; index_[i]; i = (i + 1) & mask) {
+    const std::string& candidate = index_[i]->name;
+    if (candidate.size() == lower.size() &&
+        std::memcmp(candidate.data(), lower.data(), lower.size()) == 0) {
+      found = index_[i];
+      break;
+    }
+  }
+  if (!found) return nullptr;
+  if (!found->subcommands.empty() && args.size() >= 2 && args[1].size() <= 64) {
+    auto sub = found->subcommands.find(lowerName(args[1], name, &h));
+    if (sub != found->subcommands.end()) return &sub->second;
+  }
+  return found;
 }
 
 bool CommandTable::keyPositions(const CommandInfo& info, const std::vector<std::string_view>& args,

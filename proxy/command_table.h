@@ -75,6 +75,8 @@ struct CommandInfo {
 
 class CommandTable {
  public:
+  CommandTable() = default;
+  CommandTable(const CommandTable&) = delete;  // index_ points into commands_
   // Parses a COMMAND reply (RESP2 or RESP3 shapes). Returns nullptr and sets `error` if the reply
   // is not a command list.
   static std::shared_ptr<CommandTable> fromCommandReply(const resp::Value& reply,
@@ -95,7 +97,14 @@ class CommandTable {
   const resp::Value& raw() const { return raw_; }
 
  private:
+  // Fills index_ from commands_ (after the last change to commands_).
+  void buildIndex();
+
   CommandMap commands_;
+  // Top-level commands by name for lookup(): open addressing over a power-of-two table at most a
+  // quarter full, hashed while the name is lower-cased, so a lookup reads one or two slots
+  // instead of hashing a copy and walking an unordered_map bucket.
+  std::vector<const CommandInfo*> index_;
   resp::Value raw_;
   uint16_t maxId_ = 0;
 };
