@@ -128,11 +128,42 @@ ParseStatus ReplyParser::readLine(const char* data, size_t len, size_t* lineEnd)
   return ParseStatus::kOk;
 }
 
+bool ReplyParser::tryFastFrame(const char* data, size_t len) {
+  constexpr size_t kMaxFastLine = 64;  // a longer first line takes the general path
+  if (len < 4 || limits_.maxInlineLen < kMaxFastLine) return false;
+  const char t = data[0];
+  if (t != '+' && t != '-' && t != ':' && t != '$') return false;
+  const size_t scan = std::min(len, kMaxFastLine);
+  size_t cr = 1;
+  while (cr < scan && data[cr] != '\r') ++cr;
+  if (cr + 1 >= scan || data[cr + 1] != '\n') return false;
+  size_t end = cr + 2;
+  if (t == ':' || t == '$') {
+    int64_t value = 0;
+    if (!parseInt64(data + 1, cr - 1, &value)) return false;
+    if (t == '$' && value != -1) {
+      if (value < 0 || value > limits_.maxBulkLen) return false;
+      const size_t bodyEnd = end + static_cast<size_t>(value);
+      if (bodyEnd + 2 > len || data[bodyEnd] != '\r' || data[bodyEnd + 1] != '\n') return false;
+      end = bodyEnd + 2;
+    }
+  }
+  done_ = true;
+  pos_ = end;
+  consumed_ = end;
+  type_ = t;
+  errorText_ = t == '-' ? std::string_view(data + 1, cr - 1) : std::string_view();
+  return true;
+}
+
 ParseStatus ReplyParser::frame(const char* data, size_t len) {
   if (failed_) return ParseStatus::kError;
   if (done_) restart();
   if (std::max(pos_, scanned_) > len) [[unlikely]] {
     return fail(errors::kInputShrank);
+  }
+  if (pos_ == 0 && bodyLen_ < 0 && stack_.empty() && tryFastFrame(data, len)) {
+    return ParseStatus::kOk;
   }
   for (;;) {
     if (bodyLen_ >= 0) {  // the body of a `$ ! =` value

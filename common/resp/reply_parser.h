@@ -59,6 +59,9 @@ class ReplyParser {
   };
 
   ParseStatus readLine(const char* data, size_t len, size_t* lineEnd);
+  // A whole short top-level + - : or $ reply at data[0] (what a node answers to most commands),
+  // framed in one pass. False, with nothing recorded, for anything else: the general loop runs.
+  bool tryFastFrame(const char* data, size_t len);
   ParseStatus fail(std::string_view text);
   bool finishValue();  // true when the top-level value is complete
   void restart();

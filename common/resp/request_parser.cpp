@@ -157,7 +157,33 @@ bool RequestParser::tryFastHeader(const char* req, size_t avail, int64_t* value)
   return true;
 }
 
+bool RequestParser::tryWholeMultibulk(const char* req, size_t avail) {
+  // Headers here are at most 20 bytes: only a tiny maxInlineLen could refuse one.
+  if (limits_.maxInlineLen < 20) return false;
+  int64_t count = 0;
+  size_t pos = fastHeader(req, 0, avail, &count);
+  if (pos == 0 || count <= 0 || count > limits_.maxMultibulkLen) return false;
+  if (count > kUnauthMaxMultibulk && !authenticated_) return false;
+  args_.clear();
+  for (int64_t i = 0; i < count; ++i) {
+    if (pos >= avail || req[pos] != '$') return false;
+    int64_t len = 0;
+    const size_t body = fastHeader(req, pos, avail, &len);
+    if (body == 0 || len > limits_.maxBulkLen) return false;
+    if (len > kUnauthMaxBulk && !authenticated_) return false;
+    if (avail - body < static_cast<size_t>(len) + 2) return false;
+    args_.emplace_back(req + body, static_cast<size_t>(len));
+    pos = body + static_cast<size_t>(len) + 2;  // like Redis: the 2 bytes after a body unchecked
+  }
+  pos_ = pos;
+  scanned_ = 0;
+  return true;
+}
+
 ParseStatus RequestParser::parseMultibulk(const char* req, size_t avail) {
+  if (phase_ == Phase::kArrayHeader && pos_ == 0 && tryWholeMultibulk(req, avail)) {
+    return ParseStatus::kOk;
+  }
   if (phase_ == Phase::kArrayHeader) {
     int64_t count = 0;
     bool valid = tryFastHeader(req, avail, &count);

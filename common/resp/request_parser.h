@@ -84,6 +84,10 @@ class RequestParser {
                              bool* validNumber);
   // The common "<prefix><digits>\r\n" header at pos_ without memchr; false: use readHeaderLine.
   bool tryFastHeader(const char* req, size_t avail, int64_t* value);
+  // A whole multibulk already in req[0..avail) with only fast headers, in one pass straight into
+  // args_ (the usual case: a pipelined client's requests arrive complete). False, with no
+  // progress recorded, for anything else: the general state machine then takes it from the top.
+  bool tryWholeMultibulk(const char* req, size_t avail);
   bool splitInline(const char* line, size_t len);
   ParseStatus fail(std::string_view text);
   void startRequest();

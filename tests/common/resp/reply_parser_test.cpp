@@ -183,6 +183,34 @@ TEST_SUITE("common.resp") {
     checkSplits("*1\r\n|1\r\n+a\r\n|0\r\n:1\r\n:2\r\n");
   }
 
+  TEST_CASE("short replies framed whole (the fast path) agree with the general loop") {
+    // Whole input takes tryFastFrame for + - : $; one byte at a time always takes the loop.
+    // Both must agree on the outcome, the extent, the type, the error text and the error.
+    Limits tinyBulk;
+    tinyBulk.maxBulkLen = 4;
+    for (std::string_view in :
+         {"+OK\r\n", "-MOVED 3999 127.0.0.1:6381\r\n", ":0\r\n", ":-12\r\n", "$-1\r\n",
+          "$0\r\n\r\n", "$5\r\nhello\r\n+next\r\n", "+OK\rX", ":01\r\n", ":x\r\n", "$-2\r\n",
+          "$3\r\nabcde", "$5\r\nhello\r\n", ":1\r\n:2\r\n", "$1\r\n\r\r\n"}) {
+      for (const Limits& limits : {Limits{}, tinyBulk}) {
+        CAPTURE(in);
+        ReplyParser whole(limits), bytewise(limits);
+        const ParseStatus a = whole.frame(in);
+        ParseStatus b = ParseStatus::kIncomplete;
+        for (size_t n = 0; n <= in.size() && b == ParseStatus::kIncomplete; ++n)
+          b = bytewise.frame(in.data(), n);
+        REQUIRE(a == b);
+        if (a == ParseStatus::kOk) {
+          CHECK(whole.consumed() == bytewise.consumed());
+          CHECK(whole.type() == bytewise.type());
+          CHECK(whole.errorText() == bytewise.errorText());
+        } else {
+          CHECK(whole.error() == bytewise.error());
+        }
+      }
+    }
+  }
+
   TEST_CASE("a long simple line and a big bulk arrive byte by byte in O(n)") {
     const std::string line = "+" + std::string(60000, 'x') + "\r\n";
     const std::string bulk = "$200000\r\n" + std::string(200000, 'y') + "\r\n";

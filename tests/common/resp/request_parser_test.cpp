@@ -16,6 +16,7 @@ using namespace strata;
 using namespace strata::resp;
 using strata::resp::test::Args;
 using strata::resp::test::feed;
+using strata::resp::test::FeedResult;
 
 namespace {
 
@@ -253,6 +254,40 @@ TEST_SUITE("common.resp") {
     p.reset();
     CHECK(p.error().empty());
     CHECK(p.parse("*1\r\n$4\r\nPING\r\n") == ParseStatus::kOk);
+  }
+
+  TEST_CASE("whole requests (the one-pass fast path) agree with chunked input") {
+    // Whole input takes tryWholeMultibulk; 1-byte chunks always take the state machine.
+    Limits tiny;
+    tiny.maxBulkLen = 3;
+    tiny.maxMultibulkLen = 2;
+    for (std::string_view in :
+         {"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n", "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI",
+          "*2\r\n$3\r\nGET\r\n$0\r\n\r\n", "*0\r\n*1\r\n$1\r\nx\r\n", "*1\r\n$01\r\nx\r\n",
+          "*1\r\n$-1\r\n", "*1\r\n:1\r\n", "*3\r\n$1\r\na\r\n", "*1\r\n$3\r\nabcXY"}) {
+      for (const Limits& limits : {Limits{}, tiny}) {
+        CAPTURE(in);
+        const FeedResult whole = feed(in, SIZE_MAX, false, limits);
+        const FeedResult chunked = feed(in, 1, true, limits);
+        CHECK(whole.requests == chunked.requests);
+        CHECK(whole.last == chunked.last);
+        CHECK(whole.error == chunked.error);
+        CHECK(whole.leftover == chunked.leftover);
+      }
+    }
+    // Unauthenticated limits: 11 arguments, or a bulk over 16384 bytes, fail the same way.
+    std::string many = "*11\r\n";
+    for (int i = 0; i < 11; ++i) many += "$1\r\na\r\n";
+    std::string big = "*1\r\n$16385\r\n" + std::string(16385, 'x') + "\r\n";
+    for (const std::string& in : {many, big}) {
+      RequestParser a, b;
+      a.setAuthenticated(false);
+      b.setAuthenticated(false);
+      const FeedResult whole = feed(a, in, SIZE_MAX);
+      const FeedResult chunked = feed(b, in, 7, true);
+      CHECK(whole.last == ParseStatus::kError);
+      CHECK(whole.error == chunked.error);
+    }
   }
 
   TEST_CASE("error texts do not depend on chunking") {
