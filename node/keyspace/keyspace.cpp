@@ -266,17 +266,22 @@ void Keyspace::replace(Entry** link, Entry* old, Entry* fresh) {
   freeEntry(old);
 }
 
-Entry* Keyspace::lookup(std::string_view key, bool touch) {
+Entry** Keyspace::liveLink(std::string_view key, uint64_t h) {
   if (rehashing()) rehashStep(1);
   if (size() == 0) return nullptr;
   int table = 0;
-  Entry** link = findLink(key, hash(key), &table);
-  if (link == nullptr) return nullptr;
-  Entry* e = *link;
-  if (isExpired(e)) {
-    unlinkAndFree(link, e, table, true);
+  Entry** link = findLink(key, h, &table);
+  if (link && isExpired(*link)) {
+    unlinkAndFree(link, *link, table, true);
     return nullptr;
   }
+  return link;
+}
+
+Entry* Keyspace::lookup(std::string_view key, bool touch) {
+  Entry** link = liveLink(key, hash(key));
+  if (link == nullptr) return nullptr;
+  Entry* e = *link;
   if (touch) this->touch(e);
   return e;
 }
@@ -289,14 +294,8 @@ Entry* Keyspace::peek(std::string_view key) {
 }
 
 Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
-  if (rehashing()) rehashStep(1);
   uint64_t h = hash(key);
-  int table = 0;
-  Entry** link = size() ? findLink(key, h, &table) : nullptr;
-  if (link && isExpired(*link)) {
-    unlinkAndFree(link, *link, table, true);
-    link = nullptr;
-  }
+  Entry** link = liveLink(key, h);
   if (link == nullptr) {
     Entry* e = allocateValue(key, value);
     e->lru_ = initialStamp();
@@ -535,14 +534,8 @@ void Keyspace::reaccount(Entry* e) {
 }
 
 char* Keyspace::stringForWrite(std::string_view key, size_t minLen, Entry*& entry) {
-  if (rehashing()) rehashStep(1);
   uint64_t h = hash(key);
-  int table = 0;
-  Entry** link = size() ? findLink(key, h, &table) : nullptr;
-  if (link && isExpired(*link)) {
-    unlinkAndFree(link, *link, table, true);
-    link = nullptr;
-  }
+  Entry** link = liveLink(key, h);
   Entry* old = link ? *link : nullptr;
   char scratch[24];
   std::string_view cur = old ? old->stringView(scratch) : std::string_view();

@@ -168,6 +168,10 @@ class Keyspace {
   // Pointer to the link that points at `key`'s entry (nullptr if absent); `tableOut` receives
   // the table it is in.
   Entry** findLink(std::string_view key, uint64_t h, int* tableOut = nullptr);
+  // The link to `key`'s live entry, or nullptr when it is absent; an expired entry met on the
+  // way is deleted (the expired hook hears of it). Takes one rehash step first, as every lookup
+  // and write does. `h` is hash(key).
+  Entry** liveLink(std::string_view key, uint64_t h);
   Entry* lookup(std::string_view key, bool touch);
   Entry* allocate(std::string_view key, ValueType type, Encoding encoding, const void* payload,
                   size_t payloadLen);
