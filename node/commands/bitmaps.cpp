@@ -45,11 +45,6 @@ bool bitOffsetOrReply(CommandContext& ctx, std::string_view s, bool hash, int bi
   return true;
 }
 
-// The string value of `e` as bytes (ints as decimal text, written to `scratch`).
-std::string_view stringBytes(const Entry* e, char (&scratch)[24]) {
-  return e->stringView(scratch);
-}
-
 // Popcount of `n` bytes.
 uint64_t popcount(const unsigned char* p, size_t n) {
   uint64_t count = 0;
@@ -289,7 +284,7 @@ void bitfieldGeneric(CommandContext& ctx, bool readonlyCommand) {
         ctx.w.error(errors::kWrongType);
         return;
       }
-      src = stringBytes(e, scratch);
+      src = e->stringView(scratch);
     }
   } else {
     if (readonlyCommand) {
@@ -440,17 +435,9 @@ void setbit(CommandContext& ctx) {
 void getbit(CommandContext& ctx) {
   uint64_t offset = 0;
   if (!bitOffsetOrReply(ctx, ctx.arg(2), false, 0, offset)) return;
-  Entry* e = lookupRead(ctx, ctx.arg(1));
-  if (e == nullptr) {
-    ctx.w.integer(0);
-    return;
-  }
-  if (!e->isString()) {
-    ctx.w.error(errors::kWrongType);
-    return;
-  }
   char scratch[24];
-  std::string_view s = stringBytes(e, scratch);
+  std::string_view s;
+  if (!stringOrReply(ctx, ctx.arg(1), 0, scratch, s)) return;
   uint64_t byte = offset >> 3;
   int bitval = 0;
   if (byte < s.size()) bitval = bitAt(reinterpret_cast<const unsigned char*>(s.data()), offset);
@@ -458,17 +445,9 @@ void getbit(CommandContext& ctx) {
 }
 
 void bitcount(CommandContext& ctx) {
-  Entry* e = lookupRead(ctx, ctx.arg(1));
-  if (e == nullptr) {
-    ctx.w.integer(0);
-    return;
-  }
-  if (!e->isString()) {
-    ctx.w.error(errors::kWrongType);
-    return;
-  }
   char scratch[24];
-  std::string_view s = stringBytes(e, scratch);
+  std::string_view s;
+  if (!stringOrReply(ctx, ctx.arg(1), 0, scratch, s)) return;
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   auto len = static_cast<int64_t>(s.size());
   BitRange r;
@@ -512,17 +491,10 @@ void bitpos(CommandContext& ctx) {
     ctx.w.error("ERR The bit argument must be 1 or 0.");
     return;
   }
-  Entry* e = lookupRead(ctx, ctx.arg(1));
-  if (e == nullptr) {
-    ctx.w.integer(bit ? -1 : 0);
-    return;
-  }
-  if (!e->isString()) {
-    ctx.w.error(errors::kWrongType);
-    return;
-  }
+  // A missing key reads as endless zero bits: 0 for bit 0, -1 for bit 1 (an empty string: -1).
   char scratch[24];
-  std::string_view s = stringBytes(e, scratch);
+  std::string_view s;
+  if (!stringOrReply(ctx, ctx.arg(1), bit ? -1 : 0, scratch, s)) return;
   auto len = static_cast<int64_t>(s.size());
   bool endGiven = false;
   BitRange r;
@@ -590,7 +562,7 @@ void bitop(CommandContext& ctx) {
       ctx.w.error(errors::kWrongType);
       return;
     }
-    srcs[j] = stringBytes(e, scratch[j].text);
+    srcs[j] = e->stringView(scratch[j].text);
     maxlen = std::max(maxlen, srcs[j].size());
   }
   std::string_view target = ctx.arg(2);

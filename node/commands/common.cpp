@@ -1,5 +1,5 @@
 // Helpers shared by the command families: Redis's integer parsing and its error replies, and
-// the read lookup that counts keyspace hits and misses.
+// the read lookups that count keyspace hits and misses.
 #include "common/errors.h"
 #include "node/commands/handlers.h"
 #include "node/server/server.h"
@@ -48,6 +48,21 @@ Entry* lookupRead(CommandContext& ctx, std::string_view key) {
     ctx.server.stats().keyspaceMisses++;
   }
   return e;
+}
+
+bool stringOrReply(CommandContext& ctx, std::string_view key, int64_t missing, char (&scratch)[24],
+                   std::string_view& out) {
+  Entry* e = lookupRead(ctx, key);
+  if (e == nullptr) {
+    ctx.w.integer(missing);
+    return false;
+  }
+  if (!e->isString()) {
+    ctx.w.error(errors::kWrongType);
+    return false;
+  }
+  out = e->stringView(scratch);
+  return true;
 }
 
 }  // namespace strata::node

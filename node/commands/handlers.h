@@ -40,6 +40,12 @@ bool intArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out,
 void replyArity(resp::Writer& w, std::string_view name);
 // Keys lookups that count keyspace hits/misses like Redis's lookupKeyRead.
 Entry* lookupRead(CommandContext& ctx, std::string_view key);
+// The string value at `key` for a read command that answers an integer when the key is absent
+// (Redis's lookupKeyReadOrReply + checkType(OBJ_STRING); STRLEN, GETBIT, BITCOUNT, BITPOS):
+// true with `out` set to its bytes (an int-encoded value as its decimal text, kept in
+// `scratch`), or false after replying `:missing` (absent) or -WRONGTYPE (another type).
+bool stringOrReply(CommandContext& ctx, std::string_view key, int64_t missing, char (&scratch)[24],
+                   std::string_view& out);
 // Redis's string2ld (strtold on the whole string, no leading space, no NaN) and
 // ld2string(LD_STR_HUMAN) (strings.cpp; also HINCRBYFLOAT).
 bool parseLongDouble(std::string_view s, long double& out);

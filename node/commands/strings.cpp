@@ -347,16 +347,10 @@ void append(CommandContext& ctx) {
 }
 
 void strlen(CommandContext& ctx) {
-  Entry* e = lookupRead(ctx, ctx.arg(1));
-  if (e == nullptr) {
-    ctx.w.integer(0);
-    return;
-  }
-  if (!e->isString()) {
-    ctx.w.error(errors::kWrongType);
-    return;
-  }
-  ctx.w.integer(static_cast<int64_t>(e->stringLength()));
+  char scratch[24];
+  std::string_view s;
+  if (!stringOrReply(ctx, ctx.arg(1), 0, scratch, s)) return;
+  ctx.w.integer(static_cast<int64_t>(s.size()));
 }
 
 void incr(CommandContext& ctx) {
