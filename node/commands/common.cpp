@@ -1,5 +1,6 @@
-// Helpers shared by the command families: Redis's integer parsing and its error replies, and
-// the read lookups that count keyspace hits and misses.
+// Helpers shared by the command families: Redis's integer parsing and its error replies, the
+// HELP reply of the commands with subcommands, and the read lookups that count keyspace hits and
+// misses.
 #include "common/errors.h"
 #include "node/commands/handlers.h"
 #include "node/server/server.h"
@@ -38,6 +39,16 @@ void replyUnknownCommand(resp::Writer& w, const std::vector<std::string_view>& a
 
 void replyUnknownCommand(CommandContext& ctx) {
   replyUnknownCommand(ctx.w, ctx.argv);
+}
+
+void replyHelp(CommandContext& ctx, std::string_view command,
+               std::span<const std::string_view> lines) {
+  ctx.w.arrayHeader(lines.size() + 3);
+  ctx.w.simpleString(std::string(command) +
+                     " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+  for (std::string_view line : lines) ctx.w.simpleString(line);
+  ctx.w.simpleString("HELP");
+  ctx.w.simpleString("    Prints this help.");
 }
 
 Entry* lookupRead(CommandContext& ctx, std::string_view key) {

@@ -351,7 +351,6 @@ void clientKill(CommandContext& ctx) {
 
 void clientHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CACHING (YES|NO)",
       "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
       "GETREDIR",
@@ -397,11 +396,8 @@ void clientHelp(CommandContext& ctx) {
       "    Report tracking status for the current connection.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "CLIENT", kLines);
 }
 
 }  // namespace cmd

@@ -5,6 +5,7 @@
 // (the server catches and answers an error), and write exactly one reply through ctx.w.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -46,6 +47,11 @@ Entry* lookupRead(CommandContext& ctx, std::string_view key);
 // `scratch`), or false after replying `:missing` (absent) or -WRONGTYPE (another type).
 bool stringOrReply(CommandContext& ctx, std::string_view key, int64_t missing, char (&scratch)[24],
                    std::string_view& out);
+// Redis's addReplyHelp, the reply to `<command> HELP`: "<command> <subcommand> [<arg> [value]
+// [opt] ...]. Subcommands are:", then `lines` (each subcommand and its indented description),
+// then "HELP" / "    Prints this help.", every line a status reply.
+void replyHelp(CommandContext& ctx, std::string_view command,
+               std::span<const std::string_view> lines);
 // Redis's string2ld (strtold on the whole string, no leading space, no NaN) and
 // ld2string(LD_STR_HUMAN) (strings.cpp; also HINCRBYFLOAT).
 bool parseLongDouble(std::string_view s, long double& out);

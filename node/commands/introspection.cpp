@@ -102,7 +102,6 @@ void commandList(CommandContext& ctx) {
 
 void commandHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "(no subcommand)",
       "    Return details about all Redis commands.",
       "COUNT",
@@ -119,11 +118,8 @@ void commandHelp(CommandContext& ctx) {
       "    commands are returned.",
       "GETKEYS <full-command>",
       "    Return the keys from a full Redis command.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "COMMAND", kLines);
 }
 
 }  // namespace cmd

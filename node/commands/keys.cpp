@@ -372,7 +372,6 @@ void objectRefcount(CommandContext& ctx) {
 
 void objectHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "ENCODING <key>",
       "    Return the kind of internal representation used in order to store the value",
       "    associated with a <key>.",
@@ -385,11 +384,8 @@ void objectHelp(CommandContext& ctx) {
       "REFCOUNT <key>",
       "    Return the number of references of the value associated with the specified",
       "    <key>.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "OBJECT", kLines);
 }
 
 }  // namespace cmd

@@ -290,7 +290,6 @@ void memoryMallocStats(CommandContext& ctx) {
 
 void memoryHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "MEMORY <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "DOCTOR",
       "    Return memory problems reports.",
       "MALLOC-STATS",
@@ -302,11 +301,8 @@ void memoryHelp(CommandContext& ctx) {
       "USAGE <key> [SAMPLES <count>]",
       "    Return memory in bytes used by <key> and its value. Nested values are",
       "    sampled up to <count> times (default: 5, 0 means sample all).",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "MEMORY", kLines);
 }
 
 }  // namespace cmd

@@ -165,7 +165,6 @@ void pubsubShardnumsub(CommandContext& ctx) {
 
 void pubsubHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CHANNELS [<pattern>]",
       "    Return the currently active channels matching a <pattern> (default: '*').",
       "NUMPAT",
@@ -178,11 +177,8 @@ void pubsubHelp(CommandContext& ctx) {
       "'*').",
       "SHARDNUMSUB [<shardchannel> ...]",
       "    Return the number of subscribers for the specified shard level channel(s)",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "PUBSUB", kLines);
 }
 
 }  // namespace cmd

@@ -48,7 +48,6 @@ void slowlogReset(CommandContext& ctx) {
 
 void slowlogHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "GET [<count>]",
       "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
       "    Entries are made of:",
@@ -58,11 +57,8 @@ void slowlogHelp(CommandContext& ctx) {
       "    Return the length of the slowlog.",
       "RESET",
       "    Reset the slowlog.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "SLOWLOG", kLines);
 }
 
 }  // namespace strata::node::cmd

@@ -259,7 +259,6 @@ void xgroupDelconsumer(CommandContext& ctx) {
 
 void xgroupHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "XGROUP <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CREATE <key> <groupname> <id|$> [option]",
       "    Create a new consumer group. Options are:",
       "    * MKSTREAM",
@@ -274,11 +273,8 @@ void xgroupHelp(CommandContext& ctx) {
       "    Remove the specified group.",
       "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
       "    Set the current group ID and entries_read counter.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "XGROUP", kLines);
 }
 
 void xack(CommandContext& ctx) {

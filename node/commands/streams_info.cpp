@@ -244,18 +244,14 @@ void xinfoConsumers(CommandContext& ctx) {
 
 void xinfoHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
-      "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
       "CONSUMERS <key> <groupname>",
       "    Show consumers of <groupname>.",
       "GROUPS <key>",
       "    Show the stream consumer groups.",
       "STREAM <key> [FULL [COUNT <count>]",
       "    Show information about the stream.",
-      "HELP",
-      "    Prints this help.",
   };
-  ctx.w.arrayHeader(std::size(kLines));
-  for (auto line : kLines) ctx.w.simpleString(line);
+  replyHelp(ctx, "XINFO", kLines);
 }
 
 }  // namespace cmd
