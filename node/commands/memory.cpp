@@ -13,6 +13,7 @@
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/commands/handlers.h"
+#include "node/observe/resident_memory.h"
 #include "node/scripting/scripting.h"
 #include "node/server/eviction.h"
 #include "node/server/server.h"
@@ -37,15 +38,6 @@ std::string human(size_t n) {
     std::snprintf(buf, sizeof(buf), "%.2fT", d / (1ULL << 40));
   }
   return buf;
-}
-
-size_t residentBytes() {
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long pages = 0, resident = 0;
-  int n = std::fscanf(f, "%lu %lu", &pages, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
 }
 
 // One snapshot of every figure INFO memory and MEMORY STATS report.

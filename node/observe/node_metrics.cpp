@@ -4,13 +4,12 @@
 #include "node/observe/node_metrics.h"
 
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <iterator>
 
 #include "common/observe/metrics.h"
 #include "common/observe/metrics_server.h"
+#include "node/observe/resident_memory.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
 #include "node/server/server.h"
@@ -18,15 +17,6 @@
 namespace strata::node {
 
 namespace {
-
-size_t residentBytes() {
-  FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long pages = 0, resident = 0;
-  int n = std::fscanf(f, "%lu %lu", &pages, &resident);
-  std::fclose(f);
-  return n == 2 ? resident * static_cast<size_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
 
 const prometheus::Histogram::BucketBoundaries& commandBuckets() {
   static const prometheus::Histogram::BucketBoundaries kBounds = [] {
