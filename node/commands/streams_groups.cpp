@@ -32,6 +32,31 @@ void propagateXclaim(CommandContext& ctx, std::string_view key, std::string_view
                           "RETRYCOUNT", retry, "FORCE", "JUSTID", "LASTID", last});
 }
 
+// Hands the pending entry `id` to `consumer`, out of its previous owner's PEL (XCLAIM,
+// XAUTOCLAIM).
+void moveToConsumer(StreamNACK& nack, StreamConsumer* consumer, StreamID id) {
+  if (nack.consumer == consumer) return;
+  if (nack.consumer) nack.consumer->pel.erase(id);
+  consumer->pel.insert(id);
+  nack.consumer = consumer;
+}
+
+// The reply for one claimed entry: its ID with JUSTID, else the entry, or a null when it has been
+// deleted since it was delivered.
+void replyClaimed(resp::Writer& w, const StreamObject& s, StreamID id, bool justid) {
+  if (justid) {
+    replyId(w, id);
+    return;
+  }
+  bool emitted = false;
+  s.range(id, id, false, [&](const StreamEntryView& en) {
+    replyEntry(w, en);
+    emitted = true;
+    return false;
+  });
+  if (!emitted) w.null();
+}
+
 void propagateGroupId(CommandContext& ctx, std::string_view key, std::string_view group,
                       const ConsumerGroup& g) {
   if (!ctx.server.propagationActive()) return;
@@ -473,28 +498,14 @@ void xclaim(CommandContext& ctx) {
       consumer = g->findConsumer(ctx.arg(3));
       if (consumer == nullptr) consumer = g->createConsumer(ctx.arg(3), now);
     }
-    if (nack.consumer != consumer && nack.consumer) nack.consumer->pel.erase(id);
     nack.deliveryTime = deliverytime;
     if (retrycount >= 0) {
       nack.deliveryCount = static_cast<uint64_t>(retrycount);
     } else if (!justid) {
       nack.deliveryCount++;
     }
-    if (nack.consumer != consumer) {
-      consumer->pel.insert(id);
-      nack.consumer = consumer;
-    }
-    if (justid) {
-      replyId(d.w, id);
-    } else {
-      bool emitted = false;
-      s->range(id, id, false, [&](const StreamEntryView& en) {
-        replyEntry(d.w, en);
-        emitted = true;
-        return false;
-      });
-      if (!emitted) d.w.null();
-    }
+    moveToConsumer(nack, consumer, id);
+    replyClaimed(d.w, *s, id, justid);
     ++n;
     propagateXclaim(ctx, key, groupName, *g, id, nack);
     propagateLast = false;
@@ -568,24 +579,10 @@ void xautoclaim(CommandContext& ctx) {
       consumer = g->findConsumer(ctx.arg(3));
       if (consumer == nullptr) consumer = g->createConsumer(ctx.arg(3), now);
     }
-    if (nack.consumer != consumer && nack.consumer) nack.consumer->pel.erase(id);
     nack.deliveryTime = now;
     if (!justid) nack.deliveryCount++;
-    if (nack.consumer != consumer) {
-      consumer->pel.insert(id);
-      nack.consumer = consumer;
-    }
-    if (justid) {
-      replyId(d.w, id);
-    } else {
-      bool emitted = false;
-      s->range(id, id, false, [&](const StreamEntryView& en) {
-        replyEntry(d.w, en);
-        emitted = true;
-        return false;
-      });
-      if (!emitted) d.w.null();
-    }
+    moveToConsumer(nack, consumer, id);
+    replyClaimed(d.w, *s, id, justid);
     ++n;
     --count;
     propagateXclaim(ctx, key, groupName, *g, id, nack);
