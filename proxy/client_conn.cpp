@@ -17,7 +17,6 @@ namespace strata::proxy {
 
 namespace {
 constexpr size_t kReadChunk = 16 * 1024;
-constexpr int kMaxIov = 64;
 }  // namespace
 
 ClientConn* ClientConn::create(Worker& worker, net::UniqueFd fd, bool tls) {
@@ -75,7 +74,7 @@ void ClientConn::updateInterest() {
   short want = 0;
   bool reading = !readingPaused_ && !stopReading_ && !closeAfterFlush_;
   if (reading || stream_->writeWantsRead()) want |= EV_READ;
-  bool pendingOutput = head_ && head_->done();
+  bool pendingOutput = !out_.empty();
   if (pendingOutput || stream_->readWantsWrite()) want |= EV_WRITE;
   if (want == armed_) return;
   event_del(event_.get());
@@ -171,7 +170,9 @@ Request* ClientConn::newRequest(std::string_view raw, const Args& args) {
   if (!args.empty()) {
     bool multibulk = raw.size() > 1 && raw[0] == '*' && raw[1] != '0' && raw[1] != '-';
     if (multibulk) {
-      r->cmd.assign(raw.data(), raw.size());
+      // cmd is empty (a recycled request keeps only its capacity): append() is a plain copy,
+      // cheaper than assign()'s general replace.
+      r->cmd.append(raw.data(), raw.size());
     } else {
       resp::Writer(r->cmd, resp::Protocol::kResp2).command(args);
     }
@@ -187,6 +188,7 @@ void ClientConn::enqueue(Request* r) {
     head_ = r;
   }
   tail_ = r;
+  if (!unanswered_) unanswered_ = r;
   ++inFlight_;
 }
 
@@ -194,13 +196,41 @@ void ClientConn::onRequestDone(Request* r) {
   doneBytes_ += r->reply.size();
   worker_.metrics().commandDone(r->commandId, r->commandName, worker_.now() - r->started,
                                 !r->reply.empty() && r->reply[0] == '-');
-  if (static_cast<int64_t>(doneBytes_) > worker_.settings().clientOutputBufferLimit) {
+  if (r == unanswered_) moveDoneReplies();
+  checkOutputLimit();
+}
+
+bool ClientConn::takeReply(Request* r, const char* data, size_t len) {
+  if (r != unanswered_ || closed_) return false;
+  r->state = Request::State::kDone;
+  worker_.metrics().commandDone(r->commandId, r->commandName, worker_.now() - r->started,
+                                len > 0 && data[0] == '-');
+  out_.append(data, len);
+  unanswered_ = r->nextInClient;
+  moveDoneReplies();  // replies that completed earlier behind this one
+  worker_.markDirty(this);
+  checkOutputLimit();
+  return true;
+}
+
+void ClientConn::moveDoneReplies() {
+  bool moved = false;
+  while (unanswered_ && unanswered_->done()) {
+    Request* r = unanswered_;
+    out_.append(r->reply);
+    doneBytes_ -= r->reply.size();
+    unanswered_ = r->nextInClient;
+    moved = true;
+  }
+  if (moved) worker_.markDirty(this);
+}
+
+void ClientConn::checkOutputLimit() {
+  if (static_cast<int64_t>(doneBytes_ + out_.size()) > worker_.settings().clientOutputBufferLimit) {
     spdlog::warn("closing client {} ({}): output buffer limit reached", id_, peer_);
     worker_.metrics().clientLimitClose();
     close("output buffer limit");
-    return;
   }
-  if (r == head_) worker_.markDirty(this);
 }
 
 void ClientConn::markWrite(Request* r, int slot) {
@@ -216,47 +246,34 @@ void ClientConn::noteWriteSent(uint64_t seq, const BackendConn& conn) {
 
 void ClientConn::flush() {
   if (closed_) return;
-  while (head_ && head_->done()) {
-    iovec iov[kMaxIov];
-    int count = 0;
-    size_t offered = 0;
-    size_t offset = headWritten_;
-    for (Request* r = head_; r && r->done() && count < kMaxIov; r = r->nextInClient) {
-      if (r->reply.size() > offset) {
-        iov[count].iov_base = r->reply.data() + offset;
-        iov[count].iov_len = r->reply.size() - offset;
-        offered += iov[count].iov_len;
-        ++count;
-      }
-      offset = 0;
-    }
-    ssize_t n = count ? stream_->writev(iov, count) : 0;
+  // Requests whose replies are in out_: nothing refers to them any more.
+  while (head_ && head_ != unanswered_) {
+    Request* r = head_;
+    head_ = r->nextInClient;
+    r->client = nullptr;
+    worker_.discard(r);
+    ++movedUnwritten_;
+  }
+  if (!head_) tail_ = nullptr;
+  while (!out_.empty()) {
+    iovec iov{const_cast<char*>(out_.data()), out_.size()};
+    ssize_t n = stream_->writev(&iov, 1);
     if (n == net::Stream::kError) {
       close("write error: " + stream_->error());
       return;
     }
-    size_t left = static_cast<size_t>(n);
-    worker_.metrics().clientBytesOut(left);
-    // Pop every fully written reply; remember how far into a partly written one we got.
-    while (head_ && head_->done()) {
-      size_t remaining = head_->reply.size() - headWritten_;
-      if (left < remaining) {
-        headWritten_ += left;
-        break;
-      }
-      left -= remaining;
-      Request* r = head_;
-      head_ = r->nextInClient;
-      if (!head_) tail_ = nullptr;
-      headWritten_ = 0;
-      doneBytes_ -= r->reply.size();
-      --inFlight_;
-      r->client = nullptr;
-      worker_.discard(r);
-    }
-    if (static_cast<size_t>(n) < offered) break;  // the socket is full: wait for EV_WRITE
+    if (n <= 0) break;  // the socket is full: wait for EV_WRITE
+    const bool partial = static_cast<size_t>(n) < out_.size();
+    out_.drop(static_cast<size_t>(n));
+    worker_.metrics().clientBytesOut(static_cast<size_t>(n));
+    if (partial) break;  // likely full: EV_WRITE says when (no write() that returns EAGAIN)
   }
-  if (closeAfterFlush_ && !head_) {
+  if (out_.empty()) {
+    inFlight_ -= movedUnwritten_;
+    movedUnwritten_ = 0;
+    out_.shrinkIfIdle(64 * 1024);
+  }
+  if (closeAfterFlush_ && !head_ && out_.empty()) {
     close("closed after reply");
     return;
   }
@@ -311,8 +328,11 @@ void ClientConn::close(std::string_view why) {
     if (lease) worker_.backends().release(lease, false);
     r = next;
   }
-  head_ = tail_ = nullptr;
+  head_ = tail_ = unanswered_ = nullptr;
   inFlight_ = 0;
+  movedUnwritten_ = 0;
+  doneBytes_ = 0;
+  out_.clear();
   worker_.shared().clients.fetch_sub(1);
   worker_.metrics().clientDisconnected(stream_->isTls());
   event_.reset();
@@ -337,9 +357,10 @@ std::string ClientConn::infoLine() const {
          " multi=" + (inMulti_ ? n(multiCommands_.size()) : std::string("-1")) +
          " qbuf=" + n(in_.size()) + " qbuf-free=" + n(in_.capacity() - in_.size()) +
          " argv-mem=0 multi-mem=0 rbs=" + n(in_.capacity()) + " rbp=" + n(in_.size()) +
-         " obl=0 oll=" + n(inFlight_) + " omem=" + n(doneBytes_) +
-         " tot-mem=" + n(in_.capacity() + doneBytes_) + " events=r cmd=" + lastCommand_ +
-         " user=" + user_ + " redir=-1 resp=" + (protocol_ == resp::Protocol::kResp3 ? "3" : "2");
+         " obl=0 oll=" + n(inFlight_) + " omem=" + n(doneBytes_ + out_.size()) +
+         " tot-mem=" + n(in_.capacity() + doneBytes_ + out_.size()) +
+         " events=r cmd=" + lastCommand_ + " user=" + user_ +
+         " redir=-1 resp=" + (protocol_ == resp::Protocol::kResp3 ? "3" : "2");
 }
 
 }  // namespace strata::proxy

@@ -4,8 +4,9 @@
 // different nodes complete in any order:
 //
 //   in_ ──RequestParser──> dispatch ──> Request queue: [r1 done][r2 sent][r3 done] ...
-//                                                        │ flush(): writev of the done prefix
-//   out (socket) <───────────────────────────────────────┘
+//                                                        │ the done prefix, as it completes
+//   out (socket) <──flush(): one write── out_ <──────────┘ (a reply for the first unanswered
+//                                                           request: straight from the backend)
 //
 // Memory is bounded: at most settings.maxPendingPerClient requests in flight (then reading
 // pauses), the query buffer by client-query-buffer-limit, unwritten replies by
@@ -44,6 +45,10 @@ class ClientConn {
   ClientConn(const ClientConn&) = delete;
 
   void onRequestDone(Request* r);
+  // Worker::onBackendReply: when `r` is the first unanswered request of this client, appends the
+  // reply bytes (a view into the backend's buffer) straight to the output and completes `r`
+  // without storing them in r->reply; false otherwise (the caller stores and completes it).
+  bool takeReply(Request* r, const char* data, size_t len);
   // BackendConn::send: the client's write number `seq` went out on the shared link `conn`.
   void noteWriteSent(uint64_t seq, const BackendConn& conn);
   void flush();
@@ -55,7 +60,7 @@ class ClientConn {
                      std::vector<Request*>& scratch);
 
   bool closed() const { return closed_; }
-  bool hasInFlight() const { return head_ != nullptr; }
+  bool hasInFlight() const { return head_ != nullptr || !out_.empty(); }
   bool isSubscribed() const { return subscriptionCount() > 0; }
   Clock::time_point lastActive() const { return lastActive_; }
   uint64_t id() const { return id_; }
@@ -76,6 +81,9 @@ class ClientConn {
   void closeAfterReplies() { closeAfterFlush_ = true; }
   Request* newRequest(std::string_view raw, const Args& args);
   void enqueue(Request* r);
+  // Appends the replies of the done requests from unanswered_ on to out_, in order.
+  void moveDoneReplies();
+  void checkOutputLimit();
 
   // Dispatch and connection-level commands (commands/dispatch.cpp, commands/connection.cpp).
   void dispatch(Request* r, const Args& args);
@@ -151,12 +159,18 @@ class ClientConn {
   Clock::time_point lastActive_;
   Clock::time_point created_;
 
-  // Ordered queue of requests (intrusive through Request::nextInClient).
+  // Ordered queue of requests (intrusive through Request::nextInClient). The requests before
+  // unanswered_ have their replies in out_ already; flush() releases them (not earlier: a
+  // command handler may still look at its request after answering it in the same turn).
   Request* head_ = nullptr;
   Request* tail_ = nullptr;
+  Request* unanswered_ = nullptr;  // the first request whose reply is not in out_ yet
+  // Parsed requests not yet answered on the socket: queued ones, plus those whose replies wait
+  // in out_ (movedUnwritten_, subtracted once out_ drains). maxPendingPerClient bounds it.
   size_t inFlight_ = 0;
-  size_t headWritten_ = 0;  // bytes of head_->reply already written
-  size_t doneBytes_ = 0;    // reply bytes completed but not yet written
+  size_t movedUnwritten_ = 0;
+  size_t doneBytes_ = 0;  // bytes of completed replies not yet moved to out_
+  net::IoBuffer out_;     // replies in order, not yet written
   std::vector<uint32_t> keyScratch_;
   // WAIT counts the replicas that acknowledged the writes made on the connection it runs on, so
   // it must run on the very shared link that carried this client's latest write: on another

@@ -446,7 +446,12 @@ void Worker::onBackendReply(BackendConn& conn, Request* r, const char* data, siz
       shared_.requestTopologyRefresh();
     }
   }
-  r->reply.assign(data, len);
+  // The usual case: the client's first unanswered request; its reply goes straight to the
+  // client's output. Otherwise (a split's child, a reply that overtook an earlier one) it waits
+  // in r->reply.
+  if (!r->parent && r->client && r->client->takeReply(r, data, len)) return;
+  r->reply.clear();
+  r->reply.append(data, len);  // a plain copy (assign() goes through the general replace)
   complete(r);
 }
 
