@@ -1,6 +1,7 @@
 // Metric families of the proxy (one table of names and help texts) and the per-worker flush.
 #include "proxy/metrics.h"
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 
@@ -82,6 +83,12 @@ WorkerMetrics::WorkerMetrics(ProxyMetrics& shared) : shared_(shared) {
   for (size_t i = 0; i < kBuckets; ++i) {
     boundNanos_[i] = i < b.size() ? std::llround(b[i] * 1e9) : INT64_MAX;
   }
+  for (size_t w = 0; w < firstBucketAtLeast_.size(); ++w) {
+    const int64_t floor = w < 63 ? int64_t{1} << w : INT64_MAX;
+    size_t i = 0;
+    while (i < kBuckets && floor > boundNanos_[i]) ++i;
+    firstBucketAtLeast_[w] = static_cast<uint8_t>(i);
+  }
 }
 
 void WorkerMetrics::commandDone(uint16_t id, const char* command,
@@ -93,7 +100,10 @@ void WorkerMetrics::commandDone(uint16_t id, const char* command,
   s.errors += error;
   int64_t nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(latency).count();
   s.sumNanos += nanos;
-  size_t i = 0;
+  // The first bound >= nanos (kBuckets: +Inf). Start at the first bound >= the power of two
+  // just below nanos: the bounds are at least 2x apart, so at most two steps remain.
+  const int width = nanos > 0 ? std::bit_width(static_cast<uint64_t>(nanos)) - 1 : 0;
+  size_t i = firstBucketAtLeast_[static_cast<size_t>(width)];
   while (i < kBuckets && nanos > boundNanos_[i]) ++i;
   ++s.buckets[i];
 }

@@ -107,6 +107,8 @@ class WorkerMetrics {
   ProxyMetrics& shared_;
   // The latency buckets' upper bounds in nanoseconds: commandDone compares integers.
   std::array<int64_t, kBuckets> boundNanos_{};
+  // By bit width w: the first bucket whose bound is >= 2^w (commandDone starts its search there).
+  std::array<uint8_t, 64> firstBucketAtLeast_{};
   std::vector<CommandStats> commands_;  // indexed by CommandInfo::id (0: unknown commands)
   Counters local_;
   std::map<std::string, int> backendOpen_;  // node -> connections opened minus closed
