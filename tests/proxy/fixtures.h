@@ -15,10 +15,13 @@
 
 namespace strata::proxy::test {
 
-// The bytes of tests/proxy/fixtures/<name>, found next to this header whatever the working
-// directory is.
+// The bytes of tests/proxy/fixtures/<name>, found next to this header. __FILE__ is absolute
+// unless ccache's base_dir made the compiler see paths relative to the build directory; then the
+// fixture is looked up under the working directory's fixtures/ (CTest runs proxy_test in
+// tests/proxy).
 inline std::string fixture(std::string_view name) {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / "fixtures" / name;
+  auto path = std::filesystem::path(__FILE__).parent_path() / "fixtures" / name;
+  if (!std::filesystem::exists(path)) path = std::filesystem::path("fixtures") / name;
   std::ifstream in(path, std::ios::binary);
   REQUIRE_MESSAGE(in.good(), "missing fixture " << path.string());
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
