@@ -201,235 +201,133 @@ bool lexLteMax(std::string_view v, const LexRange& r) {
   return r.maxex ? c < 0 : c <= 0;
 }
 
-// A listpack stores a score as text through d2string, which writes every integral value in
-// (-2^52, 2^52) as an integer: -0 comes back as 0. Other doubles round-trip exactly ("%.17g").
-double listpackScore(double s) {
-  return s == 0 ? 0.0 : s;
-}
-
 // Rough bytes of one unordered_map node plus its share of the bucket array.
 constexpr size_t kDictEntryBytes = 40;
 
 }  // namespace
 
-ZSetObject::ZSetObject(bool compact) : compact_(compact) {
-  if (!compact_) list_ = std::make_unique<zset_detail::SkipList>();
+ZSetObject::ZSetObject(bool compact) {
+  if (!compact) big_ = std::make_unique<Big>();
 }
 
 ZSetObject::~ZSetObject() = default;
 
 size_t ZSetObject::memoryUsage() const {
-  if (compact_) return sizeof(*this) + entries_.capacity() * sizeof(CEntry) + arena_.capacity();
-  return sizeof(*this) + sizeof(*list_) + list_->nodeBytes() +
-         dict_.bucket_count() * sizeof(void*) + dict_.size() * kDictEntryBytes;
+  if (!big_) return sizeof(*this) + lp_.allocated();
+  return sizeof(*this) + sizeof(Big) + big_->list.nodeBytes() +
+         big_->dict.bucket_count() * sizeof(void*) + big_->dict.size() * kDictEntryBytes;
 }
 
 std::unique_ptr<Object> ZSetObject::clone() const {
-  auto out = std::make_unique<ZSetObject>(compact_);
-  if (compact_) {
-    out->entries_ = entries_;
-    out->arena_ = arena_;
+  auto out = std::make_unique<ZSetObject>(!big_);
+  if (!big_) {
+    out->lp_ = PackedZSet(lp_);
   } else {
-    out->dict_.reserve(dict_.size());
-    walk(0, size(), false, [&](std::string_view m, double s) { out->appendSorted(m, s); });
+    out->big_->dict.reserve(big_->dict.size());
+    walk(0, size(), false, [&](std::string_view m, double s) { out->bigInsert(m, s); });
   }
   return out;
 }
 
-size_t ZSetObject::cfind(std::string_view member) const {
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    const CEntry& e = entries_[i];
-    if (e.len == member.size() && std::memcmp(arena_.data() + e.off, member.data(), e.len) == 0) {
-      return i;
-    }
-  }
-  return entries_.size();
-}
-
-size_t ZSetObject::cposition(double score, std::string_view member) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), 0, [&](const CEntry& e, int) {
-    return zsetLess(e.score, cmember(e), score, member);
-  });
-  return static_cast<size_t>(it - entries_.begin());
-}
-
-void ZSetObject::cerase(size_t i) {
-  const CEntry gone = entries_[i];
-  entries_.erase(entries_.begin() + static_cast<long>(i));
-  arena_.erase(gone.off, gone.len);
-  for (CEntry& e : entries_) {
-    if (e.off > gone.off) e.off -= gone.len;
-  }
+void ZSetObject::bigInsert(std::string_view member, double score) {
+  Node* n = big_->list.insert(score, member);
+  big_->dict.emplace(n->member(), n);
 }
 
 bool ZSetObject::score(std::string_view member, double& out) const {
-  if (compact_) {
-    size_t i = cfind(member);
-    if (i == entries_.size()) return false;
-    out = entries_[i].score;
-    return true;
-  }
-  auto it = dict_.find(member);
-  if (it == dict_.end()) return false;
+  if (!big_) return lp_.find(member, &out) != PackedZSet::kNone;
+  auto it = big_->dict.find(member);
+  if (it == big_->dict.end()) return false;
   out = it->second->score;
   return true;
 }
 
 bool ZSetObject::rank(std::string_view member, size_t& out) const {
-  if (compact_) {
-    size_t i = cfind(member);
-    if (i == entries_.size()) return false;
-    out = i;
-    return true;
-  }
-  auto it = dict_.find(member);
-  if (it == dict_.end()) return false;
-  out = list_->rankOf(it->second);
+  if (!big_) return lp_.find(member, nullptr, &out) != PackedZSet::kNone;
+  auto it = big_->dict.find(member);
+  if (it == big_->dict.end()) return false;
+  out = big_->list.rankOf(it->second);
   return true;
 }
 
-void ZSetObject::appendSorted(std::string_view member, double score) {
-  if (compact_) {
-    entries_.push_back({listpackScore(score), static_cast<uint32_t>(arena_.size()),
-                        static_cast<uint32_t>(member.size())});
-    arena_.append(member);
-    return;
-  }
-  Node* n = list_->insert(score, member);
-  dict_.emplace(n->member(), n);
-}
-
 void ZSetObject::insert(std::string_view member, double score, const ZSetLimits& limits) {
-  if (compact_ && (entries_.size() + 1 > limits.maxEntries || member.size() > limits.maxValue)) {
+  if (!big_ && (lp_.size() + 1 > limits.maxEntries || member.size() > limits.maxValue)) {
     convertToSkiplist();
   }
-  if (compact_) {
-    score = listpackScore(score);
-    size_t pos = cposition(score, member);
-    entries_.insert(
-        entries_.begin() + static_cast<long>(pos),
-        {score, static_cast<uint32_t>(arena_.size()), static_cast<uint32_t>(member.size())});
-    arena_.append(member);
-    return;
-  }
-  Node* n = list_->insert(score, member);
-  dict_.emplace(n->member(), n);
+  if (!big_) return lp_.insert(member, score);
+  bigInsert(member, score);
 }
 
 void ZSetObject::updateScore(std::string_view member, double newScore) {
-  if (compact_) {
-    size_t i = cfind(member);
-    if (i == entries_.size()) return;
-    CEntry e = entries_[i];
-    entries_.erase(entries_.begin() + static_cast<long>(i));
-    newScore = listpackScore(newScore);
-    e.score = newScore;
-    size_t pos = cposition(newScore, member);
-    entries_.insert(entries_.begin() + static_cast<long>(pos), e);
+  if (!big_) {
+    const size_t off = lp_.find(member);
+    if (off == PackedZSet::kNone) return;
+    // zzlDelete + zzlInsert. `member` may be a view of the buffer erasing changes: copy it.
+    const std::string copy(member);
+    lp_.eraseAt(off);
+    lp_.insert(copy, newScore);
     return;
   }
-  auto it = dict_.find(member);
-  if (it != dict_.end()) list_->updateScore(it->second, newScore);
+  auto it = big_->dict.find(member);
+  if (it != big_->dict.end()) big_->list.updateScore(it->second, newScore);
 }
 
 bool ZSetObject::erase(std::string_view member) {
-  if (compact_) {
-    size_t i = cfind(member);
-    if (i == entries_.size()) return false;
-    cerase(i);
+  if (!big_) {
+    const size_t off = lp_.find(member);
+    if (off == PackedZSet::kNone) return false;
+    lp_.eraseAt(off);
     return true;
   }
-  auto it = dict_.find(member);
-  if (it == dict_.end()) return false;
+  auto it = big_->dict.find(member);
+  if (it == big_->dict.end()) return false;
   Node* n = it->second;
-  dict_.erase(it);
-  list_->erase(n);
+  big_->dict.erase(it);
+  big_->list.erase(n);
   return true;
 }
 
 void ZSetObject::eraseRanks(size_t start, size_t end) {
   if (start >= end) return;
-  if (compact_) {
-    // Rebuild the arena without the erased members (one pass, offsets recomputed).
-    std::string arena;
-    arena.reserve(arena_.size());
-    std::vector<CEntry> kept;
-    kept.reserve(entries_.size() - (end - start));
-    for (size_t i = 0; i < entries_.size(); ++i) {
-      if (i >= start && i < end) continue;
-      CEntry e = entries_[i];
-      const uint32_t off = static_cast<uint32_t>(arena.size());
-      arena.append(arena_, e.off, e.len);
-      e.off = off;
-      kept.push_back(e);
-    }
-    entries_ = std::move(kept);
-    arena_ = std::move(arena);
-    return;
-  }
-  list_->eraseRanks(start, end, [&](Node* n) {
-    dict_.erase(n->member());
+  if (!big_) return lp_.eraseRanks(start, end);
+  big_->list.eraseRanks(start, end, [&](Node* n) {
+    big_->dict.erase(n->member());
     zset_detail::SkipList::freeNode(n);
   });
 }
 
 std::pair<std::string_view, double> ZSetObject::at(size_t rank) const {
-  if (compact_) return {cmember(entries_[rank]), entries_[rank].score};
-  const Node* n = list_->at(rank);
+  if (!big_) return lp_.at(rank);
+  const Node* n = big_->list.at(rank);
   return {n->member(), n->score};
 }
 
 size_t ZSetObject::scoreLowerBound(const ScoreRange& r) const {
-  if (compact_) {
-    return static_cast<size_t>(
-        std::partition_point(entries_.begin(), entries_.end(),
-                             [&](const CEntry& e) { return !scoreGteMin(e.score, r); }) -
-        entries_.begin());
-  }
-  return list_->countPrefix([&](const Node& n) { return !scoreGteMin(n.score, r); });
+  if (!big_) return lp_.countPrefix([&](std::string_view, double s) { return !scoreGteMin(s, r); });
+  return big_->list.countPrefix([&](const Node& n) { return !scoreGteMin(n.score, r); });
 }
 
 size_t ZSetObject::scoreUpperBound(const ScoreRange& r) const {
-  if (compact_) {
-    return static_cast<size_t>(
-        std::partition_point(entries_.begin(), entries_.end(),
-                             [&](const CEntry& e) { return scoreLteMax(e.score, r); }) -
-        entries_.begin());
-  }
-  return list_->countPrefix([&](const Node& n) { return scoreLteMax(n.score, r); });
+  if (!big_) return lp_.countPrefix([&](std::string_view, double s) { return scoreLteMax(s, r); });
+  return big_->list.countPrefix([&](const Node& n) { return scoreLteMax(n.score, r); });
 }
 
 size_t ZSetObject::lexLowerBound(const LexRange& r) const {
-  if (compact_) {
-    return static_cast<size_t>(
-        std::partition_point(entries_.begin(), entries_.end(),
-                             [&](const CEntry& e) { return !lexGteMin(cmember(e), r); }) -
-        entries_.begin());
-  }
-  return list_->countPrefix([&](const Node& n) { return !lexGteMin(n.member(), r); });
+  if (!big_) return lp_.countPrefix([&](std::string_view m, double) { return !lexGteMin(m, r); });
+  return big_->list.countPrefix([&](const Node& n) { return !lexGteMin(n.member(), r); });
 }
 
 size_t ZSetObject::lexUpperBound(const LexRange& r) const {
-  if (compact_) {
-    return static_cast<size_t>(
-        std::partition_point(entries_.begin(), entries_.end(),
-                             [&](const CEntry& e) { return lexLteMax(cmember(e), r); }) -
-        entries_.begin());
-  }
-  return list_->countPrefix([&](const Node& n) { return lexLteMax(n.member(), r); });
+  if (!big_) return lp_.countPrefix([&](std::string_view m, double) { return lexLteMax(m, r); });
+  return big_->list.countPrefix([&](const Node& n) { return lexLteMax(n.member(), r); });
 }
 
 void ZSetObject::convertToSkiplist() {
-  if (!compact_) return;
-  compact_ = false;
-  list_ = std::make_unique<zset_detail::SkipList>();
-  dict_.reserve(entries_.size());
-  for (const CEntry& e : entries_) {
-    Node* n = list_->insert(e.score, cmember(e));
-    dict_.emplace(n->member(), n);
-  }
-  std::vector<CEntry>().swap(entries_);
-  std::string().swap(arena_);
+  if (big_) return;
+  big_ = std::make_unique<Big>();
+  big_->dict.reserve(lp_.size());
+  lp_.walk(0, lp_.size(), false, [&](std::string_view m, double s) { bigInsert(m, s); });
+  lp_.clear();
 }
 
 std::unique_ptr<ZSetObject> ZSetObject::fromSorted(
@@ -439,11 +337,11 @@ std::unique_ptr<ZSetObject> ZSetObject::fromSorted(
   const bool compact = sorted.size() <= limits.maxEntries && longest <= limits.maxValue;
   auto out = std::make_unique<ZSetObject>(compact);
   if (compact) {
-    out->entries_.reserve(sorted.size());
+    for (const auto& [m, s] : sorted) out->lp_.append(m, s);
   } else {
-    out->dict_.reserve(sorted.size());
+    out->big_->dict.reserve(sorted.size());
+    for (const auto& [m, s] : sorted) out->bigInsert(m, s);
   }
-  for (const auto& [m, s] : sorted) out->appendSorted(m, s);
   return out;
 }
 

@@ -2,10 +2,11 @@
 // member once, with Redis 7.0's two encodings:
 //
 //   listpack  (<= zset-max-listpack-entries members, each <= zset-max-listpack-value bytes):
-//             one sorted index of {score, offset, length} (16 bytes a member) over one byte arena
-//             holding the member strings; lookups by member are linear, like a listpack's.
+//             PackedZSet (zset_listpack.h), one packed buffer of member, score, ... in order,
+//             scores in 0..8 bytes; every lookup is a linear scan, like a listpack's.
 //   skiplist  (bigger): Redis's skiplist with spans (O(log n) insert, delete, rank, n-th) plus a
 //             member -> node hash; each node is one allocation (links, score, member bytes).
+//             Both hang off one pointer so that a small set's object stays 32 bytes.
 //
 // A set converts from listpack to skiplist when an insert would exceed a limit and never back
 // (as Redis); results of ZRANGESTORE/Z*STORE are built in the encoding their size calls for.
@@ -25,6 +26,7 @@
 
 #include "node/keyspace/scan_cursor.h"
 #include "node/keyspace/value.h"
+#include "node/keyspace/zset_listpack.h"
 
 namespace strata::node {
 
@@ -166,12 +168,10 @@ class ZSetObject : public Object {
 
   size_t memoryUsage() const override;
   std::unique_ptr<Object> clone() const override;
-  Encoding encoding() const override {
-    return compact_ ? Encoding::kListpack : Encoding::kSkiplist;
-  }
-  bool compact() const { return compact_; }
+  Encoding encoding() const override { return big_ ? Encoding::kSkiplist : Encoding::kListpack; }
+  bool compact() const { return !big_; }
 
-  size_t size() const { return compact_ ? entries_.size() : list_->size(); }
+  size_t size() const { return big_ ? big_->list.size() : lp_.size(); }
   // The score of `member`; false if absent.
   bool score(std::string_view member, double& out) const;
   // The 0-based ascending rank of `member`; false if absent.
@@ -199,14 +199,8 @@ class ZSetObject : public Object {
   template <class F>
   void walk(size_t start, size_t count, bool reverse, F&& f) const {
     if (count == 0) return;
-    if (compact_) {
-      for (size_t i = 0; i < count; ++i) {
-        const CEntry& e = entries_[reverse ? start - i : start + i];
-        f(std::string_view(arena_.data() + e.off, e.len), e.score);
-      }
-      return;
-    }
-    const Node* n = list_->at(start);
+    if (!big_) return lp_.walk(start, count, reverse, f);
+    const Node* n = big_->list.at(start);
     for (size_t i = 0; i < count && n != nullptr; ++i) {
       f(n->member(), n->score);
       n = reverse ? n->backward : n->next();
@@ -217,7 +211,8 @@ class ZSetObject : public Object {
   // Listpack sets scan in one call with walk().
   template <class F>
   uint64_t scanPage(uint64_t cursor, size_t count, F&& f) const {
-    return scanBuckets(dict_, cursor, count, [&](const auto& kv) { f(kv.first, kv.second->score); });
+    return scanBuckets(big_->dict, cursor, count,
+                       [&](const auto& kv) { f(kv.first, kv.second->score); });
   }
 
   // Converts a listpack set to skiplist (no-op if already).
@@ -228,27 +223,15 @@ class ZSetObject : public Object {
       const std::vector<std::pair<std::string, double>>& sorted, const ZSetLimits& limits);
 
  private:
-  // A listpack-encoded member: its score and bytes in arena_.
-  struct CEntry {
-    double score;
-    uint32_t off;
-    uint32_t len;
+  // The skiplist encoding.
+  struct Big {
+    zset_detail::SkipList list;
+    std::unordered_map<std::string_view, Node*> dict;  // views of the nodes' member bytes
   };
-  std::string_view cmember(const CEntry& e) const { return {arena_.data() + e.off, e.len}; }
-  // Index of `member` in entries_, or entries_.size().
-  size_t cfind(std::string_view member) const;
-  // Where (score, member) goes in entries_.
-  size_t cposition(double score, std::string_view member) const;
-  void cerase(size_t i);
-  void appendSorted(std::string_view member, double score);
+  void bigInsert(std::string_view member, double score);
 
-  bool compact_;
-  // listpack encoding
-  std::vector<CEntry> entries_;
-  std::string arena_;
-  // skiplist encoding
-  std::unique_ptr<zset_detail::SkipList> list_;  // created when the set becomes a skiplist
-  std::unordered_map<std::string_view, Node*> dict_;
+  PackedZSet lp_;             // the listpack encoding (empty once big_ is set)
+  std::unique_ptr<Big> big_;  // set when the set becomes a skiplist
 };
 
 // Ascending (score, member) order, Redis's: scores numerically, equal scores by memcmp.
