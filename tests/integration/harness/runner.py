@@ -6,6 +6,7 @@
 import signal
 import sys
 import unittest
+from typing import NoReturn  # noqa: F401 (main's annotation)
 
 from . import procs
 
@@ -34,7 +35,13 @@ def _on_sigterm(*_):
     raise KeyboardInterrupt("SIGTERM")  # unittest re-raises this one instead of recording it
 
 
-def main(module: str = "__main__") -> int:
+def main(module: str = "__main__") -> "NoReturn":
+    """Runs the suite and exits the process with its status, so a suite that ends with a bare
+    `main()` cannot report success to CTest while its checks fail."""
+    sys.exit(_run(module))
+
+
+def _run(module: str) -> int:
     signal.signal(signal.SIGTERM, _on_sigterm)
     runner = unittest.TextTestRunner(verbosity=2, resultclass=_Result, stream=sys.stderr)
     try:

@@ -27,12 +27,22 @@ class Standalone:
         self.proc = Proc(f"redis-server:{self.port}", argv, self.dir,
                          os.path.join(self.dir, "server.log")).start()
         try:
-            wait_until(lambda: self.client().ping(), timeout,
+            wait_until(self._answers, timeout,
                        f"standalone redis-server on {self.port} to answer PING",
                        fail_if=lambda: None if self.proc.alive() else "the server exited")
         except (TimeoutError, RuntimeError) as e:
             raise RuntimeError(f"{e}\n--- log ---\n{self.proc.log_tail()}") from None
         return self
+
+    def _answers(self) -> bool:
+        """PONG, or the NOAUTH refusal of a server started with --requirepass: either way it
+        serves."""
+        try:
+            return self.client().ping()
+        except redis.AuthenticationError:
+            return True
+        except redis.ResponseError as e:
+            return str(e).startswith("NOAUTH")
 
     def client(self, **kw) -> redis.Redis:
         kw.setdefault("socket_timeout", 10)
