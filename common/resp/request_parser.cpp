@@ -37,6 +37,20 @@ inline bool isHex(char c) {
 inline size_t fastHeader(const char* req, size_t start, size_t avail, int64_t* value) {
   constexpr size_t kMaxFastDigits = 18;
   size_t i = start + 1;
+  if (i + 3 < avail) {
+    // One or two digits (argument counts, and lengths of keys and small values) without the loop;
+    // the same outcome as the loop below.
+    const unsigned d0 = static_cast<unsigned char>(req[i]) - '0';
+    if (d0 <= 9 && req[i + 1] == '\r') {
+      *value = d0;
+      return i + 3;
+    }
+    const unsigned d1 = static_cast<unsigned char>(req[i + 1]) - '0';
+    if (d0 - 1 <= 8 && d1 <= 9 && req[i + 2] == '\r') {
+      *value = d0 * 10 + d1;
+      return i + 4;
+    }
+  }
   if (i >= avail) return 0;
   unsigned digit = static_cast<unsigned char>(req[i]) - '0';
   if (digit > 9) return 0;

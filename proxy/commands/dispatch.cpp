@@ -154,9 +154,13 @@ void ClientConn::dispatch(Request* r, const Args& args) {
 }
 
 void ClientConn::routeByKeys(Request* r, const Args& args, const CommandInfo* info) {
-  keyScratch_.clear();
-  CommandTable::keyPositions(*info, args, keyScratch_);
   int slot = -1;
+  keyScratch_.clear();
+  if (info->oneKeyAt1) {
+    if (args.size() > 1) slot = slots::keySlot(args[1]);  // GET, SET...: keyPositions' fast path
+  } else {
+    CommandTable::keyPositions(*info, args, keyScratch_);
+  }
   for (uint32_t pos : keyScratch_) {
     int s = slots::keySlot(args[pos]);
     if (slot == -1) {
