@@ -272,8 +272,15 @@ void zrandmemberWithCount(CommandContext& ctx, int64_t l, bool withscores) {
   const uint64_t count = uniq ? static_cast<uint64_t>(l) : static_cast<uint64_t>(-l);
   if (count == 0) return ctx.w.arrayHeader(0);
   auto& rng = collectionRng();
+  // A listpack set finds a rank by a linear scan: index its members once (views stay valid, the
+  // set does not change here), so that each draw is O(1) as with a skiplist.
+  std::vector<std::pair<std::string_view, double>> byRank;
+  if (z->compact()) {
+    byRank.reserve(size);
+    z->walk(0, size, false, [&](std::string_view m, double s) { byRank.emplace_back(m, s); });
+  }
   auto emit = [&](size_t rank) {
-    auto [m, s] = z->at(rank);
+    auto [m, s] = byRank.empty() ? z->at(rank) : byRank[rank];
     scoredItem(ctx.w, m, s, withscores);
   };
   if (!uniq || count == 1) {
