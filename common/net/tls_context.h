@@ -9,7 +9,8 @@
 // own reference on the SSL_CTX it was made from (and the shared_ptr keeps the TlsContext alive
 // while anyone still holds it). A failed rebuild leaves the old context in place.
 //
-// Defaults: TLS 1.2 minimum, no compression, no renegotiation, no session cache and no session
+// Defaults (the node overrides some from its tls-* options): TLS 1.2 minimum, no compression, no
+// renegotiation, server cipher preference, no session cache and no session
 // tickets (a full handshake per connection: simple and safe across certificate reloads),
 // SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS
 // (as libevent's bufferevent_openssl expects; idle connections free their buffers).
@@ -34,6 +35,16 @@ struct TlsServerOptions {
   bool requireClientCert = false;
   std::string ciphers;       // optional: TLS 1.2 cipher list (OpenSSL syntax); empty = default
   std::string ciphersuites;  // optional: TLS 1.3 ciphersuites; empty = default
+  // The options below default to the proxy's behaviour; the node sets them from Redis's tls-*.
+  std::string keyPassword;  // optional: passphrase of an encrypted keyFile
+  std::string caDir;        // optional: hashed CA directory (c_rehash), with or without caFile
+  std::string protocols;    // optional: "TLSv1.2 TLSv1.3" style subset; empty = TLS 1.2 and up
+  bool preferServerCiphers = true;
+  // Server-side session cache (resumption): 0 = off; size and timeout in seconds.
+  long sessionCacheSize = 0;
+  long sessionCacheTimeout = 300;
+  // Verify a client certificate if one is presented, without requiring one (needs a CA).
+  bool verifyClientCert = true;
 };
 
 struct TlsClientOptions {
@@ -47,6 +58,9 @@ struct TlsClientOptions {
   bool verifyPeer = true;    // false = accept any server certificate (tests and debugging only)
   std::string ciphers;       // optional: TLS 1.2 cipher list
   std::string ciphersuites;  // optional: TLS 1.3 ciphersuites
+  std::string keyPassword;   // optional: passphrase of an encrypted keyFile
+  std::string caDir;         // optional: hashed CA directory, with or without caFile
+  std::string protocols;     // optional: as TlsServerOptions::protocols
 };
 
 class TlsContext {

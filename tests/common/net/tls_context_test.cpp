@@ -4,6 +4,7 @@
 
 #include <doctest/doctest.h>
 #include <openssl/err.h>
+#include <openssl/pem.h>
 
 #include <fstream>
 #include <string>
@@ -327,5 +328,63 @@ TEST_SUITE("common.net") {
     CHECK(SSL_read(oldServerSide.get(), buf, sizeof(buf)) == 4);
     // New connections get the new policy.
     CHECK_FALSE(handshake(cli->newSsl(), slot.load()->newSsl()).serverOk);
+  }
+
+  TEST_CASE("protocol lists (tls-protocols) bound the versions both sides accept") {
+    TestCertDir pki;
+    auto only12 =
+        server({.certFile = pki.serverCert(), .keyFile = pki.serverKey(), .protocols = "TLSv1.2"});
+    auto only13 = client({.caFile = pki.caCert(), .protocols = "tlsv1.3"});
+    HandshakeOutcome mismatch = handshake(only13->newSsl(), only12->newSsl());
+    CHECK_FALSE(mismatch.clientOk);
+    auto both = client({.caFile = pki.caCert(), .protocols = "TLSv1.2 TLSv1.3"});
+    CHECK(handshake(both->newSsl(), only12->newSsl()).ok());
+
+    TlsResult bad = makeServerContext(
+        {.certFile = pki.serverCert(), .keyFile = pki.serverKey(), .protocols = "TLSv1.2 SSLv3"});
+    CHECK_FALSE(bad);
+    CHECK(contains(bad.error, "invalid protocol 'sslv3'"));
+  }
+
+  TEST_CASE("an encrypted key loads with its passphrase and fails without it") {
+    TestCertDir pki;
+    // Re-encrypt the server key with a passphrase.
+    BioPtr in(BIO_new_file(pki.serverKey().c_str(), "r"));
+    REQUIRE(in);
+    EvpPkeyPtr key(PEM_read_bio_PrivateKey(in.get(), nullptr, nullptr, nullptr));
+    REQUIRE(key);
+    const std::string encrypted = pki.path("encrypted.key");
+    BioPtr out(BIO_new_file(encrypted.c_str(), "w"));
+    REQUIRE(out);
+    static const char kPass[] = "s3cret";
+    REQUIRE(PEM_write_bio_PrivateKey(out.get(), key.get(), EVP_aes_128_cbc(),
+                                     reinterpret_cast<const unsigned char*>(kPass),
+                                     sizeof(kPass) - 1, nullptr, nullptr) == 1);
+    out.reset();
+    CHECK(makeServerContext(
+        {.certFile = pki.serverCert(), .keyFile = encrypted, .keyPassword = "s3cret"}));
+    CHECK_FALSE(makeServerContext(
+        {.certFile = pki.serverCert(), .keyFile = encrypted, .keyPassword = "wrong"}));
+    CHECK_FALSE(makeServerContext({.certFile = pki.serverCert(), .keyFile = encrypted}));
+  }
+
+  TEST_CASE("client certificates verified only when presented (tls-auth-clients optional)") {
+    TestCertDir pki;
+    auto optional = server({.certFile = pki.serverCert(),
+                            .keyFile = pki.serverKey(),
+                            .caFile = pki.caCert(),
+                            .requireClientCert = false});
+    auto anonymous = client({.caFile = pki.caCert()});
+    CHECK(handshake(anonymous->newSsl(), optional->newSsl()).ok());
+    auto stranger = client({.caFile = pki.caCert(),
+                            .certFile = pki.otherClientCert(),
+                            .keyFile = pki.otherClientKey()});
+    CHECK_FALSE(handshake(stranger->newSsl(), optional->newSsl()).ok());
+    // tls-auth-clients no: not even a stranger's certificate is looked at.
+    auto none = server({.certFile = pki.serverCert(),
+                        .keyFile = pki.serverKey(),
+                        .caFile = pki.caCert(),
+                        .verifyClientCert = false});
+    CHECK(handshake(stranger->newSsl(), none->newSsl()).ok());
   }
 }
