@@ -113,6 +113,28 @@ struct NodeSettings {
   int replicaAnnouncePort = 0;
   bool replDisklessSync = true;  // accepted: full syncs always stream from a fork
 
+  // TLS (node/server/node_tls.h): a listener on tlsPort beside `port`, and TLS on the links to
+  // the master (tlsReplication) and on the cluster bus and MIGRATE (tlsCluster).
+  int tlsPort = 0;  // 0: no TLS listener
+  std::string tlsCertFile;
+  std::string tlsKeyFile;
+  std::string tlsKeyFilePass;
+  std::string tlsClientCertFile;  // outgoing links; empty: tlsCertFile
+  std::string tlsClientKeyFile;
+  std::string tlsClientKeyFilePass;
+  std::string tlsCaCertFile;
+  std::string tlsCaCertDir;
+  std::string tlsAuthClients = "yes";  // yes | no | optional
+  bool tlsReplication = false;
+  bool tlsCluster = false;
+  std::string tlsProtocols;     // "TLSv1.2 TLSv1.3" subset; empty: TLS 1.2 and 1.3
+  std::string tlsCiphers;       // TLS 1.2 cipher list; empty: OpenSSL's default
+  std::string tlsCiphersuites;  // TLS 1.3 ciphersuites; empty: OpenSSL's default
+  bool tlsPreferServerCiphers = false;
+  bool tlsSessionCaching = true;
+  int64_t tlsSessionCacheSize = 20480;
+  int tlsSessionCacheTimeout = 300;
+
   resp::Limits clientLimits() const {
     resp::Limits l;
     l.maxBulkLen = protoMaxBulkLen;

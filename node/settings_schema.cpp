@@ -201,6 +201,45 @@ config::Schema<NodeSettings> build() {
             "Port a replica announces to its master (0: the listening port)");
   s.boolean("repl-diskless-sync", &S::replDisklessSync, true, kReloadable,
             "Accepted: full syncs always stream a snapshot from a forked child to the socket");
+  // TLS (node/server/node_tls.h). The file options are reloadable: CONFIG SET rebuilds the
+  // contexts for new connections, as Redis does.
+  s.integer("tls-port", &S::tlsPort, 0, Range{0, 65535}, kImmutable,
+            "TLS port for clients (and replicas, and the cluster bus with tls-cluster; 0: off)");
+  s.string("tls-cert-file", &S::tlsCertFile, "", kReloadable,
+           "PEM certificate the node presents (and, without tls-client-cert-file, uses as client)");
+  s.string("tls-key-file", &S::tlsKeyFile, "", kReloadable, "PEM private key of tls-cert-file");
+  s.string("tls-key-file-pass", &S::tlsKeyFilePass, "", kReloadable,
+           "Passphrase of an encrypted tls-key-file");
+  s.string("tls-client-cert-file", &S::tlsClientCertFile, "", kReloadable,
+           "PEM certificate for outgoing links (master, cluster bus, MIGRATE)");
+  s.string("tls-client-key-file", &S::tlsClientKeyFile, "", kReloadable,
+           "PEM private key of tls-client-cert-file");
+  s.string("tls-client-key-file-pass", &S::tlsClientKeyFilePass, "", kReloadable,
+           "Passphrase of an encrypted tls-client-key-file");
+  s.string("tls-ca-cert-file", &S::tlsCaCertFile, "", kReloadable,
+           "PEM CA bundle that peer certificates are verified against");
+  s.string("tls-ca-cert-dir", &S::tlsCaCertDir, "", kReloadable,
+           "Directory of hashed CA certificates (c_rehash) peers are verified against");
+  s.enumeration("tls-auth-clients", &S::tlsAuthClients, {"yes", "no", "optional"}, "yes",
+                kReloadable,
+                "Client certificates: required (yes), verified if presented (optional) or not "
+                "requested (no)");
+  s.boolean("tls-replication", &S::tlsReplication, false, kImmutable,
+            "The link to the master uses TLS");
+  s.boolean("tls-cluster", &S::tlsCluster, false, kImmutable,
+            "The cluster bus and MIGRATE use TLS; the TLS port is announced as the client port");
+  s.string("tls-protocols", &S::tlsProtocols, "", kReloadable,
+           "Allowed protocols, e.g. \"TLSv1.2 TLSv1.3\" (empty: TLSv1.2 and TLSv1.3)");
+  s.string("tls-ciphers", &S::tlsCiphers, "", kReloadable, "TLS 1.2 cipher list (OpenSSL syntax)");
+  s.string("tls-ciphersuites", &S::tlsCiphersuites, "", kReloadable, "TLS 1.3 ciphersuites");
+  s.boolean("tls-prefer-server-ciphers", &S::tlsPreferServerCiphers, false, kReloadable,
+            "Choose the cipher by the server's preference rather than the client's");
+  s.boolean("tls-session-caching", &S::tlsSessionCaching, true, kReloadable,
+            "Cache TLS sessions so that clients can resume them");
+  s.integer("tls-session-cache-size", &S::tlsSessionCacheSize, 20480, Range{0, 2147483647},
+            kReloadable, "Most cached TLS sessions (0: OpenSSL's default)");
+  s.integer("tls-session-cache-timeout", &S::tlsSessionCacheTimeout, 300, Range{0, 2147483647},
+            kReloadable, "Seconds a cached TLS session can be resumed");
   return s;
 }
 

@@ -234,6 +234,7 @@ class Cluster {
   void onAccept(evconnlistener* l, evutil_socket_t fd, sockaddr* sa, int len);
   void onTick(evutil_socket_t, short);
   ClusterLink* newLink(net::BufferEventPtr bev, ClusterNode* node, bool inbound);
+  net::BufferEventPtr newBusBufferEvent(evutil_socket_t fd, bool inbound);
   void freeLink(ClusterLink* link);
   void connectNode(ClusterNode* n);
   void sendPing(ClusterLink* link, MsgType type);

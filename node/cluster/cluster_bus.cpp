@@ -9,10 +9,17 @@
 //   last PONG is older than the ping interval, drop links silent for node_timeout/2, mark PFAIL
 //   after node_timeout without PONG, PFAIL -> FAIL on a quorum of master reports, save config.
 //
+// tls-cluster yes: every link is a libevent OpenSSL bufferevent over a session of the node's TLS
+// contexts (node/server/node_tls.h: the server one for inbound links, the client one for
+// outbound), so the framing and processing above are the same; BEV_EVENT_CONNECTED of an
+// outbound link then means the handshake is done.
+//
 // Event-loop thread only. A link is freed by marking it dead (I/O disabled at once) and deleting
 // it at the next tick, so no bufferevent is freed inside its own callback.
 #include <arpa/inet.h>
+#include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -26,6 +33,7 @@
 #include "node/cluster/cluster_message.h"
 #include "node/cluster/cluster_wire.h"
 #include "node/cluster/failover.h"
+#include "node/server/node_tls.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -92,7 +100,7 @@ void ClusterLink::onEvent(bufferevent*, short what) {
 
 bool Cluster::listenBus() {
   const auto& s = server_.settings();
-  const int port = s.clusterPort ? s.clusterPort : s.port + 10000;
+  const int port = s.clusterPort ? s.clusterPort : (s.tlsCluster ? s.tlsPort : s.port) + 10000;
   if (port <= 0 || port > 65535) {
     spdlog::error("Cluster bus port {} out of range (port + 10000 must be < 65536)", port);
     return false;
@@ -130,9 +138,29 @@ bool Cluster::listenBus() {
   return true;
 }
 
+// A bufferevent for a bus link: plain, or with tls-cluster yes TLS over a session of the server
+// (inbound) or client (outbound) context (fd -1: bufferevent_socket_connect() connects it).
+net::BufferEventPtr Cluster::newBusBufferEvent(evutil_socket_t fd, bool inbound) {
+  if (!server_.settings().tlsCluster) {
+    return net::BufferEventPtr(bufferevent_socket_new(server_.base(), fd, BEV_OPT_CLOSE_ON_FREE));
+  }
+  const auto& context = inbound ? server_.tls().server() : server_.tls().client();
+  net::SslPtr ssl = context ? context->newSsl() : nullptr;
+  if (!ssl) return nullptr;
+  // The bufferevent owns the session from here (BEV_OPT_CLOSE_ON_FREE frees it, and so does a
+  // failed creation).
+  net::BufferEventPtr bev(bufferevent_openssl_socket_new(
+      server_.base(), fd, ssl.release(),
+      inbound ? BUFFEREVENT_SSL_ACCEPTING : BUFFEREVENT_SSL_CONNECTING, BEV_OPT_CLOSE_ON_FREE));
+  if (!bev) return nullptr;
+  // A peer that closes without close_notify (kill -9) is an EOF, not an error to report.
+  bufferevent_openssl_set_allow_dirty_shutdown(bev.get(), 1);
+  return bev;
+}
+
 void Cluster::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int) {
   net::setNoDelay(fd);
-  net::BufferEventPtr bev(bufferevent_socket_new(server_.base(), fd, BEV_OPT_CLOSE_ON_FREE));
+  net::BufferEventPtr bev = newBusBufferEvent(fd, true);
   if (!bev) {
     ::close(fd);
     return;
@@ -173,7 +201,7 @@ void Cluster::connectNode(ClusterNode* n) {
   sockaddr_storage ss;
   socklen_t len = 0;
   if (n->ip.empty() || n->cport <= 0 || !makeSockaddr(n->ip, n->cport, ss, len)) return;
-  net::BufferEventPtr bev(bufferevent_socket_new(server_.base(), -1, BEV_OPT_CLOSE_ON_FREE));
+  net::BufferEventPtr bev = newBusBufferEvent(-1, false);
   if (!bev) return;
   if (bufferevent_socket_connect(bev.get(), reinterpret_cast<sockaddr*>(&ss),
                                  static_cast<int>(len)) != 0) {
@@ -197,7 +225,18 @@ void Cluster::linkEvent(ClusterLink* link, short what) {
     link->localIp = localIp(fd);
     return;
   }
-  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) freeLink(link);
+  if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+    if (server_.settings().tlsCluster && (what & BEV_EVENT_ERROR)) {
+      unsigned long e = bufferevent_get_openssl_error(link->bev.get());
+      if (e != 0) {
+        char text[256];
+        ERR_error_string_n(e, text, sizeof(text));
+        spdlog::debug("Cluster bus: TLS error on the link with {}: {}",
+                      link->inbound ? link->peerIp : (link->node ? link->node->name : "?"), text);
+      }
+    }
+    freeLink(link);
+  }
 }
 
 void Cluster::linkRead(ClusterLink* link) {

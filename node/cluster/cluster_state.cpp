@@ -80,15 +80,19 @@ int Cluster::size() const {
   return size;
 }
 
+// tls-cluster yes: the TLS port is the client port the cluster announces (CLUSTER NODES/SLOTS/
+// SHARDS, MOVED/ASK) and the base of the default bus port, as Redis 7.0.
 int Cluster::myPort() const {
   const auto& s = server_.settings();
-  return s.clusterAnnouncePort ? s.clusterAnnouncePort : s.port;
+  if (s.clusterAnnouncePort) return s.clusterAnnouncePort;
+  return s.tlsCluster ? s.tlsPort : s.port;
 }
 
 int Cluster::myBusPort() const {
   const auto& s = server_.settings();
   if (s.clusterAnnounceBusPort) return s.clusterAnnounceBusPort;
-  return s.clusterPort ? s.clusterPort : s.port + 10000;
+  if (s.clusterPort) return s.clusterPort;
+  return (s.tlsCluster ? s.tlsPort : s.port) + 10000;
 }
 
 // ---- slots ------------------------------------------------------------------------------------

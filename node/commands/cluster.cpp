@@ -249,7 +249,9 @@ void clusterShards(CommandContext& ctx) {
       ctx.w.mapHeader(7);
       ctx.w.bulk("id");
       ctx.w.bulk(n->name);
-      ctx.w.bulk("port");
+      // tls-cluster yes: the announced port is the TLS one (Redis 7.0 says "tls-port"; it also
+      // gossips the plaintext port as "port", which our bus does not carry).
+      ctx.w.bulk(ctx.server.settings().tlsCluster ? "tls-port" : "port");
       ctx.w.integer(n->port);
       ctx.w.bulk("ip");
       ctx.w.bulk(n->ip);

@@ -17,6 +17,7 @@
 #include "node/commands/handlers.h"
 #include "node/keyspace/value_codec.h"
 #include "node/migrate/migrate_sockets.h"
+#include "node/server/node_tls.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -231,7 +232,10 @@ void migrate(CommandContext& ctx) {
   std::vector<std::string_view> sent;  // keys with a RESTORE in this attempt
   bool mayRetry = true;
   for (;;) {
-    MigrateLink* link = sockets.get(host, port, timeout);
+    // tls-cluster yes: MIGRATE speaks TLS to the other nodes (Redis's connTypeOfCluster()).
+    const net::TlsContext* tls =
+        ctx.server.settings().tlsCluster ? ctx.server.tls().client().get() : nullptr;
+    MigrateLink* link = sockets.get(host, port, timeout, tls);
     if (link == nullptr) {
       ctx.w.error("IOERR error or timeout connecting to the client");
       return;

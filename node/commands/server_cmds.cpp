@@ -1,9 +1,11 @@
 // Server commands: INFO (Redis's sections and field names), CONFIG GET/SET/RESETSTAT through
 // the config registry, TIME, LASTSAVE, SHUTDOWN and DEBUG SLEEP.
+#include <spdlog/spdlog.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <thread>
 
@@ -15,6 +17,7 @@
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
+#include "node/server/node_tls.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -178,10 +181,27 @@ void configSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
     pairs.emplace_back(std::string(ctx.arg(i)), std::string(ctx.arg(i + 1)));
   }
+  // A tls-* option rebuilds the TLS contexts (new connections use them); if that fails, the
+  // whole CONFIG SET is undone, with Redis's reply.
+  const std::string* tlsName = nullptr;
+  for (const auto& [name, value] : pairs) {
+    if (config::toLower(name).starts_with("tls-")) tlsName = &name;
+  }
+  std::optional<NodeSettings> before;
+  if (tlsName != nullptr) before = ctx.server.settings();
   config::Status st = ctx.server.registry().set(pairs);
   if (!st.isOk()) {
     ctx.w.error(st.message());
     return;
+  }
+  if (before) {
+    if (auto error = ctx.server.tls().configure(ctx.server.settings())) {
+      ctx.server.settings() = std::move(*before);
+      spdlog::warn("Failed to update TLS configuration: {}", *error);
+      ctx.w.error("ERR CONFIG SET failed (possibly related to argument '" + *tlsName +
+                  "') - Unable to update TLS configuration. Check server logs.");
+      return;
+    }
   }
   ctx.server.eviction().configChanged();  // maxmemory-policy, lfu-*: LFU stamps from now on
   ctx.w.ok();

@@ -34,7 +34,7 @@ std::string cacheName(std::string_view host, std::string_view port) {
 // ---- MigrateLink ----
 
 std::unique_ptr<MigrateLink> MigrateLink::connect(const std::string& host, uint16_t port,
-                                                  int64_t timeoutMs) {
+                                                  int64_t timeoutMs, const net::TlsContext* tls) {
   const int64_t deadline = nowMs() + timeoutMs;
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -62,7 +62,15 @@ std::unique_ptr<MigrateLink> MigrateLink::connect(const std::string& host, uint1
     broken = err != 0;
   }
   net::setNoDelay(fd.get());
-  auto link = std::unique_ptr<MigrateLink>(new MigrateLink(net::Stream::plain(std::move(fd))));
+  std::unique_ptr<net::Stream> stream;
+  if (tls != nullptr) {
+    net::SslPtr ssl = tls->newSsl();
+    if (!ssl) return nullptr;
+    stream = net::Stream::tls(std::move(fd), std::move(ssl));
+  } else {
+    stream = net::Stream::plain(std::move(fd));
+  }
+  auto link = std::unique_ptr<MigrateLink>(new MigrateLink(std::move(stream)));
   link->broken_ = broken;
   return link;
 }
@@ -77,6 +85,12 @@ bool MigrateLink::wait(short events, int64_t deadlineMs) {
   return true;
 }
 
+short MigrateLink::waitEvents(short natural) const {
+  if (stream_->readWantsWrite()) return POLLOUT;
+  if (stream_->writeWantsRead()) return POLLIN;
+  return natural;
+}
+
 bool MigrateLink::writeAll(std::string_view data, int64_t timeoutMs) {
   timedOut_ = false;
   if (broken_) return false;
@@ -89,7 +103,7 @@ bool MigrateLink::writeAll(std::string_view data, int64_t timeoutMs) {
       ssize_t n = stream_->writev(&iov, 1);
       if (n < 0) return false;
       pos += static_cast<size_t>(n);
-      if (pos < chunkEnd && !wait(POLLOUT, deadline)) return false;
+      if (pos < chunkEnd && !wait(waitEvents(POLLOUT), deadline)) return false;
     }
   }
   return true;
@@ -114,7 +128,8 @@ bool MigrateLink::readReply(resp::Value& out, int64_t timeoutMs) {
       continue;
     }
     if (n == net::Stream::kClosed || n == net::Stream::kError) return false;
-    if (!wait(POLLIN, deadline)) return false;
+    if (stream_->hasBufferedInput()) continue;
+    if (!wait(waitEvents(POLLIN), deadline)) return false;
   }
 }
 
@@ -124,7 +139,8 @@ MigrateSockets::MigrateSockets(event_base* base) : base_(base) {}
 
 MigrateSockets::~MigrateSockets() = default;
 
-MigrateLink* MigrateSockets::get(std::string_view host, std::string_view port, int64_t timeoutMs) {
+MigrateLink* MigrateSockets::get(std::string_view host, std::string_view port, int64_t timeoutMs,
+                                 const net::TlsContext* tls) {
   std::string name = cacheName(host, port);
   auto it = links_.find(name);
   if (it != links_.end()) {
@@ -140,7 +156,8 @@ MigrateLink* MigrateSockets::get(std::string_view host, std::string_view port, i
   }
   // atoi() like Redis: a non-numeric port is port 0 (refused, so a write error later).
   const int portNumber = std::atoi(std::string(port).c_str());
-  auto link = MigrateLink::connect(std::string(host), static_cast<uint16_t>(portNumber), timeoutMs);
+  auto link =
+      MigrateLink::connect(std::string(host), static_cast<uint16_t>(portNumber), timeoutMs, tls);
   if (!link) return nullptr;
   link->lastUseMs = nowMs();
   MigrateLink* raw = link.get();

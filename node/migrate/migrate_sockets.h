@@ -8,8 +8,9 @@
 //                  └── sweep timer: idle > 10 s ──x    readReply() x N, each within the timeout
 //
 // I/O is blocking with a deadline per call (non-blocking socket + poll()), on the event-loop
-// thread: MIGRATE holds the loop up to its timeout per step, as Redis's does. Plain TCP (the
-// node has no TLS cluster links yet). Owned by the Server; event-loop thread only.
+// thread: MIGRATE holds the loop up to its timeout per step, as Redis's does. Plain TCP, or TLS
+// with tls-cluster yes (the caller passes the node's client context). Owned by the Server;
+// event-loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@
 
 #include "common/net/handles.h"
 #include "common/net/stream.h"
+#include "common/net/tls_context.h"
 #include "common/resp/reply_parser.h"
 #include "common/resp/value.h"
 
@@ -29,8 +31,10 @@ class MigrateLink {
  public:
   // Connects within `timeoutMs`; nullptr when the host does not resolve or the connection is
   // still pending at the deadline. A refused connection returns a link whose writes fail.
+  // With `tls` (tls-cluster yes) the link speaks TLS; the handshake runs in the first write.
   static std::unique_ptr<MigrateLink> connect(const std::string& host, uint16_t port,
-                                              int64_t timeoutMs);
+                                              int64_t timeoutMs,
+                                              const net::TlsContext* tls = nullptr);
 
   // Writes all of `data`, each 64 KB chunk within `timeoutMs`. False on error or timeout.
   bool writeAll(std::string_view data, int64_t timeoutMs);
@@ -45,6 +49,9 @@ class MigrateLink {
  private:
   explicit MigrateLink(std::unique_ptr<net::Stream> stream) : stream_(std::move(stream)) {}
   bool wait(short events, int64_t deadlineMs);
+  // The poll() events the stream needs next: `natural`, or the other one for a TLS stream whose
+  // last read wanted the socket writable / last write wanted it readable.
+  short waitEvents(short natural) const;
 
   std::unique_ptr<net::Stream> stream_;
   resp::ReplyParser parser_;
@@ -65,7 +72,8 @@ class MigrateSockets {
 
   // The cached link to host:port (its use time refreshed) or a new one connected within
   // `timeoutMs`; nullptr when the connection fails.
-  MigrateLink* get(std::string_view host, std::string_view port, int64_t timeoutMs);
+  MigrateLink* get(std::string_view host, std::string_view port, int64_t timeoutMs,
+                   const net::TlsContext* tls = nullptr);
   // Drops the link to host:port (after an I/O error), if any.
   void close(std::string_view host, std::string_view port);
   size_t size() const { return links_.size(); }

@@ -9,6 +9,8 @@
 //   client (no reply kept, no read-only or cluster check), its bytes counted in the offset and
 //   fed to our own backlog and replicas. REPLCONF GETACK and every second: REPLCONF ACK <off>.
 //   Any error or repl-timeout of silence: back to kConnect, retried every second.
+//   With tls-replication yes the link is a TLS net::Stream (Server::tls()'s client context); its
+//   handshake runs inside the first writes and reads of the PSYNC handshake.
 //
 // The master client is a real Client (so handlers get one) over one end of a socketpair nobody
 // writes to; its replies are dropped after each command. Owned by Replication; event-loop thread.
@@ -22,6 +24,7 @@
 
 #include "common/net/handles.h"
 #include "common/net/io_buffer.h"
+#include "common/net/stream.h"
 #include "common/resp/request_parser.h"
 
 namespace strata::node {
@@ -57,6 +60,8 @@ class MasterLink {
   void onEvent(evutil_socket_t fd, short what);
   void onConnected();
   void onReadable();
+  void readSome();
+  void setWriteArmed(bool on);
   void process();
   bool handshakeReply(std::string_view line);
   bool transfer();
@@ -74,7 +79,7 @@ class MasterLink {
   int port_;
   State state_ = State::kConnect;
   Step step_ = Step::kPing;
-  net::UniqueFd fd_;
+  std::unique_ptr<net::Stream> stream_;  // plain, or TLS with tls-replication yes
   net::EventPtr readEvent_, writeEvent_;
   bool writeArmed_ = false;
   net::IoBuffer in_;

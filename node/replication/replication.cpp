@@ -3,7 +3,9 @@
 // replid2), the replication cron (PINGs, timeouts, ACK accounting, min-replicas), the state file
 // that lets a restarted node resume partially, and INFO replication. The replica's link to its
 // master lives in replica_link.cpp. Event-loop thread only (the snapshot child is a separate
-// process that only writes to its replica's socket and to a status pipe).
+// process that only writes to its replica's socket and to a status pipe; for a TLS replica it
+// writes into a pipe instead, and the loop forwards that into the replica's encrypted output,
+// as Redis's rdbPipe for TLS: the child cannot write into the parent's TLS session).
 #include "node/replication/replication.h"
 #include "common/config/value_parsers.h"
 
@@ -39,6 +41,10 @@ namespace {
 
 constexpr int64_t kTimerMs = 100;
 constexpr size_t kChildBuffer = 256 * 1024;
+// TLS replicas: snapshot bytes read from the child's pipe per read, and the replica output that
+// pauses the forwarding (resumed by the timer below half of it).
+constexpr size_t kSnapshotChunk = 64 * 1024;
+constexpr size_t kSnapshotMaxPending = 4u << 20;
 constexpr std::string_view kStateFile = "strata-replication.state";
 const std::string kZeroId(40, '0');
 
@@ -83,6 +89,11 @@ struct Replication::ReplicaInfo {
   pid_t child = -1;
   net::UniqueFd statusFd;  // the child writes one byte ('1': sent) then exits
   net::EventPtr statusEvent;
+  // TLS replicas: the read end of the child's snapshot pipe, forwarded by forwardSnapshot().
+  net::UniqueFd dataFd;
+  net::EventPtr dataEvent;
+  bool dataPaused = false;
+  int childStatus = -1;  // the status byte once read ('1': the child wrote everything)
   int64_t ackOffset = 0;
   int64_t ackMs = 0;
   int listeningPort = 0;
@@ -387,7 +398,19 @@ void Replication::startFullSync(Client& c, ReplicaInfo& info, bool legacySync) {
   }
   net::UniqueFd readEnd(status[0]);
   net::UniqueFd writeEnd(status[1]);
-  const int fd = c.fd();
+  // TLS replica: the child writes into a pipe that the loop forwards through the TLS session.
+  const bool tls = c.isTls();
+  net::UniqueFd dataRead, dataWrite;
+  if (tls) {
+    int data[2];
+    if (pipe2(data, O_CLOEXEC | O_NONBLOCK) != 0) {
+      c.writer().error("ERR can't create the sync pipe");
+      return;
+    }
+    dataRead.reset(data[0]);
+    dataWrite.reset(data[1]);
+  }
+  const int fd = tls ? dataWrite.get() : c.fd();
   const int timeoutMs = server_.settings().replTimeout * 1000;
   pid_t pid = fork();
   if (pid < 0) {
@@ -423,6 +446,15 @@ void Replication::startFullSync(Client& c, ReplicaInfo& info, bool legacySync) {
     _exit(ok ? 0 : 1);
   }
   writeEnd.reset();
+  dataWrite.reset();
+  if (tls) {
+    info.dataFd = std::move(dataRead);
+    info.dataPaused = false;
+    info.childStatus = -1;
+    info.dataEvent.reset(event_new(server_.base(), info.dataFd.get(), EV_READ | EV_PERSIST,
+                                   &Replication::onSnapshotData, &info));
+    event_add(info.dataEvent.get(), nullptr);
+  }
   info.state = ReplicaInfo::State::kWaitBgsave;
   info.child = pid;
   info.pending.clear();
@@ -438,7 +470,59 @@ void Replication::onChildStatus(evutil_socket_t fd, short, void* arg) noexcept {
   char result = '0';
   ssize_t n = ::read(fd, &result, 1);
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (info->dataFd) {
+    // TLS: the child has written everything into the pipe; done once the pipe is drained.
+    info->childStatus = n == 1 ? result : '0';
+    info->statusEvent.reset();
+    info->owner->forwardSnapshot(*info);
+    return;
+  }
   info->owner->finishFullSync(*info, n == 1 && result == '1');
+}
+
+void Replication::onSnapshotData(evutil_socket_t, short, void* arg) noexcept {
+  auto* info = static_cast<ReplicaInfo*>(arg);
+  info->owner->forwardSnapshot(*info);
+}
+
+void Replication::forwardSnapshot(ReplicaInfo& info) {
+  Client* c = info.client;
+  for (;;) {
+    if (c->pendingOutput() >= kSnapshotMaxPending) {
+      if (!info.dataPaused) {
+        event_del(info.dataEvent.get());
+        info.dataPaused = true;  // the timer resumes below half of it
+      }
+      server_.wantFlush(*c);
+      return;
+    }
+    std::string& out = c->out();
+    const size_t at = out.size();
+    out.resize(at + kSnapshotChunk);
+    const ssize_t n = ::read(info.dataFd.get(), out.data() + at, kSnapshotChunk);
+    out.resize(at + static_cast<size_t>(std::max<ssize_t>(n, 0)));
+    if (n > 0) {
+      server_.wantFlush(*c);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && info.childStatus < 0) {
+      if (info.dataPaused) {
+        event_add(info.dataEvent.get(), nullptr);
+        info.dataPaused = false;
+      }
+      return;  // more to come
+    }
+    break;  // drained after the child's status, EOF (the child exited) or an error
+  }
+  if (info.childStatus < 0 && info.statusFd) {
+    char result = '0';
+    if (::read(info.statusFd.get(), &result, 1) == 1) info.childStatus = result;
+  }
+  info.dataEvent.reset();
+  info.dataFd.reset();
+  info.dataPaused = false;
+  finishFullSync(info, info.childStatus == '1');
 }
 
 void Replication::finishFullSync(ReplicaInfo& info, bool ok) {
@@ -644,6 +728,13 @@ void Replication::onTimer(evutil_socket_t, short) {
       now - lastPingMs_ >= static_cast<int64_t>(s.replPingReplicaPeriod) * 1000) {
     lastPingMs_ = now;
     feedStream("*1\r\n$4\r\nPING\r\n");
+  }
+  // TLS full syncs paused on a full replica output: resume once it drained below half.
+  for (const auto& r : replicas_) {
+    if (r->dataPaused && r->client->pendingOutput() < kSnapshotMaxPending / 2) {
+      forwardSnapshot(*r);
+      break;  // forwardSnapshot may end the sync; the next tick resumes any other
+    }
   }
   std::vector<Client*> timedOut;
   for (const auto& r : replicas_) {

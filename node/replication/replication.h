@@ -114,6 +114,10 @@ class Replication : public PropagationSink {
   void onDeferred(evutil_socket_t fd, short what);
   void onWaitTimer(evutil_socket_t fd, short what);
   static void onChildStatus(evutil_socket_t fd, short what, void* arg) noexcept;
+  // TLS replicas: the child writes the snapshot into a pipe and the loop forwards it into the
+  // replica's (encrypted) output, paced by that output's size.
+  static void onSnapshotData(evutil_socket_t fd, short what, void* arg) noexcept;
+  void forwardSnapshot(ReplicaInfo& info);
   void schedule();
   void armWaitTimer();
   void ensureBacklog();

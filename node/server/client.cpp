@@ -19,9 +19,11 @@ constexpr size_t kMaxReadChunk = 1024 * 1024;
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
 }  // namespace
 
-Client::Client(Server& server, net::UniqueFd fd, uint64_t id, std::string peer, std::string local)
+Client::Client(Server& server, net::UniqueFd fd, uint64_t id, std::string peer, std::string local,
+               net::SslPtr ssl)
     : server_(server),
-      stream_(net::Stream::plain(std::move(fd))),
+      stream_(ssl ? net::Stream::tls(std::move(fd), std::move(ssl))
+                  : net::Stream::plain(std::move(fd))),
       id_(id),
       peer_(std::move(peer)),
       local_(std::move(local)),
@@ -41,8 +43,17 @@ Client::~Client() = default;
 void Client::onEvent(evutil_socket_t, short what) {
   if (closed_) return;
   // appendfsync always: replies wait for the round's fsync (beforeSleep flushes them after it).
-  if ((what & EV_WRITE) && !server_.persistence().holdsReplies()) flush();
-  if (!closed_ && (what & EV_READ)) onReadable();
+  // TLS: a write that wanted the socket readable is retried on EV_READ, a read that wanted it
+  // writable on EV_WRITE (plain streams never want either).
+  const bool retryWrite = (what & EV_READ) && stream_->writeWantsRead();
+  if (((what & EV_WRITE) || retryWrite) && !server_.persistence().holdsReplies()) flush();
+  if (!closed_ && ((what & EV_READ) || stream_->readWantsWrite())) {
+    onReadable();
+    // TLS records decrypted but not yet taken (the socket will not signal them): bounded.
+    for (int round = 0; round < 16 && !closed_ && stream_->hasBufferedInput(); ++round) {
+      onReadable();
+    }
+  }
 }
 
 void Client::onReadable() {
@@ -62,6 +73,7 @@ void Client::onReadable() {
   }
   if (n <= 0) {
     in_.commit(0);
+    if (stream_->readWantsWrite()) armWrite(true);  // TLS: flush() disarms it once written
     return;
   }
   in_.commit(static_cast<size_t>(n));
@@ -126,7 +138,8 @@ void Client::flush() {
       return;
     }
     if (n == 0) {
-      armWrite(true);
+      // TLS wanting the socket readable: EV_READ (always armed) retries, EV_WRITE would spin.
+      armWrite(!stream_->writeWantsRead());
       return;
     }
     outSent_ += static_cast<size_t>(n);

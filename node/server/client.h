@@ -7,7 +7,10 @@
 // Every complete request in the input is executed in order (pipelining); replies accumulate in
 // out_ and go out once per loop round (Server::beforeSleep), or when the socket becomes writable
 // again. Enforces client-query-buffer-limit on input and client-output-buffer-limit (normal
-// class) on output. Owned by the Server; freed by it after close(). Event-loop thread only.
+// class) on output. Plain or TLS (net::Stream): a TLS read that needs the socket writable arms
+// EV_WRITE, a write that needs it readable waits for EV_READ (always armed), and decrypted bytes
+// the socket no longer signals are read in the same round. Owned by the Server; freed by it
+// after close(). Event-loop thread only.
 #pragma once
 
 #include <chrono>
@@ -29,7 +32,10 @@ class Server;
 
 class Client {
  public:
-  Client(Server& server, net::UniqueFd fd, uint64_t id, std::string peer, std::string local);
+  // With `ssl` (a server-side session of the TLS listener) the client speaks TLS: the handshake
+  // runs inside the first reads and writes.
+  Client(Server& server, net::UniqueFd fd, uint64_t id, std::string peer, std::string local,
+         net::SslPtr ssl = nullptr);
   ~Client();
   Client(const Client&) = delete;
   Client& operator=(const Client&) = delete;
@@ -52,6 +58,7 @@ class Client {
   const std::string& peer() const { return peer_; }
   const std::string& local() const { return local_; }
   int fd() const { return stream_->fd(); }
+  bool isTls() const { return stream_->isTls(); }
 
   // Connection state read and changed by commands.
   std::string name;

@@ -21,14 +21,15 @@
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
 #include "node/migrate/migrate_sockets.h"
-#include "node/server/auth_guard.h"
 #include "node/observe/node_metrics.h"
 #include "node/persistence/persistence.h"
 #include "node/replication/replication.h"
 #include "node/scripting/scripting.h"
+#include "node/server/auth_guard.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
+#include "node/server/node_tls.h"
 #include "node/settings_schema.h"
 
 namespace strata::node {
@@ -69,6 +70,7 @@ Server::Server(NodeSettings settings)
   metrics_ = std::make_unique<NodeMetrics>(*this);
   keyspace_.setLfu(settings_.lfuPolicy(), settings_.lfuLogFactor, settings_.lfuDecayTime);
   persistence_ = std::make_unique<Persistence>(*this);
+  tls_ = std::make_unique<NodeTls>();
   keyspace_.setModifiedHook([this](std::string_view key) { touchWatchedKey(key); });  // WATCH
   keyspace_.setExpiredHook([this](std::string_view key) {
     stats_.expiredKeys++;
@@ -91,7 +93,7 @@ void Server::updateClock() {
   keyspace_.setLruClock(static_cast<uint32_t>(nowCachedMs_ / 1000));
 }
 
-bool Server::bindOne(const std::string& address, bool optional) {
+bool Server::bindOne(const std::string& address, int port, bool tls, bool optional) {
   std::string host = address;
   bool v6 = host.find(':') != std::string::npos;
   if (host == "*") host = "0.0.0.0";
@@ -101,7 +103,7 @@ bool Server::bindOne(const std::string& address, bool optional) {
   if (v6) {
     auto* in6 = reinterpret_cast<sockaddr_in6*>(&sa);
     in6->sin6_family = AF_INET6;
-    in6->sin6_port = htons(static_cast<uint16_t>(settings_.port));
+    in6->sin6_port = htons(static_cast<uint16_t>(port));
     if (inet_pton(AF_INET6, host.c_str(), &in6->sin6_addr) != 1) {
       spdlog::warn("Invalid bind address '{}'", address);
       return optional;
@@ -110,7 +112,7 @@ bool Server::bindOne(const std::string& address, bool optional) {
   } else {
     auto* in = reinterpret_cast<sockaddr_in*>(&sa);
     in->sin_family = AF_INET;
-    in->sin_port = htons(static_cast<uint16_t>(settings_.port));
+    in->sin_port = htons(static_cast<uint16_t>(port));
     if (inet_pton(AF_INET, host.c_str(), &in->sin_addr) != 1) {
       spdlog::warn("Invalid bind address '{}'", address);
       return optional;
@@ -124,30 +126,40 @@ bool Server::bindOne(const std::string& address, bool optional) {
   if (v6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &yes, sizeof(yes));
   if (bind(fd.get(), reinterpret_cast<sockaddr*>(&sa), len) != 0 || ::listen(fd.get(), 511) != 0) {
     if (!optional) {
-      spdlog::error("Could not create server TCP listening socket {}:{}: {}", address,
-                    settings_.port, std::strerror(errno));
+      spdlog::error("Could not create server {} listening socket {}:{}: {}", tls ? "TLS" : "TCP",
+                    address, port, std::strerror(errno));
     }
     return optional;
   }
   sockaddr_storage bound{};
   socklen_t boundLen = sizeof(bound);
   getsockname(fd.get(), reinterpret_cast<sockaddr*>(&bound), &boundLen);
-  boundPort_ =
+  (tls ? boundTlsPort_ : boundPort_) =
       ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
                                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  listenEvents_.emplace_back(event_new(base_.get(), fd.get(), EV_READ | EV_PERSIST,
-                                       net::callback<&Server::onAccept>, this));
+  listenEvents_.emplace_back(event_new(
+      base_.get(), fd.get(), EV_READ | EV_PERSIST,
+      tls ? net::callback<&Server::onAcceptTls> : net::callback<&Server::onAccept>, this));
   event_add(listenEvents_.back().get(), nullptr);
   listenFds_.push_back(std::move(fd));
   return true;
 }
 
 bool Server::listen() {
+  if (auto error = tls_->configure(settings_)) {
+    spdlog::error("Failed to configure TLS: {}", *error);
+    return false;
+  }
   std::vector<std::string> addresses = settings_.bind;
   if (addresses.empty()) addresses = {"*", "-::*"};
+  // port 0: no plain listener (as Redis); tls-port: a TLS listener on the same addresses.
   for (const auto& a : addresses) {
     bool optional = !a.empty() && a[0] == '-';
-    if (!bindOne(optional ? a.substr(1) : a, optional)) return false;
+    const std::string address = optional ? a.substr(1) : a;
+    if (settings_.port > 0 && !bindOne(address, settings_.port, false, optional)) return false;
+    if (settings_.tlsPort > 0 && !bindOne(address, settings_.tlsPort, true, optional)) {
+      return false;
+    }
   }
   if (listenFds_.empty()) {
     spdlog::error("Configured to not listen anywhere, exiting.");
@@ -162,6 +174,14 @@ bool Server::listen() {
 }
 
 void Server::onAccept(evutil_socket_t listenFd, short) {
+  acceptClients(listenFd, false);
+}
+
+void Server::onAcceptTls(evutil_socket_t listenFd, short) {
+  acceptClients(listenFd, true);
+}
+
+void Server::acceptClients(int listenFd, bool tls) {
   for (int i = 0; i < kMaxAcceptsPerCall; ++i) {
     int raw = accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (raw < 0) {
@@ -174,8 +194,10 @@ void Server::onAccept(evutil_socket_t listenFd, short) {
     if (refusedByProtectedMode(fd.get())) continue;
     if (clients_.size() >= static_cast<size_t>(settings_.maxclients)) {
       static constexpr std::string_view kMsg = "-ERR max number of clients reached\r\n";
-      ssize_t ignored = ::write(fd.get(), kMsg.data(), kMsg.size());
-      (void)ignored;
+      if (!tls) {  // a TLS client would need a handshake first: it is only closed
+        ssize_t ignored = ::write(fd.get(), kMsg.data(), kMsg.size());
+        (void)ignored;
+      }
       stats_.rejectedConnections++;
       continue;
     }
@@ -183,9 +205,19 @@ void Server::onAccept(evutil_socket_t listenFd, short) {
     if (settings_.tcpKeepalive > 0) net::setKeepAlive(fd.get(), settings_.tcpKeepalive);
     std::string peer = net::socketAddress(fd.get(), false);
     std::string local = net::socketAddress(fd.get(), true);
+    net::SslPtr ssl;
+    if (tls) {
+      const auto& context = tls_->server();
+      ssl = context ? context->newSsl() : nullptr;
+      if (!ssl) {
+        spdlog::warn("Accepting TLS client connection: cannot create a TLS session");
+        continue;
+      }
+    }
     uint64_t id = nextClientId_++;
     updateClock();
-    auto* client = new Client(*this, std::move(fd), id, std::move(peer), std::move(local));
+    auto* client =
+        new Client(*this, std::move(fd), id, std::move(peer), std::move(local), std::move(ssl));
     clients_.emplace(id, client);
     stats_.totalConnections++;
   }
@@ -417,7 +449,8 @@ int Server::run() {
   event_add(sigterm_.get(), nullptr);
   event_add(sigint_.get(), nullptr);
   if (!persistenceStart()) return 1;  // AOF load; a corrupt AOF refuses to start
-  spdlog::info("Ready to accept connections tcp (port {})", boundPort_);
+  if (boundPort_ > 0) spdlog::info("Ready to accept connections tcp (port {})", boundPort_);
+  if (boundTlsPort_ > 0) spdlog::info("Ready to accept connections tls (port {})", boundTlsPort_);
   while (!exit_) {
     if (event_base_loop(base_.get(), EVLOOP_ONCE) < 0) break;
     beforeSleep();

@@ -38,6 +38,7 @@ class Eviction;
 class NodeMetrics;
 class Cluster;
 class MigrateSockets;
+class NodeTls;
 class Persistence;
 class PropagationSink;
 class Scripting;
@@ -182,8 +183,11 @@ class Server {
   void serveWhileBusy(Client& running);
   bool shuttingDown() const { return exit_; }
 
-  // The port actually bound (port 0 in tests picks a free one).
+  // The plain port bound (0: port 0, no plain listener) and the TLS one (0: none).
   int boundPort() const { return boundPort_; }
+  int boundTlsPort() const { return boundTlsPort_; }
+  // The TLS contexts (node/server/node_tls.h): null contexts when TLS is not configured.
+  NodeTls& tls() { return *tls_; }
 
   event_base* base() { return base_.get(); }
   NodeSettings& settings() { return settings_; }
@@ -209,6 +213,8 @@ class Server {
 
  private:
   void onAccept(evutil_socket_t fd, short what);
+  void onAcceptTls(evutil_socket_t fd, short what);
+  void acceptClients(int listenFd, bool tls);
   void onCron(evutil_socket_t fd, short what);
   void onSignal(evutil_socket_t fd, short what);
   void armCron();
@@ -221,7 +227,7 @@ class Server {
   void persistenceCron();
   void persistenceShutdown();
   void activeExpireCycle();
-  bool bindOne(const std::string& address, bool optional);
+  bool bindOne(const std::string& address, int port, bool tls, bool optional);
   void handleReadyKeys();
   void reprocessBlocked(Client& client);
   void unblock(Client& client);
@@ -249,6 +255,8 @@ class Server {
   int64_t nowCachedMs_ = 0;
   int64_t lastTimeoutCheckMs_ = 0;
   int boundPort_ = 0;
+  int boundTlsPort_ = 0;
+  std::unique_ptr<NodeTls> tls_;
   bool exit_ = false;
   std::unordered_map<std::string, std::list<Client*>> blockedOnKey_;
   std::vector<std::string> readyKeys_;
