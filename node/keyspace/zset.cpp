@@ -207,59 +207,61 @@ constexpr size_t kDictEntryBytes = 40;
 }  // namespace
 
 ZSetObject::ZSetObject(bool compact) {
-  if (!compact) big_ = std::make_unique<Big>();
+  if (!compact) setBig(std::make_unique<Big>());
 }
 
-ZSetObject::~ZSetObject() = default;
+ZSetObject::~ZSetObject() {
+  delete big();
+}
 
 size_t ZSetObject::memoryUsage() const {
-  if (!big_) return sizeof(*this) + lp_.allocated();
-  return sizeof(*this) + sizeof(Big) + big_->list.nodeBytes() +
-         big_->dict.bucket_count() * sizeof(void*) + big_->dict.size() * kDictEntryBytes;
+  if (!big()) return sizeof(*this) + lp_.allocated();
+  return sizeof(*this) + lp_.allocated() + sizeof(Big) + big()->list.nodeBytes() +
+         big()->dict.bucket_count() * sizeof(void*) + big()->dict.size() * kDictEntryBytes;
 }
 
 std::unique_ptr<Object> ZSetObject::clone() const {
-  auto out = std::make_unique<ZSetObject>(!big_);
-  if (!big_) {
+  auto out = std::make_unique<ZSetObject>(!big());
+  if (!big()) {
     out->lp_ = PackedZSet(lp_);
   } else {
-    out->big_->dict.reserve(big_->dict.size());
+    out->big()->dict.reserve(big()->dict.size());
     walk(0, size(), false, [&](std::string_view m, double s) { out->bigInsert(m, s); });
   }
   return out;
 }
 
 void ZSetObject::bigInsert(std::string_view member, double score) {
-  Node* n = big_->list.insert(score, member);
-  big_->dict.emplace(n->member(), n);
+  Node* n = big()->list.insert(score, member);
+  big()->dict.emplace(n->member(), n);
 }
 
 bool ZSetObject::score(std::string_view member, double& out) const {
-  if (!big_) return lp_.find(member, &out) != PackedZSet::kNone;
-  auto it = big_->dict.find(member);
-  if (it == big_->dict.end()) return false;
+  if (!big()) return lp_.find(member, &out) != PackedZSet::kNone;
+  auto it = big()->dict.find(member);
+  if (it == big()->dict.end()) return false;
   out = it->second->score;
   return true;
 }
 
 bool ZSetObject::rank(std::string_view member, size_t& out) const {
-  if (!big_) return lp_.find(member, nullptr, &out) != PackedZSet::kNone;
-  auto it = big_->dict.find(member);
-  if (it == big_->dict.end()) return false;
-  out = big_->list.rankOf(it->second);
+  if (!big()) return lp_.find(member, nullptr, &out) != PackedZSet::kNone;
+  auto it = big()->dict.find(member);
+  if (it == big()->dict.end()) return false;
+  out = big()->list.rankOf(it->second);
   return true;
 }
 
 void ZSetObject::insert(std::string_view member, double score, const ZSetLimits& limits) {
-  if (!big_ && (lp_.size() + 1 > limits.maxEntries || member.size() > limits.maxValue)) {
+  if (!big() && (lp_.size() + 1 > limits.maxEntries || member.size() > limits.maxValue)) {
     convertToSkiplist();
   }
-  if (!big_) return lp_.insert(member, score);
+  if (!big()) return lp_.insert(member, score);
   bigInsert(member, score);
 }
 
 void ZSetObject::updateScore(std::string_view member, double newScore) {
-  if (!big_) {
+  if (!big()) {
     const size_t off = lp_.find(member);
     if (off == PackedZSet::kNone) return;
     // zzlDelete + zzlInsert. `member` may be a view of the buffer erasing changes: copy it.
@@ -268,66 +270,70 @@ void ZSetObject::updateScore(std::string_view member, double newScore) {
     lp_.insert(copy, newScore);
     return;
   }
-  auto it = big_->dict.find(member);
-  if (it != big_->dict.end()) big_->list.updateScore(it->second, newScore);
+  auto it = big()->dict.find(member);
+  if (it != big()->dict.end()) big()->list.updateScore(it->second, newScore);
 }
 
 bool ZSetObject::erase(std::string_view member) {
-  if (!big_) {
+  if (!big()) {
     const size_t off = lp_.find(member);
     if (off == PackedZSet::kNone) return false;
     lp_.eraseAt(off);
     return true;
   }
-  auto it = big_->dict.find(member);
-  if (it == big_->dict.end()) return false;
+  auto it = big()->dict.find(member);
+  if (it == big()->dict.end()) return false;
   Node* n = it->second;
-  big_->dict.erase(it);
-  big_->list.erase(n);
+  big()->dict.erase(it);
+  big()->list.erase(n);
   return true;
 }
 
 void ZSetObject::eraseRanks(size_t start, size_t end) {
   if (start >= end) return;
-  if (!big_) return lp_.eraseRanks(start, end);
-  big_->list.eraseRanks(start, end, [&](Node* n) {
-    big_->dict.erase(n->member());
+  if (!big()) return lp_.eraseRanks(start, end);
+  big()->list.eraseRanks(start, end, [&](Node* n) {
+    big()->dict.erase(n->member());
     zset_detail::SkipList::freeNode(n);
   });
 }
 
 std::pair<std::string_view, double> ZSetObject::at(size_t rank) const {
-  if (!big_) return lp_.at(rank);
-  const Node* n = big_->list.at(rank);
+  if (!big()) return lp_.at(rank);
+  const Node* n = big()->list.at(rank);
   return {n->member(), n->score};
 }
 
 size_t ZSetObject::scoreLowerBound(const ScoreRange& r) const {
-  if (!big_) return lp_.countPrefix([&](std::string_view, double s) { return !scoreGteMin(s, r); });
-  return big_->list.countPrefix([&](const Node& n) { return !scoreGteMin(n.score, r); });
+  if (!big())
+    return lp_.countPrefix([&](std::string_view, double s) { return !scoreGteMin(s, r); });
+  return big()->list.countPrefix([&](const Node& n) { return !scoreGteMin(n.score, r); });
 }
 
 size_t ZSetObject::scoreUpperBound(const ScoreRange& r) const {
-  if (!big_) return lp_.countPrefix([&](std::string_view, double s) { return scoreLteMax(s, r); });
-  return big_->list.countPrefix([&](const Node& n) { return scoreLteMax(n.score, r); });
+  if (!big()) return lp_.countPrefix([&](std::string_view, double s) { return scoreLteMax(s, r); });
+  return big()->list.countPrefix([&](const Node& n) { return scoreLteMax(n.score, r); });
 }
 
 size_t ZSetObject::lexLowerBound(const LexRange& r) const {
-  if (!big_) return lp_.countPrefix([&](std::string_view m, double) { return !lexGteMin(m, r); });
-  return big_->list.countPrefix([&](const Node& n) { return !lexGteMin(n.member(), r); });
+  if (!big()) return lp_.countPrefix([&](std::string_view m, double) { return !lexGteMin(m, r); });
+  return big()->list.countPrefix([&](const Node& n) { return !lexGteMin(n.member(), r); });
 }
 
 size_t ZSetObject::lexUpperBound(const LexRange& r) const {
-  if (!big_) return lp_.countPrefix([&](std::string_view m, double) { return lexLteMax(m, r); });
-  return big_->list.countPrefix([&](const Node& n) { return lexLteMax(n.member(), r); });
+  if (!big()) return lp_.countPrefix([&](std::string_view m, double) { return lexLteMax(m, r); });
+  return big()->list.countPrefix([&](const Node& n) { return lexLteMax(n.member(), r); });
 }
 
 void ZSetObject::convertToSkiplist() {
-  if (big_) return;
-  big_ = std::make_unique<Big>();
-  big_->dict.reserve(lp_.size());
-  lp_.walk(0, lp_.size(), false, [&](std::string_view m, double s) { bigInsert(m, s); });
-  lp_.clear();
+  if (big()) return;
+  auto big = std::make_unique<Big>();
+  big->dict.reserve(lp_.size());
+  lp_.walk(0, lp_.size(), false, [&](std::string_view m, double s) {
+    Node* n = big->list.insert(s, m);
+    big->dict.emplace(n->member(), n);
+  });
+  setBig(std::move(big));  // frees the pairs
 }
 
 std::unique_ptr<ZSetObject> ZSetObject::fromSorted(
@@ -339,7 +345,7 @@ std::unique_ptr<ZSetObject> ZSetObject::fromSorted(
   if (compact) {
     for (const auto& [m, s] : sorted) out->lp_.append(m, s);
   } else {
-    out->big_->dict.reserve(sorted.size());
+    out->big()->dict.reserve(sorted.size());
     for (const auto& [m, s] : sorted) out->bigInsert(m, s);
   }
   return out;

@@ -6,7 +6,8 @@
 //             scores in 0..8 bytes; every lookup is a linear scan, like a listpack's.
 //   skiplist  (bigger): Redis's skiplist with spans (O(log n) insert, delete, rank, n-th) plus a
 //             member -> node hash; each node is one allocation (links, score, member bytes).
-//             Both hang off one pointer so that a small set's object stays 32 bytes.
+//             Both hang off the address the PackedZSet keeps instead of pairs, so that the
+//             object is 24 bytes whatever the encoding.
 //
 // A set converts from listpack to skiplist when an insert would exceed a limit and never back
 // (as Redis); results of ZRANGESTORE/Z*STORE are built in the encoding their size calls for.
@@ -168,10 +169,10 @@ class ZSetObject : public Object {
 
   size_t memoryUsage() const override;
   std::unique_ptr<Object> clone() const override;
-  Encoding encoding() const override { return big_ ? Encoding::kSkiplist : Encoding::kListpack; }
-  bool compact() const { return !big_; }
+  Encoding encoding() const override { return big() ? Encoding::kSkiplist : Encoding::kListpack; }
+  bool compact() const { return !big(); }
 
-  size_t size() const { return big_ ? big_->list.size() : lp_.size(); }
+  size_t size() const { return big() ? big()->list.size() : lp_.size(); }
   // The score of `member`; false if absent.
   bool score(std::string_view member, double& out) const;
   // The 0-based ascending rank of `member`; false if absent.
@@ -199,8 +200,8 @@ class ZSetObject : public Object {
   template <class F>
   void walk(size_t start, size_t count, bool reverse, F&& f) const {
     if (count == 0) return;
-    if (!big_) return lp_.walk(start, count, reverse, f);
-    const Node* n = big_->list.at(start);
+    if (!big()) return lp_.walk(start, count, reverse, f);
+    const Node* n = big()->list.at(start);
     for (size_t i = 0; i < count && n != nullptr; ++i) {
       f(n->member(), n->score);
       n = reverse ? n->backward : n->next();
@@ -211,7 +212,7 @@ class ZSetObject : public Object {
   // Listpack sets scan in one call with walk().
   template <class F>
   uint64_t scanPage(uint64_t cursor, size_t count, F&& f) const {
-    return scanBuckets(big_->dict, cursor, count,
+    return scanBuckets(big()->dict, cursor, count,
                        [&](const auto& kv) { f(kv.first, kv.second->score); });
   }
 
@@ -230,8 +231,13 @@ class ZSetObject : public Object {
   };
   void bigInsert(std::string_view member, double score);
 
-  PackedZSet lp_;             // the listpack encoding (empty once big_ is set)
-  std::unique_ptr<Big> big_;  // set when the set becomes a skiplist
+  // The skiplist encoding, or nullptr while the set is a listpack.
+  Big* big() const { return static_cast<Big*>(lp_.storedPointer()); }
+  void setBig(std::unique_ptr<Big> big) { lp_.storePointer(big.release()); }
+
+  // The whole state, one word, so that the object is 24 bytes (malloc's 32-byte class; 32 bytes
+  // would take a 48-byte chunk): a listpack set's pairs, or a skiplist set's Big address.
+  PackedZSet lp_;
 };
 
 // Ascending (score, member) order, Redis's: scores numerically, equal scores by memcmp.

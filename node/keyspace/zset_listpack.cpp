@@ -44,6 +44,18 @@ double PackedZSet::decodeScore(std::string_view bytes) {
   return static_cast<double>(v);
 }
 
+void PackedZSet::storePointer(void* p) {
+  lp_.clear();
+  lp_.insert(lp_.end(), std::string_view(reinterpret_cast<const char*>(&p), sizeof(p)));
+}
+
+void* PackedZSet::storedPointer() const {
+  if (lp_.count() != 1) return nullptr;
+  void* p;
+  std::memcpy(&p, lp_.at(lp_.begin()).data(), sizeof(p));
+  return p;
+}
+
 size_t PackedZSet::find(std::string_view member, double* score, size_t* rank) const {
   size_t r = 0;
   for (size_t off = lp_.begin(), e = lp_.end(); off < e; ++r) {

@@ -38,6 +38,12 @@ class PackedZSet {
   size_t allocated() const { return lp_.allocated(); }
   void clear() { lp_.clear(); }
 
+  // A skiplist ZSetObject keeps its skiplist's address here instead of pairs (one entry, so never
+  // taken for pairs): storePointer() replaces the contents, storedPointer() gives it back
+  // (nullptr while the list holds pairs). The owner frees what it points to.
+  void storePointer(void* p);
+  void* storedPointer() const;
+
   // The offset of `member`'s entry (kNone if absent); its score and rank if asked.
   size_t find(std::string_view member, double* score = nullptr, size_t* rank = nullptr) const;
   // Inserts a member known to be absent at its place in the order.

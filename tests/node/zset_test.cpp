@@ -348,8 +348,8 @@ TEST_SUITE("node.zset") {
     CHECK(z.encoding() == Encoding::kListpack);
   }
 
-  TEST_CASE("a small listpack set costs its 32-byte object and one exact buffer") {
-    CHECK(sizeof(ZSetObject) == 32);
+  TEST_CASE("a zset object is 24 bytes; a small one adds one exact buffer") {
+    CHECK(sizeof(ZSetObject) == 24);
     ZSetLimits lim;
     ZSetObject z;
     for (int j = 0; j < 5; ++j) z.insert("m" + std::to_string(j) + "-0001", 100000 + j, lim);
