@@ -212,9 +212,9 @@ int Scripting::registerFunction(lua_State* L) {
     if (!haveName) return fail("redis.register_function must get a function name argument");
     if (f.ref == -1) return fail("redis.register_function must get a callback argument");
   }
-  if (!validName(f.name)) {
+  if (!validName(f.name)) {  // Redis 7.0 reuses the library names' text here
     return fail(
-        "Function names can only contain letters, numbers, or underscores(_) and must be at "
+        "Library names can only contain letters, numbers, or underscores(_) and must be at "
         "least one character long");
   }
   for (const Function& g : lib->functions) {
@@ -472,7 +472,7 @@ void Scripting::functionList(CommandContext& ctx) {
       if (f.flags & kFlagNoCluster) flags.push_back("no-cluster");
       if (f.flags & kFlagAllowCrossSlot) flags.push_back("allow-cross-slot-keys");
       w.setHeader(flags.size());
-      for (std::string_view fl : flags) w.bulk(fl);
+      for (std::string_view fl : flags) w.simpleString(fl);  // status replies, as Redis
     }
     if (withCode) {
       w.bulk("library_code");
@@ -514,7 +514,7 @@ void Scripting::functionRestore(CommandContext& ctx) {
     }
   }
   const std::string_view payload = ctx.arg(2);
-  auto bad = [&] { ctx.w.error("ERR payload version or checksum are wrong"); };
+  auto bad = [&] { ctx.w.error("ERR DUMP payload version or checksum are wrong"); };
   if (payload.size() < kDumpMagic.size() + 1 + 8 || !payload.starts_with(kDumpMagic) ||
       static_cast<uint8_t>(payload[kDumpMagic.size()]) != kDumpVersion) {
     return bad();

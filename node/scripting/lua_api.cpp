@@ -19,6 +19,7 @@ extern "C" {
 #include <lualib.h>
 }
 
+#include "node/scripting/lua_struct.h"
 #include "node/scripting/msgpack.h"
 #include "node/scripting/scripting.h"
 
@@ -28,9 +29,9 @@ namespace {
 
 // Registry keys (the addresses of these statics are unique light userdata).
 char kOwnerKey;
-char kGlobalsKey;      // the real globals table (run-time API)
-char kLoadApiKey;      // the library-loading API table (functions state)
-char kApiKey;          // the table the protected globals currently read from
+char kGlobalsKey;  // the real globals table (run-time API)
+char kLoadApiKey;  // the library-loading API table (functions state)
+char kApiKey;      // the table the protected globals currently read from
 char kErrHandlerKey;
 
 constexpr int kMaxReplyDepth = 1000;
@@ -122,7 +123,7 @@ int luaRedisPcall(lua_State* L) {
 }
 
 int luaSha1hex(lua_State* L) {
-  if (lua_gettop(L) != 1) return luaL_error(L, "wrong number of arguments");
+  if (lua_gettop(L) != 1) return raise(L, "wrong number of arguments");
   size_t len = 0;
   const char* s = lua_tolstring(L, 1, &len);
   if (s == nullptr) {
@@ -138,10 +139,12 @@ int luaSha1hex(lua_State* L) {
   return 1;
 }
 
-// redis.error_reply / redis.status_reply: {err=...} / {ok=...}.
+// redis.error_reply / redis.status_reply: {err=...} / {ok=...}. A bad argument is not raised:
+// the error table is returned (Redis 7.0's luaRedisErrorReplyCommand).
 int luaErrorReply(lua_State* L) {
   if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
-    return raise(L, "wrong number or type of arguments");
+    pushErrorTable(L, "wrong number or type of arguments");
+    return 1;
   }
   size_t len = 0;
   const char* s = lua_tolstring(L, 1, &len);
@@ -160,7 +163,8 @@ int luaErrorReply(lua_State* L) {
 
 int luaStatusReply(lua_State* L) {
   if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
-    return raise(L, "wrong number or type of arguments");
+    pushErrorTable(L, "wrong number or type of arguments");
+    return 1;
   }
   lua_createtable(L, 0, 1);
   lua_pushvalue(L, 1);
@@ -239,6 +243,29 @@ int luaNoop(lua_State*) {
   return 0;
 }
 
+// The global pcall as Redis 7.0 replaces it: an error that is a table with an `err` string is
+// caught as that string, so a script sees redis.call's errors as their messages.
+int luaPcall(lua_State* L) {
+  luaL_checkany(L, 1);
+  const int argc = lua_gettop(L);
+  lua_pushboolean(L, 1);
+  lua_insert(L, 1);
+  if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {
+    lua_remove(L, 1);
+    if (lua_istable(L, -1)) {
+      lua_getfield(L, -1, "err");
+      if (lua_isstring(L, -1)) {
+        lua_replace(L, -2);
+      } else {
+        lua_pop(L, 1);
+      }
+    }
+    lua_pushboolean(L, 0);
+    lua_insert(L, 1);
+  }
+  return lua_gettop(L);
+}
+
 int luaRegisterFunction(lua_State* L) {
   const int n = ownerOf(L)->registerFunction(L);
   if (n < 0) return lua_error(L);
@@ -298,6 +325,12 @@ int globalsIndex(lua_State* L) {
   return 1;
 }
 
+// __index of the library-loading `redis` table: any name it lacks is an error.
+int missingFieldIndex(lua_State* L) {
+  return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
+                    lua_tostring(L, 2) != nullptr ? lua_tostring(L, 2) : "?");
+}
+
 int globalsNewIndex(lua_State* L) {
   return luaL_error(L, "Attempt to modify a readonly table");
 }
@@ -339,7 +372,6 @@ void fillRedisCommon(lua_State* L) {
   lua_pushliteral(L, "7.0.15");
   lua_setfield(L, -2, "REDIS_VERSION");
   setNum(L, "REDIS_VERSION_NUM", 0x07000f);
-  setFn(L, "setresp", luaSetResp);
 }
 
 }  // namespace
@@ -352,16 +384,22 @@ lua_State* newState(Scripting* owner, StateKind kind) {
   openLib(L, luaopen_string, LUA_STRLIBNAME);
   openLib(L, luaopen_math, LUA_MATHLIBNAME);
   openLib(L, luaopen_debug, LUA_DBLIBNAME);
-  openLib(L, luaopen_cjson, "cjson");
+  lua_pushcfunction(L, luaopen_cjson);  // returns its table without setting a global
+  lua_call(L, 0, 1);
+  lua_setglobal(L, "cjson");
   openLib(L, luaopen_bit, "bit");
   openCmsgpack(L);
   lua_pop(L, 1);
+  openStruct(L);
+  lua_pop(L, 1);
   // Redis removes these from the base library (and has no os/io/package).
-  for (const char* name : {"loadfile", "dofile", "print", "getfenv", "setfenv", "newproxy",
-                           "module", "require"}) {
+  for (const char* name :
+       {"loadfile", "dofile", "print", "getfenv", "setfenv", "newproxy", "module", "require"}) {
     lua_pushnil(L);
     lua_setglobal(L, name);
   }
+  lua_pushcfunction(L, luaPcall);
+  lua_setglobal(L, "pcall");
   lua_getglobal(L, "math");
   setFn(L, "random", luaMathRandom);
   setFn(L, "randomseed", luaMathRandomseed);
@@ -386,6 +424,7 @@ lua_State* newState(Scripting* owner, StateKind kind) {
   setNum(L, "REPL_SLAVE", 2);
   setNum(L, "REPL_REPLICA", 2);
   setNum(L, "REPL_ALL", 3);
+  setFn(L, "setresp", luaSetResp);
   fillRedisCommon(L);
   lua_setglobal(L, "redis");
 
@@ -418,21 +457,22 @@ lua_State* newState(Scripting* owner, StateKind kind) {
     lua_setglobal(L, "__redis__err__handler");
   }
 
-  // The real globals table G; the library-loading API (functions): a copy of G whose `redis`
-  // only registers functions and logs.
+  // The real globals table G; the library-loading API (functions), Redis 7.0's LIBRARY_API:
+  // nothing but a `redis` table that registers functions, logs and has the version and log
+  // constants; any other name, global or in that `redis`, is an error while a library loads.
   lua_pushvalue(L, LUA_GLOBALSINDEX);
   setReg(L, &kGlobalsKey);
   if (kind == StateKind::kFunctions) {
     lua_newtable(L);
-    lua_pushnil(L);
-    while (lua_next(L, LUA_GLOBALSINDEX) != 0) {
-      lua_pushvalue(L, -2);
-      lua_insert(L, -2);
-      lua_rawset(L, -4);
-    }
     lua_newtable(L);
     setFn(L, "register_function", luaRegisterFunction);
     fillRedisCommon(L);
+    lua_newtable(L);  // its metatable
+    lua_pushcfunction(L, missingFieldIndex);
+    lua_setfield(L, -2, "__index");
+    lua_pushcfunction(L, globalsNewIndex);
+    lua_setfield(L, -2, "__newindex");
+    lua_setmetatable(L, -2);
     lua_setfield(L, -2, "redis");
     setReg(L, &kLoadApiKey);
   }
@@ -441,8 +481,8 @@ lua_State* newState(Scripting* owner, StateKind kind) {
 
   // The protected globals every script sees: an empty table reading through to the API table
   // (a missing name is an error from Lua code) and refusing new fields, as 7.0's read-only _G.
-  lua_newtable(L);                  // P
-  lua_newtable(L);                  // its metatable
+  lua_newtable(L);  // P
+  lua_newtable(L);  // its metatable
   lua_pushcfunction(L, globalsIndex);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, globalsNewIndex);
@@ -453,12 +493,6 @@ lua_State* newState(Scripting* owner, StateKind kind) {
   lua_pushvalue(L, -1);
   lua_setglobal(L, "_G");  // G._G = P (still the real globals here)
   lua_replace(L, LUA_GLOBALSINDEX);
-  if (kind == StateKind::kFunctions) {
-    getReg(L, &kLoadApiKey);
-    lua_pushvalue(L, LUA_GLOBALSINDEX);
-    lua_setfield(L, -2, "_G");
-    lua_pop(L, 1);
-  }
   return L;
 }
 
@@ -541,11 +575,13 @@ void pushReplyAt(lua_State* L, const char* data, size_t len, size_t& pos, int de
       lua_setfield(L, -2, "ok");
       return;
     }
-    case '-': {
+    case '-': {  // Redis's error table, marked as already counted in the error stats
       const std::string_view s = readLine(data, len, pos);
-      lua_createtable(L, 0, 1);
+      lua_createtable(L, 0, 2);
       lua_pushlstring(L, s.data(), s.size());
       lua_setfield(L, -2, "err");
+      lua_pushboolean(L, 1);
+      lua_setfield(L, -2, "ignore_error_stats_update");
       return;
     }
     case '*':
@@ -794,8 +830,7 @@ std::string errorReplyText(lua_State* L, std::string_view name) {
   std::string out;
   if (!lua_istable(L, -1)) {
     const char* msg = lua_isstring(L, -1) ? lua_tostring(L, -1) : "execution failure";
-    out = "ERR Error running script " + std::string(name) + ", " +
-          std::string(msg).substr(0, 100);
+    out = "ERR Error running script " + std::string(name) + ", " + std::string(msg).substr(0, 100);
     return out;
   }
   lua_getfield(L, -1, "err");

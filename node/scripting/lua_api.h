@@ -36,9 +36,10 @@ uint64_t flagByName(std::string_view name);
 // Which state: EVAL scripts (chunk "@user_script") or function libraries ("@user_function").
 enum class StateKind { kEval, kFunctions };
 
-// A new state with base/table/string/math/debug, cjson, bit, cmsgpack, Redis's deterministic
-// math.random, the `redis` table, the error handler, and protected globals. `owner` is reached
-// from the C callbacks through the registry.
+// A new state with base/table/string/math/debug, cjson, bit, cmsgpack, struct, Redis's pcall
+// (an error table is caught as its `err` string), Redis's deterministic math.random, the `redis`
+// table, the error handler, and protected globals. `owner` is reached from the C callbacks
+// through the registry.
 lua_State* newState(Scripting* owner, StateKind kind);
 Scripting* ownerOf(lua_State* L);
 // Functions state: switches the globals between the library-loading API (only

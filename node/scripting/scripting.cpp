@@ -35,6 +35,12 @@ namespace {
 constexpr uint64_t kScriptClientId = UINT64_MAX - 3;
 constexpr int kHookInstructions = 100000;
 constexpr int64_t kBusyReplyThresholdMs = 5000;  // lua-time-limit / busy-reply-threshold
+constexpr std::string_view kBusyEvalError =
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
+constexpr std::string_view kBusyFunctionError =
+    "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE.";
+constexpr std::string_view kReadonlyReplicaError =
+    "READONLY You can't write against a read only replica.";
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -307,7 +313,10 @@ void Scripting::runScript(CommandContext& ctx, lua_State* L, bool isFunction,
     }
     if (!(flags & kFlagNoWrites)) {
       if (s.isReplica() && s.settings().replicaReadOnly && !obey) {
-        return refuse("READONLY Can not run script with write flag on readonly replica");
+        // Redis refuses it at admission, where such a script's EVAL/FCALL counts as a write
+        // command ("Can not run script with write flag on readonly replica" comes later and is
+        // out of reach for a plain call).
+        return refuse(kReadonlyReplicaError);
       }
       if (readOnlyCommand) {
         return refuse("ERR Can not execute a script with write flag using *_ro command.");
@@ -371,6 +380,13 @@ int Scripting::luaCall(lua_State* L, bool raise) {
     pushErrorTable(L, err);
     return raise ? -1 : 1;
   };
+  // A refusal of the command itself (Redis's scriptCall errors) is marked like its error replies.
+  auto refuse = [&](std::string_view err) {
+    pushErrorTable(L, err);
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "ignore_error_stats_update");
+    return raise ? -1 : 1;
+  };
   if (run == nullptr) return fail("redis.call/pcall can only be called inside a script invocation");
   const int argc = lua_gettop(L);
   if (argc == 0) return fail("Please specify at least one argument for this redis lib call");
@@ -389,8 +405,7 @@ int Scripting::luaCall(lua_State* L, bool raise) {
       const char* p = lua_tolstring(L, j, &len);
       slot.assign(p, len);
     } else {
-      pushErrorTable(L, "Lua redis lib command arguments must be strings or integers");
-      return -1;  // raised by redis.pcall too, as Redis
+      return fail("Lua redis lib command arguments must be strings or integers");
     }
     argViews_.push_back(slot);
   }
@@ -399,24 +414,25 @@ int Scripting::luaCall(lua_State* L, bool raise) {
     def = CommandTable::findSub(*def, argViews_[1]);
   }
   if (def == nullptr || (def->handler == nullptr && def->subcommands.empty())) {
-    return fail("Unknown Redis command called from script");
+    return refuse("Unknown Redis command called from script");
   }
   if ((def->arity > 0 && argc != def->arity) || argc < -def->arity || def->handler == nullptr) {
-    return fail("Wrong number of args calling Redis command from script");
+    return refuse("Wrong number of args calling Redis command from script");
   }
-  if (def->hasFlag("noscript")) return fail("This Redis command is not allowed from script");
+  if (def->hasFlag("noscript")) return refuse("This Redis command is not allowed from script");
   const bool write = def->hasFlag("write");
-  if (run->readOnly && (write || def->hasFlag("may_replicate"))) {
-    return fail("Write commands are not allowed from read-only scripts.");
+  // Writes and 7.0's MAY_REPLICATE commands (PUBLISH, SPUBLISH, PFCOUNT: server/txpubsub.h).
+  if (run->readOnly && mayReplicate(*def)) {
+    return refuse("Write commands are not allowed from read-only scripts.");
   }
   if (write && !run->wrote && !run->obey) {
     if (server_.isReplica() && server_.settings().replicaReadOnly) {
-      return fail("-READONLY You can't write against a read only replica.");
+      return refuse(std::string("-").append(kReadonlyReplicaError));
     }
   }
   if (!(run->flags & kFlagAllowOom) && run->oom && !run->obey && !run->wrote &&
       def->hasFlag("denyoom")) {
-    return fail("-OOM command not allowed when used memory > 'maxmemory'.");
+    return refuse("-OOM command not allowed when used memory > 'maxmemory'.");
   }
   if (write) run->wrote = true;
   if (server_.cluster() != nullptr && !run->obey) {
@@ -435,12 +451,12 @@ int Scripting::luaCall(lua_State* L, bool raise) {
             !write)) {
         local = false;
       }
-      if (!local) return fail("Script attempted to access a non local key in a cluster node");
+      if (!local) return refuse("Script attempted to access a non local key in a cluster node");
       if (!(run->flags & kFlagAllowCrossSlot)) {
         if (run->slot == -1) {
           run->slot = slot;
         } else if (run->slot != slot) {
-          return fail("Script attempted to access keys that do not hash to the same slot");
+          return refuse("Script attempted to access keys that do not hash to the same slot");
         }
       }
     }
@@ -482,8 +498,8 @@ void Scripting::scriptKill(CommandContext& ctx, bool function) {
   }
   if (run->obey) {
     ctx.w.error(
-        "ERR Sorry the script is running as part of the replication or AOF loading and "
-        "can't be killed.");
+        "UNKILLABLE The busy script was sent by a master instance in the context of replication "
+        "and cannot be killed.");
     return;
   }
   if (run->wrote) {
@@ -493,9 +509,8 @@ void Scripting::scriptKill(CommandContext& ctx, bool function) {
         "SHUTDOWN NOSAVE command.");
     return;
   }
-  if (function != run->isFunction) {
-    ctx.w.error(function ? "NOTBUSY No scripts in execution right now."
-                         : "NOTBUSY No scripts in execution right now.");
+  if (function != run->isFunction) {  // each KILL stops only its own kind
+    ctx.w.error(function ? kBusyEvalError : kBusyFunctionError);
     return;
   }
   run->killed = true;
@@ -504,10 +519,7 @@ void Scripting::scriptKill(CommandContext& ctx, bool function) {
 
 bool Scripting::busyGate(Client& client, const CommandDef& def) {
   if (run_ == nullptr || !run_->busy || def.hasFlag("allow_busy")) return true;
-  client.writer().error(run_->isFunction ? "BUSY Redis is busy running a script. You can only "
-                                           "call FUNCTION KILL or SHUTDOWN NOSAVE."
-                                         : "BUSY Redis is busy running a script. You can only "
-                                           "call SCRIPT KILL or SHUTDOWN NOSAVE.");
+  client.writer().error(run_->isFunction ? kBusyFunctionError : kBusyEvalError);
   return false;
 }
 

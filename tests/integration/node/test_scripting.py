@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness.differential import DifferentialCase, node_bin  # noqa: E402
 from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.procs import Proc, make_temp_dir, wait_until  # noqa: E402
-from harness.resp import RespConn, RespError  # noqa: E402
+from harness.resp import Map, RespConn, RespError  # noqa: E402
 from harness.runner import main  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -146,6 +146,19 @@ EVAL_CASES = [
     ("return redis.call('config')", [], []),
     ("local ok, e = pcall(redis.call, 'incr', 's'); return e['err']", [], []),
     ("local ok, e = pcall(redis.call, 'nosuch'); return {tostring(ok), e['err']}", [], []),
+    # Redis 7.0's global pcall catches an error table as its err string
+    ("local ok, e = pcall(redis.call, 'incr', 's'); return {tostring(ok), type(e), e}", [], []),
+    ("local ok, e = pcall(error, {err='x'}); return {tostring(ok), type(e), e}", [], []),
+    ("local ok, e = pcall(error, {code=1}); return {tostring(ok), type(e), e.code}", [], []),
+    ("local ok, e = pcall(redis.call, 'set', 'a', {}); return {tostring(ok), e}", [], []),
+    ("return redis.pcall('set', 'a', {})", [], []),
+    ("local ok, a, b = pcall(function() return 1, 2 end); return {tostring(ok), a, b}", [], []),
+    ("local t = redis.pcall('incr', 's'); local r = {} for k, v in pairs(t) do "
+     "r[#r+1] = tostring(k) .. '=' .. tostring(v) end table.sort(r) return r", [], []),
+    ("local t = redis.pcall('nosuch'); local r = {} for k, v in pairs(t) do "
+     "r[#r+1] = tostring(k) .. '=' .. tostring(v) end table.sort(r) return r", [], []),
+    ("local t = redis.error_reply('x'); local r = {} for k, v in pairs(t) do "
+     "r[#r+1] = tostring(k) .. '=' .. tostring(v) end table.sort(r) return r", [], []),
     ("redis.call('set', 'partial', '1'); return redis.call('incr', 's')", [], []),
     ("error('boom')", [], []),
     ("error({err='X boom'})", [], []),
@@ -225,6 +238,43 @@ EVAL_CASES = [
     ("return {cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, 4}))}", [], []),
     ("local t = cmsgpack.unpack(cmsgpack.pack({a={b='c'}})); return t.a.b", [], []),
     ("return cmsgpack.unpack(cmsgpack.pack(-5.25)) * 4", [], []),
+    # struct (Redis's lua_struct): formats, alignment, endianness, limits and their errors
+    ("return struct.pack('>i<h!4bIc3s', -2, 513, 7, 70000, 'abcd', 'zz')", [], []),
+    ("return {struct.unpack('>i<h!4bIc3s', struct.pack('>i<h!4bIc3s', -2, 513, 7, 70000, 'abc', 'zz'))}", [], []),
+    ("return struct.pack('<bBhHlLTi3I5', -1, 255, -2, 65535, -3, 2^40, 9, -4, 2^33)", [], []),
+    ("return {struct.unpack('<bBhHlLTi3I5', struct.pack('<bBhHlLTi3I5', -1, 255, -2, 65535, -3, 2^40, 9, -4, 2^33))}", [], []),
+    ("return {struct.unpack('<i16', struct.pack('<i16', -3))}", [], []),
+    ("return struct.pack('>L', 2^63) .. struct.pack('>L', 2^64) .. struct.pack('>b', 300) .. struct.pack('b', 1e20)", [], []),
+    ("return {struct.unpack('>L', struct.pack('>L', -1))}", [], []),
+    ("return struct.pack('>fd<fd', 1.5, -0.25, 3, 1e100)", [], []),
+    ("return tostring(struct.unpack('<d', struct.pack('<d', 0.1)))", [], []),
+    ("return {struct.unpack('>f', struct.pack('>f', 1.5))}", [], []),
+    ("return struct.pack('!4bi!8bd!2bi3', 1, 2, 3, 4, 5, 6)", [], []),
+    ("return {struct.size('!4bhbi3bd'), struct.size('bxc5h'), struct.size('<>!x'), struct.size('z')}", [], []),
+    ("return {struct.unpack('bc0b', '\\002abc')}", [], []),
+    ("return {struct.unpack('xbxb', 'abcd')}", [], []),
+    ("return {struct.unpack('s', 'ab\\000c')}", [], []),
+    ("return {struct.unpack('b', 'abc', 2.7)}", [], []),
+    ("return {struct.unpack('', 'abc', -1)}", [], []),
+    ("return struct.pack('c0c s', 'ab', 'c', 'de')", [], []),
+    ("return struct.pack('>h', '0x10')", [], []),
+    ("return struct.size('s')", [], []),
+    ("return struct.size('c0')", [], []),
+    ("return struct.size('%')", [], []),
+    ("return struct.size('!3')", [], []),
+    ("return struct.size('i99999999999')", [], []),
+    ("return struct.pack('i33', 1)", [], []),
+    ("return struct.pack('z')", [], []),
+    ("return struct.pack('s3', 'abcd')", [], []),
+    ("return struct.pack('c2', 'a')", [], []),
+    ("return struct.pack('b')", [], []),
+    ("return struct.pack()", [], []),
+    ("return {struct.unpack('b', 'a', 0)}", [], []),
+    ("return {struct.unpack('b', 'a', 2)}", [], []),
+    ("return {struct.unpack('c0', 'ab')}", [], []),
+    ("return {struct.unpack('bc0', '\\005abc')}", [], []),
+    ("return {struct.unpack('s', 'ab')}", [], []),
+    ("return {struct.unpack('>Q', 'abcdefgh')}", [], []),
     # shebang flags
     ("#!lua\nreturn redis.call('set', 'sb', '1')", [], []),
     ("#!lua flags=no-writes\nreturn redis.call('get', 's')", [], []),
@@ -237,6 +287,8 @@ EVAL_CASES = [
     ("#!js\nreturn 1", [], []),
     ("#!lua\nerror('second line')", [], []),
     ("#!lua flags=no-writes\nreturn redis.call('publish', 'ch', 'm')", [], []),
+    ("#!lua flags=no-writes\nreturn redis.call('pfcount', 'hll')", [], []),
+    ("#!lua flags=no-writes\nreturn redis.call('spublish', 'ch', 'm')", [], []),
 ]
 
 # Whole commands (not EVAL): argument errors and the _RO variants.
@@ -282,6 +334,9 @@ COMMAND_CASES = [
     ("FUNCTION", "LOAD", "#!lua name=x\nreturn +"),
     ("FUNCTION", "LOAD", "#!lua name=x\nredis.call('ping')"),
     ("FUNCTION", "LOAD", "#!lua name=x\nerror('at load')"),
+    ("FUNCTION", "LOAD", "#!lua name=x\nlocal f = string.format"),
+    ("FUNCTION", "LOAD", "#!lua name=x\nredis.setresp(3)"),
+    ("FUNCTION", "LOAD", "#!lua name=x\nreturn redis.LOG_WARNING + redis.REDIS_VERSION_NUM"),
     ("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('f')"),
     ("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function('bad name', function() end)"),
     ("FUNCTION", "LOAD", "#!lua name=x\nredis.register_function{function_name='f', callback=function() end, flags={'bad'}}"),
@@ -329,6 +384,35 @@ COMMAND_CASES = [
 ]
 
 
+def sorted_function_list(reply):
+    """FUNCTION LIST's reply with its libraries, and each library's functions, sorted by name:
+    redis-server lists both in its dicts' (random) order, so only the sets can be compared. The
+    RESP2 (flat field lists) and RESP3 (maps) shapes are kept."""
+    if not isinstance(reply, list):
+        return reply
+
+    def field(entry, key):
+        if isinstance(entry, dict):
+            return entry.get(key)
+        return dict(zip(entry[::2], entry[1::2])).get(key)
+
+    def by_name(functions):
+        return sorted(functions, key=lambda f: field(f, b"name"))
+
+    libs = []
+    for lib in reply:
+        if isinstance(lib, dict):
+            lib = Map(lib)
+            lib[b"functions"] = by_name(lib[b"functions"])
+        else:
+            lib = list(lib)
+            for i in range(0, len(lib) - 1, 2):
+                if lib[i] == b"functions":
+                    lib[i + 1] = by_name(lib[i + 1])
+        libs.append(lib)
+    return sorted(libs, key=lambda lib: field(lib, b"library_name"))
+
+
 class Scripting(DifferentialCase):
 
     def setup(self, c):
@@ -359,7 +443,13 @@ class Scripting(DifferentialCase):
             self.setup(c)
             c.call("SCRIPT", "FLUSH")
             c.call("FUNCTION", "FLUSH")
-            return [(cmd, c.call(*cmd)) for cmd in COMMAND_CASES]
+            out = []
+            for cmd in COMMAND_CASES:
+                reply = c.call(*cmd)
+                if cmd[:2] == ("FUNCTION", "LIST"):
+                    reply = sorted_function_list(reply)
+                out.append((cmd, reply))
+            return out
         r = self.same(check)
         pinned = dict((tuple(k), v) for k, v in r[2])
         self.assertEqual(pinned[("FCALL", "f1", "1", "k", "a")], [b"k", b"a", b"v2"])
