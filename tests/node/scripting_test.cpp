@@ -1,5 +1,6 @@
 // Unit tests of node/scripting: the cmsgpack codec (exact MessagePack bytes for each type and
-// size class, decoding back, truncated input, nesting limit) on a bare Lua state, and EVAL /
+// size class, decoding back, truncated input, nesting limit) and the struct library (bytes and
+// error texts as redis-server 7.0's lua_struct gives them) on a bare Lua state, and EVAL /
 // FUNCTION through an in-process Server (conversions, errors, effects on the keyspace).
 #include <doctest/doctest.h>
 
@@ -12,6 +13,7 @@ extern "C" {
 }
 
 #include "node/scripting/lua_api.h"
+#include "node/scripting/lua_struct.h"
 #include "node/scripting/msgpack.h"
 #include "server_fixture.h"
 
@@ -23,6 +25,8 @@ struct LuaFixture {
   LuaFixture() {
     luaL_openlibs(L);
     scripting::openCmsgpack(L);
+    lua_pop(L, 1);
+    scripting::openStruct(L);
     lua_pop(L, 1);
   }
   ~LuaFixture() { lua_close(L); }
@@ -100,8 +104,7 @@ TEST_SUITE("node.scripting.msgpack") {
     LuaFixture f;
     CHECK(f.eval("local a, b, c = cmsgpack.unpack(cmsgpack.pack(1, 'two', {3, {x='y'}})) "
                  "return a .. b .. c[1] .. c[2].x") == "1two3y");
-    CHECK(f.eval("return tostring(cmsgpack.unpack(cmsgpack.pack(-4294967296)))") ==
-          "-4294967296");
+    CHECK(f.eval("return tostring(cmsgpack.unpack(cmsgpack.pack(-4294967296)))") == "-4294967296");
     CHECK(f.eval("return tostring(cmsgpack.unpack(cmsgpack.pack(0.1)))") == "0.1");
     CHECK(f.eval("return tostring(cmsgpack.unpack(cmsgpack.pack(1.5)))") == "1.5");
     CHECK(f.eval("local s = cmsgpack.unpack(cmsgpack.pack(string.rep('z', 70000))) "
@@ -136,6 +139,51 @@ TEST_SUITE("node.scripting.msgpack") {
 }
 
 TEST_SUITE("node.scripting.eval") {
+  TEST_CASE("struct: bytes, alignment and sizes as redis-server 7.0") {
+    LuaFixture f;
+    CHECK(f.eval("return struct.pack('>i16', -1)") ==
+          std::string(8, '\0') + std::string(8, '\xff'));
+    CHECK(f.eval("return struct.pack('<i9', -2)") ==
+          bytes({0xfe, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x00}));
+    CHECK(f.eval("return struct.pack('!4bi', 1, 2)") == bytes({1, 0, 0, 0, 2, 0, 0, 0}));
+    CHECK(f.eval("return struct.pack('!4bi3', 1, 2)") == bytes({1, 0, 0, 2, 0, 0}));
+    // Out-of-range numbers give redis-server's (x86-64) bits.
+    CHECK(f.eval("return struct.pack('>L', 2^63)") == bytes({0x80, 0, 0, 0, 0, 0, 0, 0}));
+    CHECK(f.eval("return struct.pack('>L', 2^64)") == std::string(8, '\0'));
+    CHECK(f.eval("return struct.pack('>b', 300)") == ",");
+    CHECK(f.eval("return struct.pack('c0c s', 'ab', 'c', 'de')") == std::string("abcde\0", 6));
+    CHECK(f.eval("return table.concat({struct.unpack('bc0b', '\\002abc')}, ',')") == "ab,99,5");
+    CHECK(f.eval("return table.concat({struct.unpack('<i16', struct.pack('<i16', -3))}, ',')") ==
+          "-3,17");
+    CHECK(f.eval("return table.concat({struct.unpack('s', 'ab\\000c')}, ',')") == "ab,4");
+    CHECK(f.eval("return table.concat({struct.size('!4bhbi3bd'), struct.size('bxc5h')}, ',')") ==
+          "20,9");
+  }
+
+  TEST_CASE("struct: errors as redis-server 7.0") {
+    LuaFixture f;
+    auto errorOf = [&](const std::string& code) {
+      const std::string out = f.eval(code);
+      const size_t at = out.find(": ", out.find("]:"));  // after the chunk's position prefix
+      return at == std::string::npos ? out : out.substr(at + 2);
+    };
+    CHECK(errorOf("return struct.size('s')") ==
+          "bad argument #1 to 'size' (option 's' has no fixed size)");
+    CHECK(errorOf("return struct.pack('z')") ==
+          "bad argument #1 to 'pack' (invalid format option 'z')");
+    CHECK(errorOf("return struct.pack('i33', 1)") == "integral size 33 is larger than limit of 32");
+    CHECK(errorOf("return struct.size('i99999999999')") == "integral size overflow");
+    CHECK(errorOf("return struct.size('!3')") == "alignment 3 is not a power of 2");
+    CHECK(errorOf("return struct.pack('c2', 'a')") ==
+          "bad argument #3 to 'pack' (string too short)");
+    CHECK(errorOf("return struct.unpack('b', 'a', 0)") ==
+          "bad argument #3 to 'unpack' (offset must be 1 or greater)");
+    CHECK(errorOf("return struct.unpack('b', 'a', 2)") ==
+          "bad argument #2 to 'unpack' (data string too short)");
+    CHECK(errorOf("return struct.unpack('c0', 'ab')") == "format 'c0' needs a previous size");
+    CHECK(errorOf("return struct.unpack('s', 'ab')") == "unfinished string in data");
+  }
+
   TEST_CASE("sha1hex and rand48 match Redis") {
     CHECK(scripting::sha1hex("") == "da39a3ee5e6b4b0d3255bfef95601890afd80709");
     scripting::redisSrand48(0);
@@ -155,8 +203,8 @@ TEST_SUITE("node.scripting.eval") {
           "2bab3b661081db58bd2341920e0ba7cf5dc77b25, on @user_script:1.\r\n");
     CHECK(f.run({"EVAL", "return redis.pcall('incr', KEYS[1])", "1", "k"}) ==
           "-ERR value is not an integer or out of range\r\n");
-    CHECK(f.run({"EVAL", "x = 1", "0"}).starts_with(
-        "-ERR user_script:1: Attempt to modify a readonly table script: "));
+    CHECK(f.run({"EVAL", "x = 1", "0"})
+              .starts_with("-ERR user_script:1: Attempt to modify a readonly table script: "));
     CHECK(f.run({"EVALSHA", std::string(40, 'f'), "0"}) ==
           "-NOSCRIPT No matching script. Please use EVAL.\r\n");
     CHECK(f.run({"EVAL", "return 1", "2", "a"}) ==
