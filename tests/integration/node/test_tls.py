@@ -14,6 +14,8 @@
 #     full-syncs ~4 MB over TLS (the snapshot goes through the master's pipe forwarding), then
 #     streams writes; the master lists it with its TLS port; a plain connection to its TLS port
 #     gets no answer.
+#   - Two cluster nodes with --port 0 --tls-cluster yes meet over the TLS bus (tls-port + 10000);
+#     CLUSTER NODES/SLOTS/SHARDS, MOVED and ASK give the TLS port; MIGRATE between them is TLS.
 #   - Bad TLS files refuse the start with exit status 1 and a message naming the file, as
 #     redis-server does.
 # Needs STRATA_NODE_BIN (CTest sets it).
@@ -64,7 +66,7 @@ class Node:
     """One node process in its own dir. `plain`: also a plain port (else --port 0)."""
 
     def __init__(self, *args, plain=True):
-        self.port, self.tls_port = allocate_ports(2)
+        self.port, self.tls_port = allocate_ports(2, bus=True)
         self.plain = plain
         self.dir = make_temp_dir("nodetls")
         self.args = ["--port", self.port if plain else 0, "--bind", HOST, "--save", "", "--dir",
@@ -300,6 +302,60 @@ class TlsReplication(unittest.TestCase):
                 r.set("x", "y")
         finally:
             replica.stop()
+
+
+class TlsCluster(unittest.TestCase):
+    """Two cluster nodes with --port 0 --tls-cluster yes: the bus (tls-port + 10000) speaks TLS
+    both ways, the TLS port is the announced client port (CLUSTER NODES/SLOTS/SHARDS, MOVED), and
+    MIGRATE between them uses TLS."""
+
+    def test_bus_announce_moved_and_migrate_over_tls(self):
+        args = ("--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--tls-cluster",
+                "yes", "--tls-replication", "yes", "--appendonly", "no")
+        a = Node(*args, plain=False).start()
+        b = Node(*args, plain=False).start()
+        try:
+            ra, rb = a.tls_client(decode_responses=True), b.tls_client(decode_responses=True)
+            self.assertTrue(ra.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191))
+            self.assertTrue(rb.execute_command("CLUSTER", "ADDSLOTSRANGE", 8192, 16383))
+            self.assertTrue(ra.execute_command("CLUSTER", "MEET", HOST, b.tls_port))
+
+            def joined():
+                return all(r.execute_command("CLUSTER", "INFO").count("cluster_state:ok") and
+                           "cluster_known_nodes:2" in r.execute_command("CLUSTER", "INFO")
+                           for r in (ra, rb))
+
+            wait_until(joined, 20, "the two TLS nodes to meet over the TLS bus")
+            nodes = ra.execute_command("CLUSTER", "NODES")
+            self.assertIn(f"{HOST}:{b.tls_port}@{b.tls_port + 10000} master", nodes)
+            self.assertIn(f"{HOST}:{a.tls_port}@{a.tls_port + 10000} myself,master", nodes)
+            slots = {tuple(s[:2]): s[2][1] for s in ra.execute_command("CLUSTER", "SLOTS")}
+            self.assertEqual(slots, {(0, 8191): a.tls_port, (8192, 16383): b.tls_port})
+            shards = ra.execute_command("CLUSTER", "SHARDS")
+            ports = sorted(n[n.index("tls-port") + 1] for sh in shards for n in sh[3])
+            self.assertEqual(ports, sorted([a.tls_port, b.tls_port]))
+            # "foo" hashes to slot 12182, served by b: a redirects to b's TLS port.
+            with self.assertRaises(redis.exceptions.ResponseError) as cm:
+                ra.get("foo")
+            self.assertEqual(str(cm.exception), f"MOVED 12182 {HOST}:{b.tls_port}")
+            # MIGRATE a -> b over TLS ("bar" hashes to slot 5061, a's): b has it, a no longer.
+            self.assertTrue(ra.set("bar", "moving"))
+            self.assertTrue(rb.execute_command("CLUSTER", "SETSLOT", 5061, "IMPORTING",
+                                               ra.execute_command("CLUSTER", "MYID")))
+            self.assertTrue(ra.execute_command("CLUSTER", "SETSLOT", 5061, "MIGRATING",
+                                               rb.execute_command("CLUSTER", "MYID")))
+            self.assertEqual(ra.execute_command("MIGRATE", HOST, b.tls_port, "bar", 0, 5000),
+                             "OK")
+            with self.assertRaises(redis.exceptions.ResponseError) as cm:
+                ra.get("bar")  # gone from a: ASK names b's TLS port
+            self.assertEqual(str(cm.exception), f"ASK 5061 {HOST}:{b.tls_port}")
+            pipe = rb.pipeline(transaction=False)  # ASKING and GET on one connection
+            pipe.execute_command("ASKING")
+            pipe.get("bar")
+            self.assertEqual(pipe.execute()[1], "moving")
+        finally:
+            a.stop()
+            b.stop()
 
 
 if __name__ == "__main__":
