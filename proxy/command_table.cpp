@@ -5,7 +5,6 @@
 #include <strings.h>
 #include <algorithm>
 #include <charconv>
-#include <cstring>
 #include <set>
 
 #include "common/config/value_parsers.h"
@@ -176,18 +175,30 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
 }
 
 namespace {
-// ASCII lower case into `out` (command names are ASCII; no locale lookup per byte), and the
-// index's hash of the lower-cased name in the same pass.
-std::string_view lowerName(std::string_view in, char* out, uint32_t* hash) {
-  uint32_t h = 0;
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    c = c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
-    out[i] = c;
-    h = h * 31 + static_cast<unsigned char>(c);
-  }
-  *hash = h ^ (h >> 11);
+inline char asciiLower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+// ASCII lower case into `out` (command names are ASCII; no locale lookup per byte).
+std::string_view lowerName(std::string_view in, char* out) {
+  for (size_t i = 0; i < in.size(); ++i) out[i] = asciiLower(in[i]);
   return std::string_view(out, in.size());
+}
+
+// The index's hash of a name, case-insensitively (no lower-cased copy on the request path).
+uint32_t nameHash(std::string_view name) {
+  uint32_t h = 0;
+  for (char c : name) h = h * 31 + static_cast<unsigned char>(asciiLower(c));
+  return h ^ (h >> 11);
+}
+
+// `name` (any case) equals `lower` (a lower-case command name).
+bool equalsLower(std::string_view lower, std::string_view name) {
+  if (lower.size() != name.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if (asciiLower(name[i]) != lower[i]) return false;
+  }
+  return true;
 }
 }  // namespace
 
@@ -195,12 +206,9 @@ void CommandTable::buildIndex() {
   size_t size = 16;
   while (size < commands_.size() * 4) size *= 2;
   index_.assign(size, nullptr);
-  char name[64];
   for (const auto& [key, info] : commands_) {
-    if (key.size() > sizeof(name)) continue;  // never matched: lookup() refuses longer names too
-    uint32_t h = 0;
-    lowerName(key, name, &h);
-    size_t i = h & (size - 1);
+    if (key.size() > 64) continue;  // never matched: lookup() refuses longer names too
+    size_t i = nameHash(key) & (size - 1);
     while (index_[i]) i = (i + 1) & (size - 1);
     index_[i] = &info;
   }
@@ -208,22 +216,19 @@ void CommandTable::buildIndex() {
 
 const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& args) const {
   if (args.empty() || args[0].size() > 64 || index_.empty()) return nullptr;
-  char name[64];
-  uint32_t h = 0;
-  std::string_view lower = lowerName(args[0], name, &h);
+  const std::string_view name = args[0];
   const size_t mask = index_.size() - 1;
   const CommandInfo* found = nullptr;
-  for (size_t i = h & mask; index_[i]; i = (i + 1) & mask) {
-    const std::string& candidate = index_[i]->name;
-    if (candidate.size() == lower.size() &&
-        std::memcmp(candidate.data(), lower.data(), lower.size()) == 0) {
+  for (size_t i = nameHash(name) & mask; index_[i]; i = (i + 1) & mask) {
+    if (equalsLower(index_[i]->name, name)) {
       found = index_[i];
       break;
     }
   }
   if (!found) return nullptr;
   if (!found->subcommands.empty() && args.size() >= 2 && args[1].size() <= 64) {
-    auto sub = found->subcommands.find(lowerName(args[1], name, &h));
+    char lower[64];
+    auto sub = found->subcommands.find(lowerName(args[1], lower));
     if (sub != found->subcommands.end()) return &sub->second;
   }
   return found;

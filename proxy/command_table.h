@@ -102,8 +102,8 @@ class CommandTable {
 
   CommandMap commands_;
   // Top-level commands by name for lookup(): open addressing over a power-of-two table at most a
-  // quarter full, hashed while the name is lower-cased, so a lookup reads one or two slots
-  // instead of hashing a copy and walking an unordered_map bucket.
+  // quarter full, hashed and compared case-insensitively in place, so a lookup reads one or two
+  // slots instead of lower-casing a copy, hashing it and walking an unordered_map bucket.
   std::vector<const CommandInfo*> index_;
   resp::Value raw_;
   uint16_t maxId_ = 0;
