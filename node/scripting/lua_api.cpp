@@ -246,8 +246,12 @@ int luaNoop(lua_State*) {
 // The global pcall as Redis 7.0 replaces it: an error that is a table with an `err` string is
 // caught as that string, so a script sees redis.call's errors as their messages.
 int luaPcall(lua_State* L) {
-  luaL_checkany(L, 1);
   const int argc = lua_gettop(L);
+  if (argc == 0) {  // what Redis's wrapper gives then (it calls its own `true` placeholder)
+    lua_pushboolean(L, 0);
+    lua_pushliteral(L, "attempt to call a boolean value");
+    return 2;
+  }
   lua_pushboolean(L, 1);
   lua_insert(L, 1);
   if (lua_pcall(L, argc - 1, LUA_MULTRET, 0) != 0) {

@@ -153,6 +153,7 @@ EVAL_CASES = [
     ("local ok, e = pcall(redis.call, 'set', 'a', {}); return {tostring(ok), e}", [], []),
     ("return redis.pcall('set', 'a', {})", [], []),
     ("local ok, a, b = pcall(function() return 1, 2 end); return {tostring(ok), a, b}", [], []),
+    ("return {pcall()}", [], []),
     ("local t = redis.pcall('incr', 's'); local r = {} for k, v in pairs(t) do "
      "r[#r+1] = tostring(k) .. '=' .. tostring(v) end table.sort(r) return r", [], []),
     ("local t = redis.pcall('nosuch'); local r = {} for k, v in pairs(t) do "
