@@ -132,21 +132,31 @@ bool ReplyParser::tryFastFrame(const char* data, size_t len) {
   constexpr size_t kMaxFastLine = 64;  // a longer first line takes the general path
   if (len < 4 || limits_.maxInlineLen < kMaxFastLine) return false;
   const char t = data[0];
-  if (t != '+' && t != '-' && t != ':' && t != '$') return false;
-  const size_t scan = std::min(len, kMaxFastLine);
-  size_t cr = 1;
-  while (cr < scan && data[cr] != '\r') ++cr;
-  if (cr + 1 >= scan || data[cr + 1] != '\n') return false;
+  size_t cr = 0;
+  int64_t value = 0;
+  const unsigned d0 = static_cast<unsigned char>(data[1]) - '0';
+  const unsigned d1 = static_cast<unsigned char>(data[2]) - '0';
+  if (t == '$' && d0 <= 9 && data[2] == '\r') {  // one or two digits: no scan, no parseInt64
+    cr = 2;
+    value = d0;
+  } else if (t == '$' && d0 - 1 <= 8 && d1 <= 9 && data[3] == '\r') {
+    cr = 3;
+    value = d0 * 10 + d1;
+  } else {
+    if (t != '+' && t != '-' && t != ':' && t != '$') return false;
+    const size_t scan = std::min(len, kMaxFastLine);
+    cr = 1;
+    while (cr < scan && data[cr] != '\r') ++cr;
+    if (cr >= scan) return false;
+    if ((t == ':' || t == '$') && !parseInt64(data + 1, cr - 1, &value)) return false;
+  }
+  if (cr + 1 >= len || data[cr + 1] != '\n') return false;
   size_t end = cr + 2;
-  if (t == ':' || t == '$') {
-    int64_t value = 0;
-    if (!parseInt64(data + 1, cr - 1, &value)) return false;
-    if (t == '$' && value != -1) {
-      if (value < 0 || value > limits_.maxBulkLen) return false;
-      const size_t bodyEnd = end + static_cast<size_t>(value);
-      if (bodyEnd + 2 > len || data[bodyEnd] != '\r' || data[bodyEnd + 1] != '\n') return false;
-      end = bodyEnd + 2;
-    }
+  if (t == '$' && value != -1) {
+    if (value < 0 || value > limits_.maxBulkLen) return false;
+    const size_t bodyEnd = end + static_cast<size_t>(value);
+    if (bodyEnd + 2 > len || data[bodyEnd] != '\r' || data[bodyEnd + 1] != '\n') return false;
+    end = bodyEnd + 2;
   }
   done_ = true;
   pos_ = end;

@@ -191,7 +191,8 @@ TEST_SUITE("common.resp") {
     for (std::string_view in :
          {"+OK\r\n", "-MOVED 3999 127.0.0.1:6381\r\n", ":0\r\n", ":-12\r\n", "$-1\r\n",
           "$0\r\n\r\n", "$5\r\nhello\r\n+next\r\n", "+OK\rX", ":01\r\n", ":x\r\n", "$-2\r\n",
-          "$3\r\nabcde", "$5\r\nhello\r\n", ":1\r\n:2\r\n", "$1\r\n\r\r\n"}) {
+          "$3\r\nabcde", "$5\r\nhello\r\n", ":1\r\n:2\r\n", "$1\r\n\r\r\n",
+          "$12\r\nhello world!\r\n", "$05\r\nhello\r\n", "$0\r\n\r\n", "$10\r\n0123456789\r\r"}) {
       for (const Limits& limits : {Limits{}, tinyBulk}) {
         CAPTURE(in);
         ReplyParser whole(limits), bytewise(limits);
