@@ -5,6 +5,7 @@
 #include <strings.h>
 #include <algorithm>
 #include <charconv>
+#include <cstring>
 #include <set>
 
 #include "common/config/value_parsers.h"
@@ -185,13 +186,6 @@ std::string_view lowerName(std::string_view in, char* out) {
   return std::string_view(out, in.size());
 }
 
-// The index's hash of a name, case-insensitively (no lower-cased copy on the request path).
-uint32_t nameHash(std::string_view name) {
-  uint32_t h = 0;
-  for (char c : name) h = h * 31 + static_cast<unsigned char>(asciiLower(c));
-  return h ^ (h >> 11);
-}
-
 // `name` (any case) equals `lower` (a lower-case command name).
 bool equalsLower(std::string_view lower, std::string_view name) {
   if (lower.size() != name.size()) return false;
@@ -200,28 +194,52 @@ bool equalsLower(std::string_view lower, std::string_view name) {
   }
   return true;
 }
+
+// The first (up to) 8 bytes of `name`, ASCII lower-cased, packed into one integer (zero padded):
+// all of a typical command name, compared and hashed at once. SWAR: the 0x80 bit of each byte
+// of low7 + 0x3f says ">= 'A'", of low7 + 0x25 ">= 'Z' + 1" (no carry crosses a byte).
+uint64_t foldedHead(std::string_view name) {
+  uint64_t x = 0;
+  std::memcpy(&x, name.data(), std::min<size_t>(name.size(), 8));
+  const uint64_t low7 = x & 0x7f7f7f7f7f7f7f7full;
+  const uint64_t atLeastA = low7 + 0x3f3f3f3f3f3f3f3full;
+  const uint64_t pastZ = low7 + 0x2525252525252525ull;
+  const uint64_t upper = atLeastA & ~pastZ & ~x & 0x8080808080808080ull;
+  return x | (upper >> 2);  // 0x80 >> 2 == 0x20: 'A'..'Z' -> 'a'..'z'
+}
 }  // namespace
+
+size_t CommandTable::slotFor(uint64_t head, size_t size) const {
+  return static_cast<size_t>(((head ^ size) * 0x9E3779B97F4A7C15ull) >> indexShift_);
+}
 
 void CommandTable::buildIndex() {
   size_t size = 16;
-  while (size < commands_.size() * 4) size *= 2;
-  index_.assign(size, nullptr);
+  int bits = 4;
+  while (size < commands_.size() * 4) size *= 2, ++bits;
+  indexShift_ = 64 - bits;
+  index_.assign(size, IndexSlot{});
   for (const auto& [key, info] : commands_) {
     if (key.size() > 64) continue;  // never matched: lookup() refuses longer names too
-    size_t i = nameHash(key) & (size - 1);
-    while (index_[i]) i = (i + 1) & (size - 1);
-    index_[i] = &info;
+    const uint64_t head = foldedHead(key);
+    size_t i = slotFor(head, key.size());
+    while (index_[i].info) i = (i + 1) & (size - 1);
+    index_[i] = IndexSlot{head, key.size(), &info};
   }
 }
 
 const CommandInfo* CommandTable::lookup(const std::vector<std::string_view>& args) const {
   if (args.empty() || args[0].size() > 64 || index_.empty()) return nullptr;
   const std::string_view name = args[0];
+  const uint64_t head = foldedHead(name);
   const size_t mask = index_.size() - 1;
   const CommandInfo* found = nullptr;
-  for (size_t i = nameHash(name) & mask; index_[i]; i = (i + 1) & mask) {
-    if (equalsLower(index_[i]->name, name)) {
-      found = index_[i];
+  for (size_t i = slotFor(head, name.size()); index_[i].info; i = (i + 1) & mask) {
+    const IndexSlot& e = index_[i];
+    if (e.head == head && e.size == name.size() &&
+        (name.size() <= 8 ||
+         equalsLower(std::string_view(e.info->name).substr(8), name.substr(8)))) {
+      found = e.info;
       break;
     }
   }

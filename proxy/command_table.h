@@ -102,9 +102,17 @@ class CommandTable {
 
   CommandMap commands_;
   // Top-level commands by name for lookup(): open addressing over a power-of-two table at most a
-  // quarter full, hashed and compared case-insensitively in place, so a lookup reads one or two
-  // slots instead of lower-casing a copy, hashing it and walking an unordered_map bucket.
-  std::vector<const CommandInfo*> index_;
+  // quarter full, keyed by the lower-cased first 8 bytes of the name (one integer: most names
+  // entirely) and its length, so a lookup folds the case of a few bytes at once and compares one
+  // or two slots instead of lower-casing a copy, hashing it and walking an unordered_map bucket.
+  struct IndexSlot {
+    uint64_t head = 0;  // lower-cased first 8 bytes, zero padded
+    size_t size = 0;
+    const CommandInfo* info = nullptr;  // null: an empty slot
+  };
+  size_t slotFor(uint64_t head, size_t size) const;
+  std::vector<IndexSlot> index_;
+  int indexShift_ = 60;
   resp::Value raw_;
   uint16_t maxId_ = 0;
 };
