@@ -61,6 +61,8 @@ struct NodeSettings {
   // first, up to slowlog-max-len entries.
   int64_t slowlogLogSlowerThan = 10000;
   int64_t slowlogMaxLen = 128;
+  // LATENCY: commands taking at least this many milliseconds are latency events (0: off).
+  int64_t latencyMonitorThreshold = 0;
 
   // Compact encodings (zset-max-listpack-*).
   int64_t zsetMaxListpackEntries = 128;
@@ -91,6 +93,8 @@ struct NodeSettings {
   int clusterPort = 0;
   std::string clusterAnnounceIp;
   int clusterAnnouncePort = 0;
+  int clusterAnnounceTlsPort =
+      0;  // with tls-cluster: the client port announced instead of tls-port
   int clusterAnnounceBusPort = 0;
   bool clusterRequireFullCoverage = true;
   bool clusterAllowReadsWhenDown = false;

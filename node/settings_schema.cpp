@@ -116,6 +116,9 @@ config::Schema<NodeSettings> build() {
             "Log commands slower than this many microseconds in the slow log (-1: off)");
   s.integer("slowlog-max-len", &S::slowlogMaxLen, 128, Range{0, kNoMax}, kReloadable,
             "Most entries the slow log keeps (oldest dropped first)");
+  s.integer("latency-monitor-threshold", &S::latencyMonitorThreshold, 0, Range{0, kNoMax},
+            kReloadable,
+            "Commands taking at least this many milliseconds are LATENCY events (0: off)");
   // Compact encodings.
   s.integer("zset-max-listpack-entries", &S::zsetMaxListpackEntries, 128, Range{0, kNoMax},
             kReloadable, "Largest sorted set kept in the compact (listpack) encoding");
@@ -164,6 +167,8 @@ config::Schema<NodeSettings> build() {
            "IP announced to the other nodes");
   s.integer("cluster-announce-port", &S::clusterAnnouncePort, 0, Range{0, 65535}, kReloadable,
             "Client port announced to the other nodes");
+  s.integer("cluster-announce-tls-port", &S::clusterAnnounceTlsPort, 0, Range{0, 65535},
+            kReloadable, "TLS client port announced to the other nodes (with tls-cluster yes)");
   s.integer("cluster-announce-bus-port", &S::clusterAnnounceBusPort, 0, Range{0, 65535},
             kReloadable, "Bus port announced to the other nodes");
   s.boolean("cluster-require-full-coverage", &S::clusterRequireFullCoverage, true, kReloadable,

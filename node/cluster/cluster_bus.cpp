@@ -663,6 +663,13 @@ bool Cluster::startHandshake(const std::string& rawIp, int port, int cport, bool
 void Cluster::cron() {
   const int64_t now = nowMs();
   const int64_t timeout = std::max<int64_t>(server_.settings().clusterNodeTimeout, 1);
+  // CONFIG SET of cluster-announce-(tls-|bus-)port: our own entry follows, as Redis's
+  // clusterUpdateMyselfAnnouncedPorts (the bus headers read myPort() at every send).
+  if (myself_->port != myPort() || myself_->cport != myBusPort()) {
+    myself_->port = myPort();
+    myself_->cport = myBusPort();
+    todoSave();
+  }
   links_.erase(std::remove_if(links_.begin(), links_.end(),
                               [](const std::unique_ptr<ClusterLink>& l) { return l->dead; }),
                links_.end());

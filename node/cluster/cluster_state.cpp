@@ -81,11 +81,12 @@ int Cluster::size() const {
 }
 
 // tls-cluster yes: the TLS port is the client port the cluster announces (CLUSTER NODES/SLOTS/
-// SHARDS, MOVED/ASK) and the base of the default bus port, as Redis 7.0.
+// SHARDS, MOVED/ASK) and the base of the default bus port, as Redis 7.0; cluster-announce-tls-port
+// overrides it then, cluster-announce-port otherwise (Redis's deriveAnnouncedPorts).
 int Cluster::myPort() const {
   const auto& s = server_.settings();
-  if (s.clusterAnnouncePort) return s.clusterAnnouncePort;
-  return s.tlsCluster ? s.tlsPort : s.port;
+  if (s.tlsCluster) return s.clusterAnnounceTlsPort ? s.clusterAnnounceTlsPort : s.tlsPort;
+  return s.clusterAnnouncePort ? s.clusterAnnouncePort : s.port;
 }
 
 int Cluster::myBusPort() const {

@@ -353,6 +353,14 @@ class TlsCluster(unittest.TestCase):
             pipe.execute_command("ASKING")
             pipe.get("bar")
             self.assertEqual(pipe.execute()[1], "moving")
+            # cluster-announce-tls-port replaces the TLS port in what b announces (as in a
+            # container behind port mapping); cluster-announce-port is the plaintext port then.
+            announced = b.tls_port + 7
+            self.assertTrue(rb.config_set("cluster-announce-port", b.tls_port + 3))
+            self.assertTrue(rb.config_set("cluster-announce-tls-port", announced))
+            wait_until(lambda: f"{HOST}:{announced}@" in ra.execute_command("CLUSTER", "NODES"),
+                       20, "a to learn b's announced TLS port from the bus")
+            self.assertIn(f"{HOST}:{announced}@", rb.execute_command("CLUSTER", "NODES"))
         finally:
             a.stop()
             b.stop()
