@@ -93,8 +93,7 @@ struct NodeSettings {
   int clusterPort = 0;
   std::string clusterAnnounceIp;
   int clusterAnnouncePort = 0;
-  int clusterAnnounceTlsPort =
-      0;  // with tls-cluster: the client port announced instead of tls-port
+  int clusterAnnounceTlsPort = 0;  // tls-cluster: the client port announced instead of tls-port
   int clusterAnnounceBusPort = 0;
   bool clusterRequireFullCoverage = true;
   bool clusterAllowReadsWhenDown = false;
