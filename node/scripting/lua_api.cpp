@@ -329,14 +329,58 @@ int globalsIndex(lua_State* L) {
   return 1;
 }
 
-// __index of the library-loading `redis` table: any name it lacks is an error.
-int missingFieldIndex(lua_State* L) {
+// __index of the library-loading `redis` view: the field of the table in its upvalue; any name
+// that table lacks is an error.
+int loadApiFieldIndex(lua_State* L) {
+  lua_pushvalue(L, 2);
+  lua_rawget(L, lua_upvalueindex(1));
+  if (!lua_isnil(L, -1)) return 1;
   return luaL_error(L, "Script attempted to access nonexistent global variable '%s'",
                     lua_tostring(L, 2) != nullptr ? lua_tostring(L, 2) : "?");
 }
 
 int globalsNewIndex(lua_State* L) {
   return luaL_error(L, "Attempt to modify a readonly table");
+}
+
+// Lua 5.1's setmetatable, refusing the read-only views and _G with Redis 7.0's text where the
+// base function would say "cannot change a protected metatable".
+int luaSetmetatable(lua_State* L) {
+  const int t = lua_type(L, 2);
+  luaL_checktype(L, 1, LUA_TTABLE);
+  luaL_argcheck(L, t == LUA_TNIL || t == LUA_TTABLE, 2, "nil or table expected");
+  if (lua_getmetatable(L, 1)) {
+    lua_getfield(L, -1, "__newindex");
+    const bool readonly = lua_tocfunction(L, -1) == globalsNewIndex;
+    lua_pop(L, 2);
+    if (readonly) {
+      lua_pushliteral(L, "Attempt to modify a readonly table");
+      return lua_error(L);
+    }
+  }
+  if (luaL_getmetafield(L, 1, "__metatable")) luaL_error(L, "cannot change a protected metatable");
+  lua_settop(L, 2);
+  lua_setmetatable(L, 1);
+  return 1;
+}
+
+// Replaces the table at the top of the stack by a read-only view of it, for the library tables
+// Redis 7.0 makes read-only: an empty table whose reads go to `index` (the table itself, or a
+// function given it as upvalue) and whose writes raise "Attempt to modify a readonly table".
+// Lua 5.1 has no per-table read-only flag: pairs()/next() over a view see no fields, and rawset
+// writes into the view (as into the protected _G).
+void replaceWithReadonlyView(lua_State* L, lua_CFunction index = nullptr) {
+  lua_newtable(L);  // the view
+  lua_newtable(L);  // its metatable
+  lua_pushvalue(L, -3);
+  if (index != nullptr) lua_pushcclosure(L, index, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, globalsNewIndex);
+  lua_setfield(L, -2, "__newindex");
+  lua_pushboolean(L, 0);
+  lua_setfield(L, -2, "__metatable");
+  lua_setmetatable(L, -2);
+  lua_replace(L, -2);
 }
 
 void setReg(lua_State* L, void* key) {  // registry[key] = top (popped)
@@ -404,6 +448,8 @@ lua_State* newState(Scripting* owner, StateKind kind) {
   }
   lua_pushcfunction(L, luaPcall);
   lua_setglobal(L, "pcall");
+  lua_pushcfunction(L, luaSetmetatable);
+  lua_setglobal(L, "setmetatable");
   lua_getglobal(L, "math");
   setFn(L, "random", luaMathRandom);
   setFn(L, "randomseed", luaMathRandomseed);
@@ -461,6 +507,18 @@ lua_State* newState(Scripting* owner, StateKind kind) {
     lua_setglobal(L, "__redis__err__handler");
   }
 
+  // The library tables are read-only, as every table reachable from 7.0's globals.
+  for (const char* name :
+       {"redis", "string", "table", "math", "coroutine", "cjson", "bit", "struct", "cmsgpack"}) {
+    lua_getglobal(L, name);
+    if (lua_istable(L, -1)) {
+      replaceWithReadonlyView(L);
+      lua_setglobal(L, name);
+    } else {
+      lua_pop(L, 1);
+    }
+  }
+
   // The real globals table G; the library-loading API (functions), Redis 7.0's LIBRARY_API:
   // nothing but a `redis` table that registers functions, logs and has the version and log
   // constants; any other name, global or in that `redis`, is an error while a library loads.
@@ -471,12 +529,7 @@ lua_State* newState(Scripting* owner, StateKind kind) {
     lua_newtable(L);
     setFn(L, "register_function", luaRegisterFunction);
     fillRedisCommon(L);
-    lua_newtable(L);  // its metatable
-    lua_pushcfunction(L, missingFieldIndex);
-    lua_setfield(L, -2, "__index");
-    lua_pushcfunction(L, globalsNewIndex);
-    lua_setfield(L, -2, "__newindex");
-    lua_setmetatable(L, -2);
+    replaceWithReadonlyView(L, loadApiFieldIndex);
     lua_setfield(L, -2, "redis");
     setReg(L, &kLoadApiKey);
   }
