@@ -30,7 +30,9 @@ COMMANDS = {
                "reply", "unblock", "no-evict"],
     "info": None, "config": ["get", "set", "resetstat", "help"], "time": None, "lastsave": None,
     "shutdown": None, "debug": None,
-    "command": ["count", "info", "docs", "getkeys", "list", "help"],
+    "command": ["count", "info", "docs", "getkeys", "getkeysandflags", "list", "help"],
+    "monitor": None,
+    "latency": ["latest", "history", "reset", "doctor", "graph", "histogram", "help"],
     # hashes
     "hset": None, "hsetnx": None, "hget": None, "hmget": None, "hmset": None, "hdel": None,
     "hlen": None, "hstrlen": None, "hexists": None, "hkeys": None, "hvals": None,

@@ -97,6 +97,7 @@ STRATA_NODE_HANDLER(lastsave) STRATA_NODE_HANDLER(shutdown) STRATA_NODE_HANDLER(
 // introspection.cpp
 STRATA_NODE_HANDLER(command) STRATA_NODE_HANDLER(commandCount) STRATA_NODE_HANDLER(commandInfo)
 STRATA_NODE_HANDLER(commandDocs) STRATA_NODE_HANDLER(commandGetkeys)
+STRATA_NODE_HANDLER(commandGetkeysandflags) STRATA_NODE_HANDLER(monitor)
 STRATA_NODE_HANDLER(commandList) STRATA_NODE_HANDLER(commandHelp)
 // hashes.cpp
 STRATA_NODE_HANDLER(hset) STRATA_NODE_HANDLER(hsetnx) STRATA_NODE_HANDLER(hget)
@@ -148,6 +149,10 @@ STRATA_NODE_HANDLER(pubsubHelp)
 // slowlog.cpp
 STRATA_NODE_HANDLER(slowlogGet) STRATA_NODE_HANDLER(slowlogLen) STRATA_NODE_HANDLER(slowlogReset)
 STRATA_NODE_HANDLER(slowlogHelp)
+// latency.cpp
+STRATA_NODE_HANDLER(latencyLatest) STRATA_NODE_HANDLER(latencyHistory) STRATA_NODE_HANDLER(latencyReset)
+STRATA_NODE_HANDLER(latencyGraph) STRATA_NODE_HANDLER(latencyDoctor) STRATA_NODE_HANDLER(latencyHistogram)
+STRATA_NODE_HANDLER(latencyHelp)
 // persistence.cpp
 STRATA_NODE_HANDLER(bgrewriteaof)
 // migrate.cpp

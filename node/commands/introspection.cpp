@@ -1,5 +1,7 @@
 // COMMAND and its subcommands (COUNT, INFO, DOCS, GETKEYS, LIST, HELP), rendered from the command
 // table in Redis 7.0's format; the proxy reads key specs from here.
+#include <algorithm>
+
 #include "common/config/glob.h"
 #include "common/config/value_parsers.h"
 #include "node/commands/handlers.h"
@@ -56,7 +58,38 @@ void commandDocs(CommandContext& ctx) {
   }
 }
 
-void commandGetkeys(CommandContext& ctx) {
+namespace {
+
+// A key spec's flags for this call: a "variable_flags" spec is resolved as Redis's getkeys
+// procs do (SET without GET overwrites: OW update; BITFIELD with only GETs reads: RO access).
+std::vector<std::string_view> actualKeyFlags(const CommandDef& def, const KeySpec& spec,
+                                             const std::vector<std::string_view>& argv) {
+  const bool variable =
+      std::find(spec.flags.begin(), spec.flags.end(), "variable_flags") != spec.flags.end();
+  if (!variable) return spec.flags;
+  if (def.name == "set") {
+    for (size_t j = 3; j < argv.size(); ++j) {
+      if (config::equalsNoCase(argv[j], "GET")) return {"RW", "access", "update"};
+    }
+    return {"OW", "update"};
+  }
+  if (def.name == "bitfield") {
+    for (size_t j = 2; j < argv.size(); ++j) {
+      if (config::equalsNoCase(argv[j], "SET") || config::equalsNoCase(argv[j], "INCRBY")) {
+        return {"RW", "access", "update"};
+      }
+    }
+    return {"RO", "access"};
+  }
+  std::vector<std::string_view> flags;
+  for (std::string_view f : spec.flags) {
+    if (f != "variable_flags") flags.push_back(f);
+  }
+  return flags;
+}
+
+// COMMAND GETKEYS / GETKEYSANDFLAGS <full-command>: the keys (with their key spec's flags).
+void replyKeys(CommandContext& ctx, bool withFlags) {
   std::vector<std::string_view> argv(ctx.argv.begin() + 2, ctx.argv.end());
   const CommandDef* def = ctx.server.commands().find(argv[0]);
   if (def && !def->subcommands.empty() && argv.size() >= 2) {
@@ -71,13 +104,33 @@ void commandGetkeys(CommandContext& ctx) {
     ctx.w.error("ERR Invalid number of arguments specified for command");
     return;
   }
-  std::vector<size_t> pos = CommandTable::keyPositions(*def, argv);
-  if (pos.empty()) {
+  const std::vector<KeyWithSpec> keys = CommandTable::keysWithSpecs(*def, argv);
+  if (keys.empty()) {
     ctx.w.error("ERR The command has no key arguments");
     return;
   }
-  ctx.w.arrayHeader(pos.size());
-  for (size_t p : pos) ctx.w.bulk(argv[p]);
+  ctx.w.arrayHeader(keys.size());
+  for (const KeyWithSpec& k : keys) {
+    if (!withFlags) {
+      ctx.w.bulk(argv[k.pos]);
+      continue;
+    }
+    ctx.w.arrayHeader(2);
+    ctx.w.bulk(argv[k.pos]);
+    const std::vector<std::string_view> flags = actualKeyFlags(*def, *k.spec, argv);
+    ctx.w.setHeader(flags.size());
+    for (std::string_view f : flags) ctx.w.simpleString(f);
+  }
+}
+
+}  // namespace
+
+void commandGetkeys(CommandContext& ctx) {
+  replyKeys(ctx, false);
+}
+
+void commandGetkeysandflags(CommandContext& ctx) {
+  replyKeys(ctx, true);
 }
 
 void commandList(CommandContext& ctx) {
@@ -118,6 +171,8 @@ void commandHelp(CommandContext& ctx) {
       "    commands are returned.",
       "GETKEYS <full-command>",
       "    Return the keys from a full Redis command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full Redis command.",
   };
   replyHelp(ctx, "COMMAND", kLines);
 }

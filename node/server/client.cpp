@@ -198,9 +198,11 @@ std::string Client::infoLine(int64_t nowMs) const {
   s += " name=" + name;
   s += " age=" + std::to_string((nowMs - createdMs) / 1000);
   s += " idle=" + std::to_string((nowMs - lastInteractionMs) / 1000);
-  // Flags in redis-server's order: P pubsub, x MULTI, b blocked/paused, d dirty CAS, e no-evict.
+  // Flags in redis-server's order: O monitor, P pubsub, x MULTI, b blocked/paused, d dirty CAS, e
+  // no-evict.
   s += " flags=";
   const size_t flagsAt = s.size();
+  if (monitor) s += 'O';
   if (session.pubsub) s += 'P';
   if (session.multi) s += 'x';
   if (block.blocked || session.postponed) s += 'b';

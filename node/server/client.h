@@ -73,6 +73,7 @@ class Client {
     bool readonly = false;
   };
   ClusterFlags cluster;
+  bool monitor = false;  // MONITOR (server/monitor.cpp): CLIENT LIST flag O
 
   // Blocking list pops (see blocking.cpp): the parked command, its keys and deadline (ms, 0 =
   // none). While blocked the client executes nothing else from its pipeline.

@@ -6,6 +6,7 @@
 // NodeMetrics copies the counters out from the cron. Owned by Server; event-loop thread only.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
@@ -24,12 +25,27 @@ inline constexpr int64_t kCommandLatencyBoundsUs[] = {
 };
 inline constexpr size_t kCommandLatencyBuckets = std::size(kCommandLatencyBoundsUs) + 1;
 
+// LATENCY HISTOGRAM's buckets, as Redis 7.0's per-command hdr_histogram read by a log-2
+// iterator from 1024 ns: bucket k holds the calls of at most 1024 * 2^k ns (plus that level's
+// 2-significant-digit resolution, 2^(k+3) - 1 ns); durations below 1024 ns count as 1024.
+inline constexpr size_t kLatencyLog2Buckets = 32;
+inline constexpr int64_t latencyLog2BucketTopNs(size_t k) {
+  return (int64_t{1024} << k) + (int64_t{1} << (k + 3)) - 1;
+}
+inline size_t latencyLog2Bucket(uint64_t durationUs) {
+  const uint64_t ns = durationUs * 1000 > 1024 ? durationUs * 1000 : 1024;
+  size_t k = static_cast<size_t>(std::bit_width((ns - 1) >> 10));
+  if (k > 0 && static_cast<int64_t>(ns) <= latencyLog2BucketTopNs(k - 1)) --k;
+  return k < kLatencyLog2Buckets ? k : kLatencyLog2Buckets - 1;
+}
+
 struct CommandCounters {
   uint64_t calls = 0;
   uint64_t usec = 0;
   uint64_t rejected = 0;
   uint64_t failed = 0;
-  uint64_t buckets[kCommandLatencyBuckets] = {};  // non-cumulative counts per bucket
+  uint64_t buckets[kCommandLatencyBuckets] = {};   // non-cumulative counts per bucket
+  uint64_t log2Buckets[kLatencyLog2Buckets] = {};  // LATENCY HISTOGRAM, non-cumulative
 };
 
 class CommandStats {
@@ -57,6 +73,7 @@ class CommandStats {
       ++b;
     }
     ++c.buckets[b];
+    ++c.log2Buckets[latencyLog2Bucket(us)];
   }
   // Refused before it ran (arity, authentication, OOM, cluster redirection, ...).
   void rejected(const CommandDef& def) { ++counters_[indexOf(def)].rejected; }

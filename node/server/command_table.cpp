@@ -157,6 +157,14 @@ void CommandTable::writeDocs(resp::Writer& w, const CommandDef& def) {
 namespace {
 
 template <class Out>
+void addKey(Out& out, size_t pos, const KeySpec&) {
+  out.push_back(pos);
+}
+void addKey(std::vector<KeyWithSpec>& out, size_t pos, const KeySpec& spec) {
+  out.push_back({pos, &spec});
+}
+
+template <class Out>
 void appendKeyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
                         Out& out) {
   const int argc = static_cast<int>(argv.size());
@@ -198,7 +206,7 @@ void appendKeyPositions(const CommandDef& def, const std::vector<std::string_vie
     } else {
       continue;
     }
-    for (int i = first; i <= last && i < argc; i += step) out.push_back(static_cast<size_t>(i));
+    for (int i = first; i <= last && i < argc; i += step) addKey(out, static_cast<size_t>(i), spec);
   }
 }
 
@@ -214,6 +222,13 @@ std::vector<size_t> CommandTable::keyPositions(const CommandDef& def,
 void CommandTable::keyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
                                 KeyPositions& out) {
   appendKeyPositions(def, argv, out);
+}
+
+std::vector<KeyWithSpec> CommandTable::keysWithSpecs(const CommandDef& def,
+                                                     const std::vector<std::string_view>& argv) {
+  std::vector<KeyWithSpec> out;
+  appendKeyPositions(def, argv, out);
+  return out;
 }
 
 }  // namespace strata::node

@@ -172,6 +172,12 @@ struct CommandDef {
   bool hasFlag(CommandFlagName flag) const { return (flagBits & flag.bit) != 0; }
 };
 
+// A key argument's position and the key spec that found it (COMMAND GETKEYSANDFLAGS).
+struct KeyWithSpec {
+  size_t pos;
+  const KeySpec* spec;
+};
+
 // The table's rows (command_defs.cpp).
 std::vector<CommandDef> commandDefs();
 
@@ -195,6 +201,9 @@ class CommandTable {
   // paths: the cluster gate).
   static void keyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
                            KeyPositions& out);
+  // The positions with their key specs (COMMAND GETKEYSANDFLAGS: the spec's flags).
+  static std::vector<KeyWithSpec> keysWithSpecs(const CommandDef& def,
+                                                const std::vector<std::string_view>& argv);
 
  private:
   // Heterogeneous lookup: find() hashes a lower-cased stack copy, no std::string per command.

@@ -29,6 +29,7 @@
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/eviction.h"
+#include "node/server/latency.h"
 #include "node/server/node_tls.h"
 #include "node/settings_schema.h"
 
@@ -66,6 +67,7 @@ Server::Server(NodeSettings settings)
   startMs_ = nowMs();
   updateClock();
   commandStats_ = std::make_unique<CommandStats>(commands_);
+  latency_ = std::make_unique<LatencyMonitor>();
   eviction_ = std::make_unique<Eviction>(*this);
   metrics_ = std::make_unique<NodeMetrics>(*this);
   keyspace_.setLfu(settings_.lfuPolicy(), settings_.lfuLogFactor, settings_.lfuDecayTime);
@@ -321,6 +323,14 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     commandStatsRejected(*def);
     return;
   }
+  // A MONITOR client stays out of the keyspace (Redis: a replica's restriction).
+  if (client.monitor && (def->hasFlag("write") || def->hasFlag("readonly") ||
+                         def->hasFlag("may_replicate"))) [[unlikely]] {
+    w.error("ERR Replica can't interact with the keyspace");
+    stats_.errorReplies++;
+    commandStatsRejected(*def);
+    return;
+  }
   if (scripting_ && !scripting_->busyGate(client, *def)) {  // a script runs past its limit
     stats_.errorReplies++;
     return;
@@ -351,6 +361,11 @@ void Server::call(Client& client, const CommandDef& def,
   if (!txps_.inExec) client.lastCommand = def.name;  // EXEC's stay "exec"
   const uint64_t dirtyBefore = keyspace_.dirty();
   const Propagator::Frame frame = persistence_->propagator().begin();
+  // MONITOR: the EVAL/FCALL family shows before the commands of its script, the rest after
+  // running (so EXEC follows its queued commands); admin commands never.
+  if (!monitors_.empty()) [[unlikely]] {
+    if (def.hasFlag("skip_monitor") && !def.hasFlag("admin")) feedMonitors(client, def, argv);
+  }
   const int64_t startUs = nowUs();
   CommandContext ctx{*this, client, keyspace_, argv, w, def};
   try {
@@ -362,6 +377,10 @@ void Server::call(Client& client, const CommandDef& def,
   // After the call, as Redis's call(): the slow log, per-command statistics, propagation of the
   // command's effect to the AOF and replicas (when it changed the dataset).
   slowlogRecord(client, def, argv, durationUs);
+  if (!monitors_.empty() && !client.reprocessing) [[unlikely]] {
+    if (!def.hasFlag("skip_monitor") && !def.hasFlag("admin")) feedMonitors(client, def, argv);
+  }
+  latencyRecord(def, durationUs);
   const bool failed = client.out().size() > before && client.out()[before] == '-';
   commandStatsRecord(def, durationUs, failed);
   if (keyspace_.dirty() != dirtyBefore) propagateCommand(def, argv);

@@ -42,6 +42,7 @@ class NodeTls;
 class Persistence;
 class PropagationSink;
 class Scripting;
+class LatencyMonitor;
 
 // Counters reported by INFO stats (CONFIG RESETSTAT zeroes them).
 struct Stats {
@@ -101,9 +102,27 @@ class Server {
   void slowlogRecord(Client& client, const CommandDef& def,
                      const std::vector<std::string_view>& argv, int64_t durationUs);
   void commandStatsRecord(const CommandDef& def, int64_t durationUs, bool failed);
+  // LATENCY (server/latency.h): a "command" / "fast-command" event when the call took at least
+  // latency-monitor-threshold ms (one comparison otherwise).
+  void latencyRecord(const CommandDef& def, int64_t durationUs) {
+    const int64_t threshold = settings_.latencyMonitorThreshold;
+    if (threshold > 0 && durationUs / 1000 >= threshold) [[unlikely]] {
+      latencyEvent(def.hasFlag("fast") ? "fast-command" : "command", durationUs / 1000);
+    }
+  }
+  void latencyEvent(std::string_view event, int64_t latencyMs);
+  LatencyMonitor& latency() { return *latency_; }
   // A command refused before it ran (arity, NOAUTH, a gate's error): its rejected_calls.
   void commandStatsRejected(const CommandDef& def);
   void propagateCommand(const CommandDef& def, const std::vector<std::string_view>& argv);
+  // MONITOR (server/monitor.cpp): start (false if the client already monitors) and stop; the
+  // line of one command to every monitoring client (call() feeds it when monitors() is not
+  // empty).
+  bool startMonitoring(Client& client);
+  void stopMonitoring(Client& client);
+  void feedMonitors(Client& client, const CommandDef& def,
+                    const std::vector<std::string_view>& argv);
+  const std::vector<Client*>& monitors() const { return monitors_; }
 
   // Propagation to the AOF and replicas (node/persistence/propagation.h, propagation.cpp). Each
   // change is encoded once as RESP and fed to every sink at the end of the outermost command.
@@ -249,6 +268,7 @@ class Server {
   net::EventPtr sigterm_, sigint_;
   std::map<uint64_t, Client*> clients_;
   std::vector<Client*> pendingFlush_;
+  std::vector<Client*> monitors_;  // MONITOR clients, in the order they started
   std::vector<Client*> closing_;
   uint64_t nextClientId_ = 1;
   int64_t startMs_ = 0;
@@ -268,6 +288,7 @@ class Server {
   std::unique_ptr<Replication> replication_;  // master/replica (node/replication/)
   TxPubSub txps_;  // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
   std::unique_ptr<CommandStats> commandStats_;
+  std::unique_ptr<LatencyMonitor> latency_;  // LATENCY events (server/latency.h)
   std::unique_ptr<Eviction> eviction_;
   std::unique_ptr<NodeMetrics> metrics_;            // last: its HTTP threads stop first
   std::unique_ptr<Persistence> persistence_;        // propagation, AOF (node/persistence/)

@@ -7,8 +7,8 @@
 // commands/slowlog.cpp. Event-loop thread only.
 #include <ctime>
 
-#include "common/config/value_parsers.h"
 #include "node/server/client.h"
+#include "node/server/redaction.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -17,39 +17,6 @@ namespace {
 
 constexpr size_t kMaxArgc = 32;
 constexpr size_t kMaxString = 128;
-
-// Redis redacts the secrets of AUTH, HELLO ... AUTH and MIGRATE ... AUTH/AUTH2 before logging.
-std::vector<bool> redacted(const CommandDef& def, const std::vector<std::string_view>& argv) {
-  std::vector<bool> r(argv.size(), false);
-  using config::equalsNoCase;
-  if (def.name == "auth") {
-    for (size_t j = 1; j < argv.size(); ++j) r[j] = true;
-  } else if (def.name == "hello") {
-    for (size_t j = 2; j < argv.size(); ++j) {
-      if (equalsNoCase(argv[j], "AUTH") && j + 2 < argv.size()) {
-        r[j + 1] = r[j + 2] = true;
-        j += 2;
-      } else if (equalsNoCase(argv[j], "SETNAME") && j + 1 < argv.size()) {
-        ++j;
-      } else {
-        break;
-      }
-    }
-  } else if (def.name == "migrate") {
-    for (size_t j = 6; j < argv.size(); ++j) {
-      if (equalsNoCase(argv[j], "AUTH") && j + 1 < argv.size()) {
-        r[j + 1] = true;
-        break;
-      }
-      if (equalsNoCase(argv[j], "AUTH2") && j + 2 < argv.size()) {
-        r[j + 1] = r[j + 2] = true;
-        break;
-      }
-      if (equalsNoCase(argv[j], "KEYS")) break;
-    }
-  }
-  return r;
-}
 
 }  // namespace
 
@@ -64,7 +31,7 @@ void Server::slowlogRecord(Client& client, const CommandDef& def,
   e.time = static_cast<int64_t>(std::time(nullptr));
   e.duration = durationUs;
   const size_t argc = std::min(argv.size(), kMaxArgc);
-  const std::vector<bool> secret = redacted(def, argv);
+  const std::vector<bool> secret = redactedArgs(def, argv);
   e.argv.reserve(argc);
   for (size_t j = 0; j < argc; ++j) {
     if (argc != argv.size() && j == argc - 1) {

@@ -149,6 +149,7 @@ void discardTransaction(Server& server, Client& client) {
 void Server::resetSession(Client& client) {
   discardTransaction(*this, client);
   unsubscribeAll(*this, client);
+  stopMonitoring(client);
   ClientSession& s = client.session;
   s.replyOff = s.replySkipNext = false;  // NO-EVICT survives RESET in 7.0
   if (s.postponed) {

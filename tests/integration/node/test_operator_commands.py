@@ -1,0 +1,193 @@
+# Operator commands on the node side by side with redis-server 7.0: MONITOR (the line format,
+# sdscatrepr quoting, redacted AUTH/HELLO secrets, EXEC after its queued commands, EVAL before
+# its script's "[0 lua]" commands, admin commands hidden, the monitoring client kept out of the
+# keyspace until RESET, CLIENT LIST flags=O), COMMAND GETKEYSANDFLAGS, and LATENCY (HELP, LATEST,
+# HISTORY, RESET, GRAPH, DOCTOR, HISTOGRAM, latency-monitor-threshold). Timestamps, addresses and
+# latencies are checked by pattern, everything else must be equal in RESP2 and RESP3.
+# Needs STRATA_NODE_BIN (CTest sets it).
+# ctest-timeout: 120
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from harness.resp import RespError  # noqa: E402
+from harness.differential import DifferentialCase  # noqa: E402
+from harness.runner import main  # noqa: E402
+
+LINE = re.compile(r"^(\d+)\.(\d{6}) \[0 ([0-9.]+:\d+|lua)\] (.*)$")
+
+
+def client_addr(c):
+    info = c.call("CLIENT", "INFO")
+    return re.search(rb"addr=(\S+)", info).group(1).decode()
+
+
+class OperatorCommands(DifferentialCase):
+
+    def monitor_lines(self, mon, n, addrs):
+        """n MONITOR lines, each as (who, args) with the address replaced by its name."""
+        out = []
+        for _ in range(n):
+            line = mon.read(timeout=5)
+            m = LINE.match(line)
+            self.assertIsNotNone(m, line)
+            out.append((addrs.get(m.group(3), m.group(3)), m.group(4)))
+        return out
+
+    def test_monitor_lines(self):
+        def check(port, proto):
+            mon, c = self.conn(port, proto), self.conn(port, proto)
+            addrs = {client_addr(c): "client", client_addr(mon): "monitor"}
+            out = [mon.call("MONITOR")]
+            c.call("SET", b"k\x01", b'a"\n\\\r\t\x07\x08\xff')
+            c.call("AUTH", "secret")
+            c.call("HELLO", str(proto), "AUTH", "default", "pw")
+            c.call("CONFIG", "GET", "port")  # admin: not shown
+            c.call("MULTI")
+            c.call("INCR", "n")
+            out.append(c.call("EXEC"))
+            c.call("EVAL", "return redis.call('get', KEYS[1])", "1", "n")
+            c.call("PING")
+            out += self.monitor_lines(mon, 9, addrs)
+            # The monitor may PING (and sees itself) but not touch the keyspace until RESET.
+            out.append(mon.call("PING"))
+            out += self.monitor_lines(mon, 1, addrs)
+            out.append(mon.call("GET", "n"))
+            out.append(mon.call("SET", "n", "1"))
+            flags = re.findall(rb"flags=(\w+)", c.call("CLIENT", "LIST"))
+            out.append(sorted(flags))
+            out.append(mon.call("RESET"))
+            out.append(mon.call("GET", "n"))
+            return out
+
+        got = self.same(check)
+        self.assertEqual(got[2][0], "OK")
+        self.assertIn(("client", '"SET" "k\\x01" "a\\"\\n\\\\\\r\\t\\a\\b\\xff"'), got[2])
+        self.assertIn(("client", '"AUTH" "(redacted)"'), got[2])
+        self.assertIn(("client", '"HELLO" "2" "AUTH" "(redacted)" "(redacted)"'), got[2])
+        lines = [x for x in got[2] if isinstance(x, tuple)]
+        self.assertLess(lines.index(("client", '"INCR" "n"')), lines.index(("client", '"EXEC"')))
+        self.assertEqual(lines[lines.index(("lua", '"get" "n"')) - 1][1],
+                         '"EVAL" "return redis.call(\'get\', KEYS[1])" "1" "n"')
+        self.assertNotIn(("client", '"CONFIG" "GET" "port"'), lines)
+        self.assertIn(RespError("ERR Replica can't interact with the keyspace"), got[2])
+        self.assertIn([b"N", b"O"], got[2])
+        self.assertEqual(got[2][-1], b"1")
+
+    def test_monitor_refused_in_multi(self):
+        def check(port, proto):
+            c = self.conn(port, proto)
+            return [c.call("MULTI"), c.call("MONITOR"), c.call("EXEC")]
+
+        self.same(check)
+
+    def test_getkeysandflags(self):
+        cases = [
+            ("SET", "a", "b"), ("SET", "a", "b", "GET"), ("GET", "a"), ("MSET", "a", "1", "b", "2"),
+            ("LMOVE", "a", "b", "LEFT", "RIGHT"), ("EVAL", "x", "2", "k1", "k2", "v"),
+            ("BITFIELD", "a", "GET", "u8", "0"), ("BITFIELD", "a", "INCRBY", "u8", "0", "1"),
+            ("ZUNIONSTORE", "d", "2", "a", "b"), ("PING",),
+            ("NOSUCH", "a"), ("GET",), ("XREAD", "STREAMS", "s1", "s2", "0", "0"),
+            ("OBJECT", "ENCODING", "a"),
+        ]
+
+        def check(port, proto):
+            c = self.conn(port, proto)
+            out = [c.call("COMMAND", "GETKEYSANDFLAGS", *args) for args in cases]
+            out.append(c.call("COMMAND", "GETKEYSANDFLAGS"))
+            # Subcommands come in dict order on redis-server: compared sorted.
+            info = c.call("COMMAND", "INFO", "monitor", "latency", "command")
+            out.append([e[:9] + [sorted(e[9], key=lambda sub: sub[0])] + e[10:] for e in info])
+            if proto == 3:  # DOCS: the summary, version and group of each (sub)command
+                docs = c.call("COMMAND", "DOCS", "monitor", "latency")
+                brief = {}
+                for name, d in docs.items():
+                    brief[name] = [d[b"summary"], d[b"since"], d[b"group"]]
+                    for sub, sd in d.get(b"subcommands", {}).items():
+                        brief[sub] = [sd[b"summary"], sd[b"since"], sd[b"group"]]
+                out.append(brief)
+            out.append(c.call("COMMAND", "HELP"))
+            return out
+
+        got = self.same(check)
+        self.assertEqual(got[2][0], [[b"a", ["OW", "update"]]])
+
+    def test_latency_without_events(self):
+        def check(port, proto):
+            c = self.conn(port, proto)
+            out = [c.call("LATENCY", "HELP"), c.call("LATENCY", "RESET"),
+                   c.call("CONFIG", "GET", "latency-monitor-threshold"),
+                   c.call("LATENCY", "DOCTOR"), c.call("LATENCY", "LATEST"),
+                   c.call("LATENCY", "HISTORY", "command"), c.call("LATENCY", "GRAPH", "command"),
+                   c.call("LATENCY", "NOSUCH"), c.call("LATENCY", "HISTORY"),
+                   c.call("CONFIG", "SET", "latency-monitor-threshold", "1000"),
+                   c.call("LATENCY", "DOCTOR"),
+                   c.call("CONFIG", "SET", "latency-monitor-threshold", "0")]
+            return out
+
+        self.same(check)
+
+    def test_latency_events(self):
+        busy = ("local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
+                "repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - s > 30000 return 1")
+
+        def check(port, proto):
+            c = self.conn(port, proto)
+            c.call("LATENCY", "RESET")
+            c.call("CONFIG", "SET", "latency-monitor-threshold", "10")
+            c.call("EVAL", busy, "0")  # ~30 ms: a "command" event
+            latest = c.call("LATENCY", "LATEST")
+            history = c.call("LATENCY", "HISTORY", "command")
+            graph = c.call("LATENCY", "GRAPH", "command")
+            doctor = c.call("LATENCY", "DOCTOR")
+            reset = [c.call("LATENCY", "RESET", "command", "nosuch"), c.call("LATENCY", "LATEST")]
+            c.call("CONFIG", "SET", "latency-monitor-threshold", "0")
+            self.assertEqual(len(latest), 1)
+            name, when, last, worst = latest[0]
+            self.assertTrue(30 <= last <= worst < 5000, latest)
+            self.assertEqual(history, [[when, last]])
+            self.assertTrue(graph.startswith(b"command - high %d ms, low %d ms (all time high %d ms)\n"
+                                             % (last, last, worst)), graph)
+            self.assertTrue(doctor.startswith(b"Dave, I have observed latency spikes"), doctor)
+            # The sparkline below the header: one sample, its age label ("0s") vertically.
+            body = re.sub(rb"[0-9]", b"9", graph.split(b"\n", 1)[1])
+            return [name, reset, body]
+
+        got = self.same(check)
+        self.assertEqual(got[2][:2], [b"command", [1, []]])
+        self.assertEqual(got[2][2], b"-" * 80 + b"\n \n \n \n_\n \n9\ns\n")
+
+    def test_latency_histogram(self):
+        def check(port, proto):
+            c = self.conn(port, proto)
+            c.call("CONFIG", "RESETSTAT")
+            for i in range(5):
+                c.call("SET", "k%d" % i, "v")
+            c.call("GET", "k1")
+            c.call("CLIENT", "ID")
+            out = []
+            for args in [("set", "get"), ("client",), ("client|id", "nosuch"), ("nosuch",)]:
+                h = c.call("LATENCY", "HISTOGRAM", *args)
+                items = h.items() if isinstance(h, dict) else zip(h[::2], h[1::2])
+                shape = {}
+                for name, v in items:
+                    v = dict(v) if isinstance(v, dict) else dict(zip(v[::2], v[1::2]))
+                    buckets = v[b"histogram_usec"]
+                    b = list(buckets.items()) if isinstance(buckets, dict) else \
+                        list(zip(buckets[::2], buckets[1::2]))
+                    counts = [n for _, n in b]
+                    self.assertEqual(counts, sorted(counts))  # cumulative
+                    self.assertTrue(all(u in (1, 2, 4, 8, 16, 33, 66, 132, 264, 529, 1058, 2117)
+                                        or u > 2117 for u, _ in b), b)
+                    shape[name] = (v[b"calls"], counts[-1])
+                out.append(shape)
+            return out
+
+        got = self.same(check)
+        self.assertEqual(got[2][0], {b"set": (5, 5), b"get": (1, 1)})
+
+
+if __name__ == "__main__":
+    main()
