@@ -7,10 +7,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 #include "common/config/help.h"
 #include "common/config/loader.h"
 #include "common/observe/logging.h"
+#include "node/server/config_rewrite.h"
 #include "node/server/server.h"
 #include "node/settings_schema.h"
 
@@ -22,6 +24,9 @@ int main(int argc, char** argv) {
   if (!loaded.ok()) {
     fprintf(stderr, "node: %s\n", loaded.status.message().c_str());
     return 2;
+  }
+  if (!loaded.config_file.empty()) {  // CONFIG REWRITE's file, absolute before any chdir
+    node::setConfigFilePath(std::filesystem::absolute(loaded.config_file).string());
   }
   if (loaded.action == config::Action::kHelp) {
     fputs(config::helpText(node::nodeSchema(), "node").c_str(), stdout);

@@ -28,7 +28,7 @@ COMMANDS = {
     "reset": None,
     "client": ["setname", "getname", "id", "list", "info", "kill", "help", "pause", "unpause",
                "reply", "unblock", "no-evict"],
-    "info": None, "config": ["get", "set", "resetstat", "help"], "time": None, "lastsave": None,
+    "info": None, "config": ["get", "set", "resetstat", "rewrite", "help"], "time": None, "lastsave": None,
     "shutdown": None, "debug": None,
     "command": ["count", "info", "docs", "getkeys", "getkeysandflags", "list", "help"],
     "monitor": None,
