@@ -198,7 +198,8 @@ class OperatorCommands(DifferentialCase):
     def test_config_rewrite_without_file(self):
         def check(port, proto):
             c = self.conn(port, proto)
-            return [c.call("CONFIG", "REWRITE"), c.call("CONFIG", "REWRITE", "x")]
+            return [c.call("CONFIG", "REWRITE"), c.call("CONFIG", "REWRITE", "x"),
+                    c.call("CONFIG", "HELP")]
 
         got = self.same(check)
         self.assertEqual(got[2][0], RespError("ERR The server is running without a config file"))
