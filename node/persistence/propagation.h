@@ -32,6 +32,9 @@ class PropagationSink {
   // thread at the end of the outermost command that changed the dataset; must not call back into
   // the Server's command execution.
   virtual void feed(std::string_view respCommands) = 0;
+  // False while feed() would drop everything (a master with no replica and no backlog): when no
+  // sink listens, commands are not encoded at all.
+  virtual bool listening() const { return true; }
 };
 
 // Appends `argv` to `out` as a RESP multibulk (`*N\r\n$len\r\narg\r\n...`).
@@ -45,7 +48,13 @@ class Propagator {
   void addSink(PropagationSink* sink);
   void removeSink(PropagationSink* sink);
   // True when at least one sink listens (and the server is not replaying its own AOF).
-  bool active() const { return !sinks_.empty() && !suppressed_; }
+  bool active() const {
+    if (suppressed_) return false;
+    for (const PropagationSink* s : sinks_) {
+      if (s->listening()) return true;
+    }
+    return false;
+  }
   // While suppressed (AOF loading, DEBUG RELOAD) nothing is recorded.
   void setSuppressed(bool yes) { suppressed_ = yes; }
   bool suppressed() const { return suppressed_; }

@@ -64,6 +64,9 @@ class Replication : public PropagationSink {
   // PropagationSink: the effect of every write command, as RESP. Ignored on a replica (its
   // stream is the master's, fed verbatim by the link).
   void feed(std::string_view respCommands) override;
+  // A master keeps history only for replicas or a backlog (feedStream); a replica's stream is
+  // its master's.
+  bool listening() const override { return !link_ && (backlog_.active() || !replicas_.empty()); }
   // Appends stream bytes to the backlog and every replica (the master's own commands, or the
   // bytes a replica received from its master).
   void feedStream(std::string_view bytes);
