@@ -1,21 +1,28 @@
 #!/usr/bin/env bash
-# Side-by-side proxy benchmark, one run, fixed CPU pinning (a benchmark, not a pass/fail test):
-#   strata proxy (--threads 1) in front of a 3-master Redis 7 cluster
+# Side-by-side proxy benchmark, fixed CPU pinning (a benchmark, not a pass/fail test):
+#   strata proxy (--threads 1) in front of a 3-master Redis 7 cluster        ("proxy→redis")
+#   strata proxy (--threads 1) in front of a 3-master cluster of strata node ("proxy→node")
 #   nutcracker (twemproxy) in front of 3 standalone redis-servers
 #   redis-benchmark talking to one redis-server directly
-# for SET and GET at -c 50 with -P 1 and -P 16. Servers and proxies run on CPU $SERVER_CPUS,
-# redis-benchmark on CPU $CLIENT_CPU. Prints a markdown table with ops/s, p50 and p99 and the
-# ratios the proxy issue sets as goals (>= 2x nutcracker at -P 16; >= 0.95x direct at -P 1).
+# for SET and GET at -c 50 with -P 1 and -P 16, $ROUNDS rounds (default 3) rotating which target
+# goes first. Servers and proxies run on CPU $SERVER_CPUS, redis-benchmark on CPU $CLIENT_CPU.
+# Prints the median ops/s, p50 and p99 of each target and the medians of the per-round ratios the
+# proxy issue sets as goals (>= 2x nutcracker at -P 16; >= 0.95x direct and <= +0.05 ms p50 at
+# -P 1), with every round's value. The machine is shared: single runs vary by +-15%, so only
+# alternating rounds compare. Without a node binary the proxy→node column is left out.
 #
-#   tests/bench/proxy_bench.sh [--requests N] [--proxy-bin build/proxy/proxy]
+#   tests/bench/proxy_bench.sh [--requests N] [--proxy-bin build/proxy/proxy] [--node-bin build/node/node]
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 requests=${REQUESTS:-300000}
+rounds=${ROUNDS:-3}
 proxy_bin=$root/build/proxy/proxy
+node_bin=$root/build/node/node
 while [ $# -gt 0 ]; do
   case "$1" in
     --requests) requests=$2; shift 2 ;;
     --proxy-bin) proxy_bin=$2; shift 2 ;;
+    --node-bin) node_bin=$2; shift 2 ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -74,24 +81,77 @@ direct_port=$((base + 6))
 start_redis $direct_port
 wait_ping $direct_port
 
+# 3-master cluster of strata node + a second proxy (when the node is built).
+node_proxy_port=
+node_bin=$(realpath -m "$node_bin")  # the nodes run in their own dirs
+if [ -x "$node_bin" ]; then
+  for i in 20 21 22; do
+    start_server "node$i" $((base + i)) "$SERVER_CPUS" "$node_bin" --cluster-enabled yes \
+      --cluster-config-file nodes.conf
+  done
+  redis-cli --cluster create 127.0.0.1:$((base + 20)) 127.0.0.1:$((base + 21)) \
+    127.0.0.1:$((base + 22)) --cluster-yes >"$work/create-node.log" 2>&1
+  for _ in $(seq 100); do
+    redis-cli -p $((base + 20)) cluster info | grep -q cluster_state:ok && break; sleep 0.1
+  done
+  node_proxy_port=$((base + 13))
+  taskset -c "$SERVER_CPUS" "$proxy_bin" --port $node_proxy_port --nodes 127.0.0.1:$((base + 20)) \
+    --threads 1 --metrics-port 0 --loglevel warning >"$work/proxy-node.log" 2>&1 &
+  pids+=($!)
+  wait_ping $node_proxy_port
+fi
+
 run() {  # port pipeline test -> "rps p50 p99"
   taskset -c "$CLIENT_CPU" redis-benchmark -h 127.0.0.1 -p "$1" -t "$3" -n "$requests" -c 50 \
     -P "$2" -r 100000 -d 16 --csv 2>/dev/null | tail -1 |
     awk -F',' '{ for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $2, $5, $7 }'
 }
 
-printf '\n| test | pipeline | strata proxy ops/s | nutcracker ops/s | direct ops/s | proxy/nutcracker | proxy/direct | p50 ms (proxy / twem / direct) | p99 ms (proxy / twem / direct) |\n'
-printf '|---|---|---|---|---|---|---|---|---|\n'
+median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
+div() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a / b}'; }
+sub() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.3f", a - b}'; }
+
+names=(proxy_redis twem direct)
+ports=("$proxy_port" "$twem_port" "$direct_port")
+if [ -n "$node_proxy_port" ]; then names+=(proxy_node); ports+=("$node_proxy_port"); fi
+n=${#names[@]}
+
+printf '\n| test | -P | target | ops/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n'
+ratio_rows=()
 for pipe in 1 16; do
   for t in set get; do
-    read -r prps pp50 pp99 <<<"$(run $proxy_port $pipe $t)"
-    read -r trps tp50 tp99 <<<"$(run $twem_port $pipe $t)"
-    read -r drps dp50 dp99 <<<"$(run $direct_port $pipe $t)"
-    awk -v t="$t" -v p="$pipe" -v pr="$prps" -v tr="$trps" -v dr="$drps" \
-      -v pp50="$pp50" -v tp50="$tp50" -v dp50="$dp50" -v pp99="$pp99" -v tp99="$tp99" -v dp99="$dp99" \
-      'BEGIN { printf "| %s | %s | %.0f | %.0f | %.0f | %.2fx | %.2fx | %s / %s / %s | %s / %s / %s |\n",
-               toupper(t), p, pr, tr, dr, pr / tr, pr / dr, pp50, tp50, dp50, pp99, tp99, dp99 }'
+    declare -A rps=() p50=() p99=()
+    for ((r = 0; r < rounds; r++)); do
+      for ((k = 0; k < n; k++)); do  # rotate the order each round
+        j=$(((k + r) % n))
+        read -r a b c <<<"$(run "${ports[$j]}" "$pipe" "$t")"
+        rps[${names[$j]},$r]=$a p50[${names[$j]},$r]=$b p99[${names[$j]},$r]=$c
+      done
+    done
+    col() {  # array name target -> values of all rounds
+      local -n arr=$1
+      local r out=()
+      for ((r = 0; r < rounds; r++)); do out+=("${arr[$2,$r]}"); done
+      echo "${out[*]}"
+    }
+    for name in "${names[@]}"; do
+      printf '| %s | %s | %s | %.0f | %s | %s |\n' "${t^^}" "$pipe" "$name" \
+        "$(col rps "$name" | median)" "$(col p50 "$name" | median)" "$(col p99 "$name" | median)"
+    done
+    for name in proxy_redis proxy_node; do
+      [ -n "${rps[$name,0]:-}" ] || continue
+      vs_twem=() vs_direct=() added=()
+      for ((r = 0; r < rounds; r++)); do
+        vs_twem+=("$(div "${rps[$name,$r]}" "${rps[twem,$r]}")")
+        vs_direct+=("$(div "${rps[$name,$r]}" "${rps[direct,$r]}")")
+        added+=("$(sub "${p50[$name,$r]}" "${p50[direct,$r]}")")
+      done
+      ratio_rows+=("| ${t^^} | $pipe | $name | $(echo "${vs_twem[*]}" | median)x (${vs_twem[*]}) | $(echo "${vs_direct[*]}" | median)x (${vs_direct[*]}) | $(echo "${added[*]}" | median) (${added[*]}) |")
+    done
   done
 done
+printf '\nMedians of the per-round ratios (each round in brackets):\n\n'
+printf '| test | -P | target | /nutcracker ops/s | /direct ops/s | added p50 ms vs direct |\n|---|---|---|---|---|---|\n'
+printf '%s\n' "${ratio_rows[@]}"
 echo
-echo "requests per run: $requests, -c 50, -r 100000, -d 16; servers on cpu $SERVER_CPUS, client on cpu $CLIENT_CPU"
+echo "requests per run: $requests, $rounds rounds, -c 50, -r 100000, -d 16; servers and proxies on cpu $SERVER_CPUS, client on cpu $CLIENT_CPU"
