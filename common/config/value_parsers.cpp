@@ -1,5 +1,6 @@
 // Implementation of the shared value parsers: strict integer parsing via from_chars, Redis's
-// memtoull() unit table, yes/no booleans and an sdssplitargs()-compatible tokenizer.
+// memtoull() unit table, yes/no booleans, an sdssplitargs()-compatible tokenizer and its inverse
+// (sdscatrepr).
 #include "common/config/value_parsers.h"
 
 #include <array>
@@ -249,6 +250,46 @@ Status splitArgs(std::string_view line, std::vector<std::string>& out) {
     }
     out.push_back(std::move(current));
   }
+}
+
+void appendRepr(std::string& out, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\a':
+        out += "\\a";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      default:
+        if (u >= 0x20 && u < 0x7f) {  // isprint() in the "C" locale, as Redis runs it
+          out += c;
+        } else {
+          out += "\\x";
+          out += kHex[u >> 4];
+          out += kHex[u & 15];
+        }
+    }
+  }
+  out += '"';
 }
 
 std::string toLower(std::string_view text) {

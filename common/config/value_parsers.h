@@ -64,6 +64,11 @@ std::string renderList(const std::vector<std::string>& items);
 // followed by whitespace or the end. Unbalanced quotes give an error.
 Status splitArgs(std::string_view line, std::vector<std::string>& out);
 
+// Redis's sdscatrepr(), the inverse of splitArgs(): appends `text` in double quotes with \\ \"
+// \n \r \t \a \b escaped, other bytes outside printable ASCII as \xhh (lower-case hex), the rest
+// as they are. MONITOR's lines and the AOF manifest's quoted file names.
+void appendRepr(std::string& out, std::string_view text);
+
 // ASCII helpers used for case-insensitive names and enum choices.
 std::string toLower(std::string_view text);
 bool equalsNoCase(std::string_view a, std::string_view b);

@@ -3,7 +3,6 @@
 #include "node/persistence/aof_format.h"
 #include "common/config/value_parsers.h"
 
-#include <algorithm>
 #include <cctype>
 
 namespace strata::node {
@@ -17,95 +16,32 @@ constexpr int64_t kMaxBulk = 512LL * 1024 * 1024;  // proto-max-bulk-len's defau
 
 using config::equalsNoCase;
 
-// sdssplitargs-lite: whitespace-separated tokens, "double quoted" with \" \\ \n \r \t \xHH
-// escapes. False on an unbalanced quote.
-bool splitArgs(std::string_view line, std::vector<std::string>& out) {
-  out.clear();
-  size_t i = 0;
-  while (true) {
-    while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
-    if (i >= line.size()) return true;
-    std::string tok;
-    if (line[i] == '"') {
-      ++i;
-      bool closed = false;
-      while (i < line.size()) {
-        char c = line[i];
-        if (c == '\\' && i + 1 < line.size()) {
-          char n = line[i + 1];
-          if (n == 'x' && i + 3 < line.size() &&
-              std::isxdigit(static_cast<unsigned char>(line[i + 2])) &&
-              std::isxdigit(static_cast<unsigned char>(line[i + 3]))) {
-            tok.push_back(
-                static_cast<char>(std::stoi(std::string(line.substr(i + 2, 2)), nullptr, 16)));
-            i += 4;
-            continue;
-          }
-          tok.push_back(n == 'n' ? '\n' : n == 'r' ? '\r' : n == 't' ? '\t' : n);
-          i += 2;
-          continue;
-        }
-        if (c == '"') {
-          closed = true;
-          ++i;
-          break;
-        }
-        tok.push_back(c);
-        ++i;
-      }
-      if (!closed) return false;
-      if (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) return false;
-    } else {
-      while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) {
-        tok.push_back(line[i++]);
-      }
+// A manifest line's words, as Redis reads them: sdssplitargs (config::splitArgs). One exception
+// keeps manifests written before the writer quoted names with a single quote loading: a line
+// with a ' but no " (which that writer, and Redis's own sdsneedsrepr, left as `file it's.aof ...`)
+// is split on whitespace, as it was written. False on unbalanced quotes.
+bool splitManifestLine(std::string_view line, std::vector<std::string>& out) {
+  if (line.find('\'') != std::string_view::npos && line.find('"') == std::string_view::npos) {
+    out.clear();
+    size_t i = 0;
+    while (true) {
+      while (i < line.size() && std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+      if (i == line.size()) return true;
+      const size_t start = i;
+      while (i < line.size() && !std::isspace(static_cast<unsigned char>(line[i]))) ++i;
+      out.emplace_back(line.substr(start, i - start));
     }
-    out.push_back(std::move(tok));
   }
+  return config::splitArgs(line, out).isOk();
 }
 
 bool needsQuoting(std::string_view s) {
   if (s.empty()) return true;
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
-    if (std::isspace(u) || c == '"' || c == '\\' || !std::isprint(u)) return true;
+    if (std::isspace(u) || c == '"' || c == '\'' || c == '\\' || !std::isprint(u)) return true;
   }
   return false;
-}
-
-// sdscatrepr: "..." with escapes.
-void appendRepr(std::string& out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out.push_back('"');
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (std::isprint(u)) {
-          out.push_back(c);
-        } else {
-          out += "\\x";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 15]);
-        }
-    }
-  }
-  out.push_back('"');
 }
 
 bool parseSeq(std::string_view s, int64_t& out) {
@@ -153,7 +89,7 @@ bool AofManifest::parse(std::string_view text, AofManifest& out, std::string& er
     }
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty() || line[0] == '#') continue;
-    if (!splitArgs(line, args) || args.size() < 6 || args.size() % 2 != 0) {
+    if (!splitManifestLine(line, args) || args.size() < 6 || args.size() % 2 != 0) {
       error = "Invalid AOF manifest file format";
       return false;
     }
@@ -162,13 +98,10 @@ bool AofManifest::parse(std::string_view text, AofManifest& out, std::string& er
     for (size_t i = 0; i + 1 < args.size(); i += 2) {
       if (args[i] == "file") {
         f.name = args[i + 1];
-        // A plain file name in appenddirname: no path, no control bytes, short enough that
-        // its escaped form still fits a manifest line.
+        // A file name in appenddirname (no path, no NUL; any other byte, as Redis), short
+        // enough that its escaped form (4 bytes a byte at most) still fits a manifest line.
         haveName = !f.name.empty() && f.name.size() <= kMaxFileName &&
-                   std::none_of(f.name.begin(), f.name.end(), [](char c) {
-                     auto u = static_cast<unsigned char>(c);
-                     return c == '/' || u < 0x20 || u == 0x7f;
-                   });
+                   f.name.find_first_of(std::string_view("/\0", 2)) == std::string::npos;
       } else if (args[i] == "seq") {
         haveSeq = parseSeq(args[i + 1], f.seq);
       } else if (args[i] == "type") {
@@ -212,7 +145,7 @@ std::string AofManifest::serialize() const {
   auto line = [&](const File& f) {
     out += "file ";
     if (needsQuoting(f.name)) {
-      appendRepr(out, f.name);
+      config::appendRepr(out, f.name);
     } else {
       out += f.name;
     }

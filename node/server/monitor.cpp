@@ -9,59 +9,14 @@
 #include <sys/time.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdio>
 
+#include "common/config/value_parsers.h"
 #include "node/server/client.h"
 #include "node/server/redaction.h"
 #include "node/server/server.h"
 
 namespace strata::node {
-
-namespace {
-
-// Redis's sdscatrepr: the bytes in double quotes, \\ \" \n \r \t \a \b escaped, other
-// unprintable bytes as \xhh.
-void appendRepr(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '\a':
-        out += "\\a";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      default:
-        if (std::isprint(c)) {
-          out += static_cast<char>(c);
-        } else {
-          char hex[5];
-          std::snprintf(hex, sizeof hex, "\\x%02x", c);
-          out += hex;
-        }
-    }
-  }
-  out += '"';
-}
-
-}  // namespace
 
 bool Server::startMonitoring(Client& client) {
   if (client.monitor) return false;
@@ -89,7 +44,7 @@ void Server::feedMonitors(Client& client, const CommandDef& def,
   const std::vector<bool> secret = redactedArgs(def, argv);
   for (size_t j = 0; j < argv.size(); ++j) {
     if (j > 0) line += ' ';
-    appendRepr(line, secret[j] ? std::string_view("(redacted)") : argv[j]);
+    config::appendRepr(line, secret[j] ? std::string_view("(redacted)") : argv[j]);
   }
   line += "\r\n";
   // A copy: checkOutputLimits may close a monitor (it stays in the list until clientClosed).

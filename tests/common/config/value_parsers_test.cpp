@@ -142,4 +142,16 @@ TEST_SUITE("common.config") {
     CHECK(splitArgs("'abc", out).message() == "unbalanced quotes");
     CHECK(splitArgs("\"abc\"def", out).message() == "unbalanced quotes");
   }
+
+  TEST_CASE("appendRepr writes sdscatrepr's text, which splitArgs reads back") {
+    std::string out = "x";
+    appendRepr(out, std::string_view("a\\\"\n\r\t\a\b\x01\x7f\x80\xff ~'\0z", 17));
+    CHECK(out == "x\"a\\\\\\\"\\n\\r\\t\\a\\b\\x01\\x7f\\x80\\xff ~'\\x00z\"");
+    for (int b = 0; b < 256; ++b) {
+      const std::string text = "<" + std::string(1, static_cast<char>(b)) + ">";
+      std::string repr;
+      appendRepr(repr, text);
+      CHECK_MESSAGE(args(repr) == std::vector<std::string>{text}, repr);
+    }
+  }
 }
