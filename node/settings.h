@@ -63,6 +63,10 @@ struct NodeSettings {
   int64_t slowlogMaxLen = 128;
   // LATENCY: commands taking at least this many milliseconds are latency events (0: off).
   int64_t latencyMonitorThreshold = 0;
+  // INFO latencystats (server/latency_histogram.h): per-command latency histograms, and the
+  // percentiles INFO reports from them.
+  bool latencyTracking = true;
+  std::vector<double> latencyTrackingInfoPercentiles{50, 99, 99.9};
 
   // Compact encodings (zset-max-listpack-*).
   int64_t zsetMaxListpackEntries = 128;

@@ -2,7 +2,15 @@
 // maxmemory, appendonly, cluster-*, ...), with client-output-buffer-limit's custom codec.
 #include "node/settings_schema.h"
 
+#include <cctype>
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
 #include "common/config/value_parsers.h"
+#include "node/server/latency_histogram.h"
 
 namespace strata::node {
 
@@ -55,6 +63,96 @@ config::Codec<OutputBufferLimits> outputLimitsCodec() {
              std::to_string(x.softSeconds);
     };
     return one("normal", l.normal) + " " + one("slave", l.replica) + " " + one("pubsub", l.pubsub);
+  };
+  return c;
+}
+
+// Redis's string2d(): strtod over the whole word, no leading space, no NaN, no overflow or
+// underflow to zero.
+bool parsePercentile(const std::string& word, double& out) {
+  if (word.empty() || std::isspace(static_cast<unsigned char>(word[0]))) return false;
+  errno = 0;
+  char* end = nullptr;
+  const double v = std::strtod(word.c_str(), &end);
+  if (static_cast<size_t>(end - word.c_str()) != word.size()) return false;
+  if (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) {
+    return false;
+  }
+  if (std::isnan(v)) return false;
+  out = v;
+  return true;
+}
+
+Status parsePercentiles(const std::vector<std::string>& words, std::vector<double>& out) {
+  std::vector<double> next;
+  // One empty word is the empty list (Redis: CONFIG SET ... "").
+  if (!(words.size() == 1 && words[0].empty())) {
+    for (const std::string& w : words) {
+      double p = 0;
+      if (!parsePercentile(w, p)) {
+        return Status::error("Invalid latency-tracking-info-percentiles parameters");
+      }
+      if (p > 100.0 || p < 0.0) {
+        return Status::error(
+            "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]");
+      }
+      next.push_back(p);
+    }
+  }
+  out = std::move(next);
+  return Status::ok();
+}
+
+// "50 99 99.9": as redis-server 7.0, CONFIG SET splits the text on every single space (no
+// quoting; "" is the empty list) and each word must be a double in [0, 100]; TOML also takes an
+// array of numbers. Renders each as Redis's trimmed "%f".
+config::Codec<std::vector<double>> percentilesCodec() {
+  config::Codec<std::vector<double>> c;
+  c.hint = "\"<percentile> ...\" (each 0..100; \"\": none)";
+  c.parse = parsePercentiles;
+  c.parse_text = [](std::string_view text, std::vector<double>& out) {
+    std::vector<std::string> words;
+    if (!text.empty()) {
+      size_t start = 0;
+      while (true) {
+        const size_t space = text.find(' ', start);
+        words.emplace_back(text.substr(start, space - start));
+        if (space == std::string_view::npos) break;
+        start = space + 1;
+      }
+    }
+    return parsePercentiles(words, out);
+  };
+  c.parse_toml = [](const toml::value& v, std::vector<double>& out) {
+    if (v.is_string()) {
+      std::vector<std::string> words;
+      Status st = config::splitArgs(v.as_string().str, words);
+      return st.isOk() ? parsePercentiles(words, out) : st;
+    }
+    if (!v.is_array()) return Status::error("expected a string or an array of numbers");
+    std::vector<std::string> words;
+    for (const toml::value& item : v.as_array()) {
+      if (item.is_floating()) {
+        char buf[64];  // %.17g reads back as the same double
+        std::snprintf(buf, sizeof buf, "%.17g", item.as_floating());
+        words.emplace_back(buf);
+      } else if (item.is_integer()) {
+        words.push_back(std::to_string(item.as_integer()));
+      } else if (item.is_string()) {
+        words.push_back(item.as_string().str);
+      } else {
+        return Status::error("expected numbers in latency-tracking-info-percentiles");
+      }
+    }
+    return parsePercentiles(words, out);
+  };
+  c.render = [](const std::vector<double>& ps) {
+    std::string out;
+    for (size_t i = 0; i < ps.size(); ++i) {
+      if (i > 0) out += ' ';
+      out += percentileText(ps[i]);
+    }
+    return out;
   };
   return c;
 }
@@ -119,6 +217,11 @@ config::Schema<NodeSettings> build() {
   s.integer("latency-monitor-threshold", &S::latencyMonitorThreshold, 0, Range{0, kNoMax},
             kReloadable,
             "Commands taking at least this many milliseconds are LATENCY events (0: off)");
+  s.boolean("latency-tracking", &S::latencyTracking, true, kReloadable,
+            "Keep a latency histogram per command for INFO latencystats");
+  s.custom("latency-tracking-info-percentiles", &S::latencyTrackingInfoPercentiles,
+           std::vector<double>{50, 99, 99.9}, percentilesCodec(), kReloadable,
+           "Percentiles INFO latencystats reports for each command");
   // Compact encodings.
   s.integer("zset-max-listpack-entries", &S::zsetMaxListpackEntries, 128, Range{0, kNoMax},
             kReloadable, "Largest sorted set kept in the compact (listpack) encoding");

@@ -81,10 +81,14 @@ struct Option {
 //    that replace the whole value clear it first.
 //  - parse_toml (optional): from the TOML value, for tables like `[[users]]`. When empty, the
 //    TOML value is flattened with tokensFromToml() and handed to `parse`.
+//  - parse_text (optional): takes the command-line / CONFIG SET text whole instead, for values
+//    Redis does not split with sdssplitargs (latency-tracking-info-percentiles splits on each
+//    single space, so "50  99" is an error there).
 //  - hint: what --help shows as the value syntax.
 template <class T>
 struct Codec {
   std::function<Status(const std::vector<std::string>& tokens, T& out)> parse = nullptr;
+  std::function<Status(std::string_view text, T& out)> parse_text = nullptr;
   std::function<std::string(const T& value)> render = nullptr;
   std::function<Status(const toml::value& value, T& out)> parse_toml = nullptr;
   std::string hint = {};
@@ -251,10 +255,16 @@ class Schema : public SchemaBase {
                     c->hint.empty() ? "custom" : c->hint);
     o.default_text = c->render(def);
     o.parse_text = [field, c](void* s, std::string_view text) {
-      std::vector<std::string> tokens;
-      Status st = splitArgs(text, tokens);
-      if (!st.isOk()) return st;
       T value = self(s).*field;
+      Status st;
+      if (c->parse_text) {
+        st = c->parse_text(text, value);
+        if (st.isOk()) self(s).*field = std::move(value);
+        return st;
+      }
+      std::vector<std::string> tokens;
+      st = splitArgs(text, tokens);
+      if (!st.isOk()) return st;
       st = c->parse(tokens, value);
       if (st.isOk()) self(s).*field = std::move(value);
       return st;

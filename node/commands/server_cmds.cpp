@@ -137,6 +137,12 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     section("Commandstats");
     out += commandStatsInfo(s.commandStats());
   }
+  if (want("latencystats", false)) {
+    section("Latencystats");
+    if (s.settings().latencyTracking) {
+      out += latencyStatsInfo(s.commandStats(), s.settings().latencyTrackingInfoPercentiles);
+    }
+  }
   if (want("cluster", true)) {
     section("Cluster");
     field(out, "cluster_enabled", s.settings().clusterEnabled ? 1 : 0);

@@ -1,6 +1,8 @@
 // Per-command statistics: the index over the command table, Server's after-call hook
-// (commandStatsRecord) and rejection hook, and INFO commandstats in Redis 7.0's format:
+// (commandStatsRecord) and rejection hook, and INFO commandstats and latencystats in Redis 7.0's
+// formats:
 //   cmdstat_get:calls=3,usec=12,usec_per_call=4.00,rejected_calls=0,failed_calls=0
+//   latency_percentiles_usec_get:p50=1.003,p99=3.007,p99.9=3.007
 // Event-loop thread only.
 #include "node/server/command_stats.h"
 
@@ -25,11 +27,11 @@ CommandStats::CommandStats(const CommandTable& table) {
 }
 
 void CommandStats::reset() {
-  for (auto& c : counters_) c = CommandCounters{};
+  for (auto& c : counters_) c = CommandCounters{};  // frees the histograms, as Redis's hdr_close
 }
 
 void Server::commandStatsRecord(const CommandDef& def, int64_t durationUs, bool failed) {
-  commandStats_->record(def, durationUs, failed);
+  commandStats_->record(def, durationUs, failed, settings_.latencyTracking);
 }
 
 void Server::commandStatsRejected(const CommandDef& def) {
@@ -52,6 +54,27 @@ std::string commandStatsInfo(const CommandStats& stats) {
         static_cast<unsigned long long>(c.usec), perCall,
         static_cast<unsigned long long>(c.rejected), static_cast<unsigned long long>(c.failed));
     if (n > 0) out.append(buf, std::min(static_cast<size_t>(n), sizeof(buf) - 1));
+  }
+  return out;
+}
+
+std::string latencyStatsInfo(const CommandStats& stats, const std::vector<double>& percentiles) {
+  std::vector<std::string> names;  // "p50", "p99.9": the same for every line
+  names.reserve(percentiles.size());
+  for (double p : percentiles) names.push_back("p" + percentileText(p));
+  std::string out;
+  char buf[64];
+  for (size_t i = 0; i < stats.size(); ++i) {
+    const LatencyHistogram* h = stats.counters(i).latency.get();
+    if (h == nullptr) continue;
+    out.append("latency_percentiles_usec_").append(stats.def(i).name).append(":");
+    for (size_t j = 0; j < percentiles.size(); ++j) {
+      if (j > 0) out += ',';
+      const double usec = static_cast<double>(h->valueAtPercentile(percentiles[j])) / 1000.0;
+      const int n = std::snprintf(buf, sizeof buf, "%.3f", usec);
+      out.append(names[j]).append("=").append(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    }
+    out += "\r\n";
   }
   return out;
 }

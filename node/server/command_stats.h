@@ -1,19 +1,23 @@
 // Per-command statistics (Redis's cmdstat: calls, usec, rejected_calls, failed_calls) plus a
-// latency histogram per command for the Prometheus exporter. Every CommandDef of the table
-// (subcommands included) gets a dense index at start-up, found from the def's address by a range
-// check (top-level rows are one vector, each container's subcommands another), so recording is
-// O(1) and allocation-free: a few integer additions on the loop thread, no lock, no atomic.
-// NodeMetrics copies the counters out from the cron. Owned by Server; event-loop thread only.
+// latency histogram per command for the Prometheus exporter and one for INFO latencystats
+// (latency_histogram.h: allocated at the command's first call while latency-tracking is on, as
+// Redis does). Every CommandDef of the table (subcommands included) gets a dense index at
+// start-up, found from the def's address by a range check (top-level rows are one vector, each
+// container's subcommands another), so recording is O(1) and, after a command's first call,
+// allocation-free: a few integer additions on the loop thread, no lock, no atomic. NodeMetrics
+// copies the counters out from the cron. Owned by Server; event-loop thread only.
 #pragma once
 
 #include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "node/server/command_table.h"
+#include "node/server/latency_histogram.h"
 
 namespace strata::node {
 
@@ -46,6 +50,7 @@ struct CommandCounters {
   uint64_t failed = 0;
   uint64_t buckets[kCommandLatencyBuckets] = {};   // non-cumulative counts per bucket
   uint64_t log2Buckets[kLatencyLog2Buckets] = {};  // LATENCY HISTOGRAM, non-cumulative
+  std::unique_ptr<LatencyHistogram> latency;       // INFO latencystats; null until first use
 };
 
 class CommandStats {
@@ -60,9 +65,16 @@ class CommandStats {
     }
     return overflow_;  // not from the table (tests): counted in a hidden slot
   }
-  // After a call: its duration and whether it answered an error.
-  void record(const CommandDef& def, int64_t durationUs, bool failed) {
+  // After a call: its duration, whether it answered an error and whether latency-tracking is
+  // on (the histogram of INFO latencystats takes the duration in nanoseconds, as Redis's).
+  void record(const CommandDef& def, int64_t durationUs, bool failed, bool trackLatency) {
     CommandCounters& c = counters_[indexOf(def)];
+    if (trackLatency) [[likely]] {
+      if (!c.latency) [[unlikely]] {
+        c.latency = std::make_unique<LatencyHistogram>();
+      }
+      c.latency->record(durationUs * 1000);
+    }
     ++c.calls;
     const uint64_t us = durationUs > 0 ? static_cast<uint64_t>(durationUs) : 0;
     c.usec += us;
@@ -99,5 +111,8 @@ class CommandStats {
 
 // The body of INFO commandstats: one cmdstat_<name> line per command called, rejected or failed.
 std::string commandStatsInfo(const CommandStats& stats);
+// The body of INFO latencystats: one latency_percentiles_usec_<name> line per command with a
+// histogram, the given percentiles in microseconds (%.3f).
+std::string latencyStatsInfo(const CommandStats& stats, const std::vector<double>& percentiles);
 
 }  // namespace strata::node
