@@ -2,8 +2,11 @@
 # sdscatrepr quoting, redacted AUTH/HELLO secrets, EXEC after its queued commands, EVAL before
 # its script's "[0 lua]" commands, admin commands hidden, the monitoring client kept out of the
 # keyspace until RESET, CLIENT LIST flags=O), COMMAND GETKEYSANDFLAGS, LATENCY (HELP, LATEST,
-# HISTORY, RESET, GRAPH, DOCTOR, HISTOGRAM, latency-monitor-threshold) and CONFIG REWRITE
-# (Redis's error without a config file; the node's TOML file rewritten and loaded again).
+# HISTORY, RESET, GRAPH, DOCTOR, HISTOGRAM, latency-monitor-threshold), INFO latencystats
+# (which INFO forms include it, the fields of the commands run, p50 <= p99 <= p99.9,
+# latency-tracking and latency-tracking-info-percentiles with CONFIG SET's texts, RESETSTAT) and
+# CONFIG REWRITE (Redis's error without a config file; the node's TOML file rewritten and loaded
+# again).
 # Timestamps, addresses and latencies are checked by pattern, everything else must be equal in
 # RESP2 and RESP3.
 # Needs STRATA_NODE_BIN (CTest sets it).
@@ -194,6 +197,90 @@ class OperatorCommands(DifferentialCase):
 
         got = self.same(check)
         self.assertEqual(got[2][0], {b"set": (5, 5), b"get": (1, 1)})
+
+    def latencystats(self, info):
+        """INFO latencystats as {command: ([field names], [values])}, each value checked to be
+        Redis's %.3f microseconds."""
+        lines = info.decode().split("\r\n")
+        self.assertEqual(lines[0], "# Latencystats")
+        out = {}
+        for line in lines[1:]:
+            if not line:
+                continue
+            m = re.match(r"^latency_percentiles_usec_([a-z|_-]+):(.*)$", line)
+            self.assertIsNotNone(m, line)
+            fields, values = [], []
+            for kv in m.group(2).split(",") if m.group(2) else []:
+                k, v = kv.split("=")
+                self.assertRegex(v, r"^\d+\.\d{3}$")
+                fields.append(k)
+                values.append(float(v))
+            out[m.group(1)] = (fields, values)
+        return out
+
+    def test_info_latencystats(self):
+        bad = ["100.1", "-1", "abc", "inf", "nan", "1e-400", " 50", "50 ", "50  99", "50 abc",
+               '"50', "101 50"]
+        good = ["", "0 100", "1e2", "0x10", ".5", "5.", "+50", "33.3333335", "99.123456789",
+                "1e-7", "50 50", "00050", "-0", "50 99 99.9"]
+
+        def check(port, proto):
+            c = self.conn(port, proto)
+            out = [c.call("CONFIG", "SET", "latency-tracking", "yes"),
+                   c.call("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9"),
+                   c.call("CONFIG", "RESETSTAT")]
+            for i in range(5):
+                c.call("SET", "k%d" % i, "v")
+            c.call("GET", "k1")
+            c.call("CONFIG", "GET", "port")
+            c.call("CLIENT", "ID")
+            stats = self.latencystats(c.call("INFO", "latencystats"))
+            for name, (fields, values) in stats.items():
+                self.assertEqual(values, sorted(values), name)  # p50 <= p99 <= p99.9
+            out.append(sorted((name, fields) for name, (fields, _) in stats.items()))
+            # Which INFO forms carry the section (not the default one).
+            forms = [(), ("default",), ("all",), ("everything",), ("latencystats",),
+                     ("LatencyStats",), ("default", "latencystats"), ("commandstats",)]
+            out.append([b"# Latencystats\r\n" in c.call("INFO", *f) for f in forms])
+            # CONFIG SET / GET of the percentiles: Redis's validation, texts and renderings.
+            for v in bad + good:
+                out.append([v, c.call("CONFIG", "SET", "latency-tracking-info-percentiles", v),
+                            c.call("CONFIG", "GET", "latency-tracking-info-percentiles")])
+            c.call("CONFIG", "SET", "latency-tracking-info-percentiles", "0 50 -0 100 33.3333335")
+            fields, values = self.latencystats(c.call("INFO", "latencystats"))["set"]
+            out.append(fields)
+            self.assertLessEqual(values[0], values[1])
+            self.assertLessEqual(values[1], values[3])
+            self.assertEqual(values[0], values[2])  # -0 is 0
+            c.call("CONFIG", "SET", "latency-tracking-info-percentiles", "")
+            info = c.call("INFO", "latencystats")
+            out.append(b"\r\nlatency_percentiles_usec_get:\r\n" in info)
+            c.call("CONFIG", "SET", "latency-tracking-info-percentiles", "50 99 99.9")
+            # latency-tracking no: nothing recorded (the setting is read after each call), the
+            # section is empty; yes shows the histograms again.
+            out.append(c.call("CONFIG", "SET", "latency-tracking", "no"))
+            out.append(c.call("CONFIG", "GET", "latency-tracking"))
+            out.append(c.call("CONFIG", "RESETSTAT"))
+            c.call("GET", "k1")
+            out.append(c.call("INFO", "latencystats"))
+            out.append(c.call("CONFIG", "SET", "latency-tracking", "yes"))
+            c.call("GET", "k1")
+            out.append(sorted(self.latencystats(c.call("INFO", "latencystats"))))
+            # RESETSTAT drops every histogram; the RESETSTAT itself is recorded after it ran.
+            out.append(c.call("CONFIG", "RESETSTAT"))
+            out.append(sorted(self.latencystats(c.call("INFO", "latencystats"))))
+            return out
+
+        got = self.same(check)
+        self.assertIn(("set", ["p50", "p99", "p99.9"]), got[2][3])
+        self.assertIn(("config|get", ["p50", "p99", "p99.9"]), got[2][3])
+        self.assertIn(("client|id", ["p50", "p99", "p99.9"]), got[2][3])
+        self.assertEqual(got[2][4], [False, False, True, True, True, True, True, False])
+        self.assertEqual(got[2][-10], ["p0", "p50", "p-0", "p100", "p33.333334"])
+        self.assertTrue(got[2][-9])
+        self.assertEqual(got[2][-5], b"# Latencystats\r\n")
+        self.assertEqual(got[2][-3], ["config|set", "get"])
+        self.assertEqual(got[2][-1], ["config|resetstat"])
 
     def test_config_rewrite_without_file(self):
         def check(port, proto):
