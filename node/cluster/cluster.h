@@ -17,7 +17,6 @@
 #pragma once
 
 #include <array>
-#include <bitset>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -28,6 +27,7 @@
 
 #include "common/net/handles.h"
 #include "common/slots/key_slot.h"
+#include "node/cluster/slot_bitmap.h"
 
 namespace strata::node {
 
@@ -78,7 +78,7 @@ struct ClusterNode {
   uint64_t configEpoch = 0;
   ClusterNode* master = nullptr;  // when a replica
   std::vector<ClusterNode*> replicas;
-  std::bitset<kClusterSlots> slots;
+  SlotBitmap slots;
   int numSlots = 0;
   int64_t ctime = 0;
   int64_t pingSent = 0;      // ms; 0 = no ping pending
@@ -141,8 +141,8 @@ class Cluster {
   bool addSlot(ClusterNode* n, int slot);
   bool delSlot(int slot);
   void delNodeSlots(ClusterNode* n);
-  void setMigrating(int slot, ClusterNode* to) { migrating_[slot] = to; }
-  void setImporting(int slot, ClusterNode* from) { importing_[slot] = from; }
+  void setMigrating(int slot, ClusterNode* to) { setOpen(migrating_, slot, to); }
+  void setImporting(int slot, ClusterNode* from) { setOpen(importing_, slot, from); }
   // myself becomes a replica of `master` (CLUSTER REPLICATE, lost slots): replication follows.
   void setMyMaster(ClusterNode* master);
   // Starts a handshake with ip:port (MEET when `meet`); false for an invalid address.
@@ -207,8 +207,9 @@ class Cluster {
   void renameNode(ClusterNode* n, const std::string& name);
   void setNodeMaster(ClusterNode* replica, ClusterNode* master);
   void setNodeAsMaster(ClusterNode* n);
-  void updateSlotsConfigWith(ClusterNode* sender, uint64_t senderEpoch,
-                             const std::bitset<kClusterSlots>& claimed);
+  // Sets migrating_[slot] or importing_[slot] (`table`) and keeps openSlots_ in step.
+  void setOpen(std::array<ClusterNode*, kClusterSlots>& table, int slot, ClusterNode* other);
+  void updateSlotsConfigWith(ClusterNode* sender, uint64_t senderEpoch, const SlotBitmap& claimed);
   void handleEpochCollision(ClusterNode* sender);
   bool addFailureReport(ClusterNode* failing, ClusterNode* reporter);
   void removeFailureReport(ClusterNode* failing, ClusterNode* reporter);
@@ -228,6 +229,7 @@ class Cluster {
   // cluster_config.cpp
   bool loadConfig(bool& created);
   bool lockConfig();
+  bool overwriteConfigInPlace(std::string& text);
 
   // cluster_bus.cpp
   bool listenBus();
@@ -252,6 +254,7 @@ class Cluster {
   std::array<ClusterNode*, kClusterSlots> owner_{};
   std::array<ClusterNode*, kClusterSlots> migrating_{};
   std::array<ClusterNode*, kClusterSlots> importing_{};
+  SlotBitmap openSlots_;  // slots with a migrating_ or importing_ entry (nodes.conf markers)
   uint64_t currentEpoch_ = 0;
   uint64_t lastVoteEpoch_ = 0;
   bool stateOk_ = false;

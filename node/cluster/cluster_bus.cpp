@@ -284,11 +284,7 @@ std::string Cluster::buildHeader(MsgType type, uint16_t count) const {
   wire::put16(h, wire::kOffCport, static_cast<uint16_t>(myBusPort()));
   h[wire::kOffState] = stateOk_ ? 0 : 1;
   h[wire::kOffMflags] = static_cast<char>(failover_->headerFlags());
-  if (master->numSlots > 0) {
-    for (int j = 0; j < kClusterSlots; ++j) {
-      if (master->slots.test(j)) h[wire::kOffSlots + j / 8] |= static_cast<char>(1 << (j & 7));
-    }
-  }
+  master->slots.toWire(reinterpret_cast<uint8_t*>(h.data()) + wire::kOffSlots);
   return h;
 }
 
@@ -376,9 +372,7 @@ void Cluster::sendUpdate(ClusterLink* link, ClusterNode* n) {
   msg.resize(at + wire::kUpdateBody, '\0');
   wire::put64(msg, at, n->configEpoch);
   wire::putStr(msg, at + 8, n->name, wire::kNameLen);
-  for (int j = 0; j < kClusterSlots; ++j) {
-    if (n->slots.test(j)) msg[at + 48 + j / 8] |= static_cast<char>(1 << (j & 7));
-  }
+  n->slots.toWire(reinterpret_cast<uint8_t*>(msg.data()) + at + 48);
   sendRaw(link, msg, MsgType::kUpdate);
 }
 
@@ -537,10 +531,7 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
         }
       }
       if (sender->isMaster()) {
-        std::bitset<kClusterSlots> claimed;
-        for (int j = 0; j < kClusterSlots; ++j) {
-          if (wire::slotBit(m.slots, j)) claimed.set(j);
-        }
+        const SlotBitmap claimed = SlotBitmap::fromWire(m.slots);
         if (claimed != sender->slots) {
           updateSlotsConfigWith(sender, senderConfigEpoch, claimed);
           // A stale claim: tell the sender who owns the slot now.
@@ -579,22 +570,15 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
       if (n == nullptr || n->configEpoch >= epoch) break;
       if (n->isReplica()) setNodeAsMaster(n);
       n->configEpoch = epoch;
-      std::bitset<kClusterSlots> claimed;
-      for (int j = 0; j < kClusterSlots; ++j) {
-        if (wire::slotBit(m.updateSlots, j)) claimed.set(j);
-      }
-      updateSlotsConfigWith(n, epoch, claimed);
+      updateSlotsConfigWith(n, epoch, SlotBitmap::fromWire(m.updateSlots));
       updateState();
       todoSave();
       break;
     }
     // Failover (failover.h).
     case MsgType::kAuthRequest: {
-      std::bitset<kClusterSlots> claimed;
-      for (int j = 0; j < kClusterSlots; ++j) {
-        if (wire::slotBit(m.slots, j)) claimed.set(j);
-      }
-      failover_->onAuthRequest(sender, senderCurrentEpoch, senderConfigEpoch, claimed, m.mflags);
+      failover_->onAuthRequest(sender, senderCurrentEpoch, senderConfigEpoch,
+                               SlotBitmap::fromWire(m.slots), m.mflags);
       break;
     }
     case MsgType::kAuthAck:

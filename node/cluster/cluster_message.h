@@ -62,9 +62,5 @@ Frame frameLength(const uint8_t* data, size_t have, uint32_t& total);
 bool parse(const uint8_t* data, size_t len, Message& out);
 // Gossip entry i (< out.count) of a parsed PING/PONG/MEET.
 Gossip gossipAt(const Message& m, size_t i);
-// Bit `slot` of a kSlotBytes bitmap.
-inline bool slotBit(const uint8_t* bits, int slot) {
-  return (bits[slot / 8] & (1 << (slot & 7))) != 0;
-}
 
 }  // namespace strata::node::wire

@@ -146,6 +146,16 @@ void Cluster::setNodeMaster(ClusterNode* replica, ClusterNode* master) {
   if (master) master->replicas.push_back(replica);
 }
 
+void Cluster::setOpen(std::array<ClusterNode*, kClusterSlots>& table, int slot,
+                      ClusterNode* other) {
+  table[slot] = other;
+  if (migrating_[slot] || importing_[slot]) {
+    openSlots_.set(slot);
+  } else {
+    openSlots_.reset(slot);
+  }
+}
+
 void Cluster::setNodeAsMaster(ClusterNode* n) {
   if (n->isMaster()) return;
   setNodeMaster(n, nullptr);
@@ -156,7 +166,10 @@ void Cluster::setNodeAsMaster(ClusterNode* n) {
 void Cluster::setMyMaster(ClusterNode* master) {
   if (myself_->isMaster()) {
     myself_->flags = static_cast<uint16_t>((myself_->flags & ~kFlagMaster) | kFlagReplica);
-    for (int j = 0; j < kClusterSlots; ++j) migrating_[j] = importing_[j] = nullptr;
+    for (int j = openSlots_.nextSet(0); j < kClusterSlots; j = openSlots_.nextSet(j + 1)) {
+      setMigrating(j, nullptr);
+      setImporting(j, nullptr);
+    }
   }
   setNodeMaster(myself_, master);
   followMaster();
@@ -193,8 +206,8 @@ void Cluster::forget(ClusterNode* n, bool blacklist) {
   if (blacklist) blacklist_[n->name] = nowMs() + kBlacklistTtlMs;
   for (int j = 0; j < kClusterSlots; ++j) {
     if (owner_[j] == n) delSlot(j);
-    if (migrating_[j] == n) migrating_[j] = nullptr;
-    if (importing_[j] == n) importing_[j] = nullptr;
+    if (migrating_[j] == n) setMigrating(j, nullptr);
+    if (importing_[j] == n) setImporting(j, nullptr);
   }
   for (auto& [name, other] : nodes_) other->failReports.erase(n->name);
   for (ClusterNode* r : std::vector<ClusterNode*>(n->replicas)) setNodeMaster(r, nullptr);
@@ -215,7 +228,8 @@ void Cluster::reset(bool hard) {
     server_.keyspace().clear();
   }
   for (int j = 0; j < kClusterSlots; ++j) {
-    migrating_[j] = importing_[j] = nullptr;
+    setMigrating(j, nullptr);
+    setImporting(j, nullptr);
     if (owner_[j]) delSlot(j);
   }
   std::vector<ClusterNode*> others;
@@ -249,7 +263,7 @@ void Cluster::bumpEpochWithoutConsensus(bool& bumped) {
 // ---- slot claims from the bus -----------------------------------------------------------------
 
 void Cluster::updateSlotsConfigWith(ClusterNode* sender, uint64_t senderEpoch,
-                                    const std::bitset<kClusterSlots>& claimed) {
+                                    const SlotBitmap& claimed) {
   if (sender == myself_) return;
   ClusterNode* curMaster = myself_->isMaster() ? myself_ : myself_->master;
   ClusterNode* newMaster = nullptr;
@@ -263,7 +277,7 @@ void Cluster::updateSlotsConfigWith(ClusterNode* sender, uint64_t senderEpoch,
       if (cur != nullptr && cur == curMaster) newMaster = sender;
       delSlot(j);
       addSlot(sender, j);
-      if (migrating_[j] && cur == myself_) migrating_[j] = nullptr;
+      if (migrating_[j] && cur == myself_) setMigrating(j, nullptr);
       todoSave();
     }
   }
@@ -410,19 +424,9 @@ std::string Cluster::describe(const ClusterNode* n, bool forConfig) const {
   out += ' ';
   out += std::to_string(nodeEpoch(n));
   out += (n->link != nullptr || n == myself_) ? " connected" : " disconnected";
-  if (n->numSlots > 0) {
-    int start = -1;
-    for (int j = 0; j <= kClusterSlots; ++j) {
-      bool has = j < kClusterSlots && n->slots.test(j);
-      if (has && start < 0) start = j;
-      if (!has && start >= 0) {
-        appendRange(out, start, j - 1);
-        start = -1;
-      }
-    }
-  }
+  n->slots.forEachRange([&](int first, int last) { appendRange(out, first, last); });
   if (n == myself_) {
-    for (int j = 0; j < kClusterSlots; ++j) {
+    for (int j = openSlots_.nextSet(0); j < kClusterSlots; j = openSlots_.nextSet(j + 1)) {
       if (migrating_[j]) out += " [" + std::to_string(j) + "->-" + migrating_[j]->name + "]";
       if (importing_[j]) out += " [" + std::to_string(j) + "-<-" + importing_[j]->name + "]";
     }

@@ -65,7 +65,7 @@ void Failover::sendAuthRequest() {
 // ---- voter ------------------------------------------------------------------------------------
 
 void Failover::onAuthRequest(ClusterNode* node, uint64_t requestCurrentEpoch,
-                             uint64_t requestConfigEpoch, const std::bitset<kClusterSlots>& claimed,
+                             uint64_t requestConfigEpoch, const SlotBitmap& claimed,
                              uint8_t mflags) {
   ClusterNode* me = c_.myself_;
   if (!me->isMaster() || me->numSlots == 0) return;

@@ -23,7 +23,6 @@
 // Event-loop thread only.
 #pragma once
 
-#include <bitset>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -47,7 +46,7 @@ class Failover {
   uint8_t headerFlags() const;
   // Bus messages (the sender is known and not in handshake).
   void onAuthRequest(ClusterNode* sender, uint64_t senderCurrentEpoch, uint64_t senderConfigEpoch,
-                     const std::bitset<kClusterSlots>& claimed, uint8_t mflags);
+                     const SlotBitmap& claimed, uint8_t mflags);
   void onAuthAck(ClusterNode* sender, uint64_t senderCurrentEpoch);
   void onMfStart(ClusterNode* sender);
   // A PING/PONG from `sender` with its header offset and flags.

@@ -8,8 +8,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 
 #include "node/cluster/cluster_message.h"
+#include "node/cluster/slot_bitmap.h"
 
 namespace wire = strata::node::wire;
 
@@ -27,9 +29,10 @@ void check(const uint8_t* msg, size_t len) {
   if (wire::parse(msg, len, again) != ok) std::abort();
   if (!ok) return;
   within(m.slots, wire::kSlotBytes, msg, len);
-  int claimed = 0;
-  for (int j = 0; j < strata::node::kClusterSlots; ++j) claimed += wire::slotBit(m.slots, j);
-  if (claimed > strata::node::kClusterSlots) std::abort();
+  // The bitmap survives the trip through SlotBitmap byte for byte.
+  uint8_t again_bytes[wire::kSlotBytes];
+  strata::node::SlotBitmap::fromWire(m.slots).toWire(again_bytes);
+  if (std::memcmp(again_bytes, m.slots, wire::kSlotBytes) != 0) std::abort();
   if (m.sender.size() > wire::kNameLen || m.ip.size() > wire::kIpLen) std::abort();
   if (m.gossip) {
     within(m.gossip, size_t{m.count} * wire::kGossipSize, msg, len);
