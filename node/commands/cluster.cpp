@@ -228,16 +228,10 @@ void clusterShards(CommandContext& ctx) {
     ctx.w.mapHeader(2);
     ctx.w.bulk("slots");
     std::vector<int> bounds;
-    int start = -1;
-    for (int j = 0; j <= kClusterSlots; ++j) {
-      bool has = j < kClusterSlots && m->slots.test(j);
-      if (has && start < 0) start = j;
-      if (!has && start >= 0) {
-        bounds.push_back(start);
-        bounds.push_back(j - 1);
-        start = -1;
-      }
-    }
+    m->slots.forEachRange([&](int first, int last) {
+      bounds.push_back(first);
+      bounds.push_back(last);
+    });
     ctx.w.arrayHeader(bounds.size());
     for (int b : bounds) ctx.w.integer(b);
     ctx.w.bulk("nodes");
