@@ -73,6 +73,11 @@ size_t optionSize(lua_State* L, char opt, const char** fmt) {
   }
 }
 
+// b B h H l L T i I: integers of optionSize() bytes, signed when lower case.
+bool isIntegerOption(char opt) {
+  return opt != '\0' && std::strchr("bBhHlLTiI", opt) != nullptr;
+}
+
 // Padding before an item of `size` bytes at offset `len` (the library's formula, also for sizes
 // that are not powers of 2).
 size_t paddingBefore(size_t len, const Header& h, char opt, size_t size) {
@@ -149,6 +154,22 @@ void toNativeOrder(char* p, size_t size, bool little) {
   }
 }
 
+// 'f' / 'd': the number as a C float / double in the header's byte order.
+template <typename Float>
+void putFloat(lua_State* L, luaL_Buffer* b, int arg, bool little) {
+  auto f = static_cast<Float>(luaL_checknumber(L, arg));
+  toNativeOrder(reinterpret_cast<char*>(&f), sizeof(f), little);
+  luaL_addlstring(b, reinterpret_cast<const char*>(&f), sizeof(f));
+}
+
+template <typename Float>
+lua_Number getFloat(const char* p, bool little) {
+  Float f;
+  std::memcpy(&f, p, sizeof(f));
+  toNativeOrder(reinterpret_cast<char*>(&f), sizeof(f), little);
+  return static_cast<lua_Number>(f);
+}
+
 int structPack(lua_State* L) {
   const char* fmt = luaL_checkstring(L, 1);
   Header h;
@@ -164,32 +185,15 @@ int structPack(lua_State* L) {
     total += pad;
     while (pad-- > 0) luaL_addchar(&b, '\0');
     switch (opt) {
-      case 'b':
-      case 'B':
-      case 'h':
-      case 'H':
-      case 'l':
-      case 'L':
-      case 'T':
-      case 'i':
-      case 'I':
-        putInteger(L, &b, arg++, h.little, size);
-        break;
       case 'x':
         luaL_addchar(&b, '\0');
         break;
-      case 'f': {
-        float f = static_cast<float>(luaL_checknumber(L, arg++));
-        toNativeOrder(reinterpret_cast<char*>(&f), sizeof(f), h.little);
-        luaL_addlstring(&b, reinterpret_cast<const char*>(&f), sizeof(f));
+      case 'f':
+        putFloat<float>(L, &b, arg++, h.little);
         break;
-      }
-      case 'd': {
-        double d = luaL_checknumber(L, arg++);
-        toNativeOrder(reinterpret_cast<char*>(&d), sizeof(d), h.little);
-        luaL_addlstring(&b, reinterpret_cast<const char*>(&d), sizeof(d));
+      case 'd':
+        putFloat<double>(L, &b, arg++, h.little);
         break;
-      }
       case 'c':
       case 's': {
         size_t len = 0;
@@ -204,7 +208,11 @@ int structPack(lua_State* L) {
         break;
       }
       default:
-        controlOption(L, opt, &fmt, h);
+        if (isIntegerOption(opt)) {
+          putInteger(L, &b, arg++, h.little, size);
+        } else {
+          controlOption(L, opt, &fmt, h);
+        }
     }
     total += size;
   }
@@ -228,36 +236,16 @@ int structUnpack(lua_State* L) {
     luaL_argcheck(L, size <= len && pos <= len - size, 2, "data string too short");
     luaL_checkstack(L, 2, "too many results");
     switch (opt) {
-      case 'b':
-      case 'B':
-      case 'h':
-      case 'H':
-      case 'l':
-      case 'L':
-      case 'T':
-      case 'i':
-      case 'I':
-        lua_pushnumber(L, getInteger(data + pos, h.little, std::islower(opt) != 0, size));
-        ++n;
-        break;
       case 'x':
         break;
-      case 'f': {
-        float f;
-        std::memcpy(&f, data + pos, sizeof(f));
-        toNativeOrder(reinterpret_cast<char*>(&f), sizeof(f), h.little);
-        lua_pushnumber(L, f);
+      case 'f':
+        lua_pushnumber(L, getFloat<float>(data + pos, h.little));
         ++n;
         break;
-      }
-      case 'd': {
-        double d;
-        std::memcpy(&d, data + pos, sizeof(d));
-        toNativeOrder(reinterpret_cast<char*>(&d), sizeof(d), h.little);
-        lua_pushnumber(L, d);
+      case 'd':
+        lua_pushnumber(L, getFloat<double>(data + pos, h.little));
         ++n;
         break;
-      }
       case 'c':
         if (size == 0) {  // as many characters as the number just unpacked
           if (n == 0 || !lua_isnumber(L, -1)) luaL_error(L, "format 'c0' needs a previous size");
@@ -278,7 +266,12 @@ int structUnpack(lua_State* L) {
         break;
       }
       default:
-        controlOption(L, opt, &fmt, h);
+        if (isIntegerOption(opt)) {
+          lua_pushnumber(L, getInteger(data + pos, h.little, std::islower(opt) != 0, size));
+          ++n;
+        } else {
+          controlOption(L, opt, &fmt, h);
+        }
     }
     pos += size;
   }

@@ -264,6 +264,8 @@ EVAL_CASES = [
     ("return struct.pack('>fd<fd', 1.5, -0.25, 3, 1e100)", [], []),
     ("return tostring(struct.unpack('<d', struct.pack('<d', 0.1)))", [], []),
     ("return {struct.unpack('>f', struct.pack('>f', 1.5))}", [], []),
+    ("return {struct.unpack('<f>d', struct.pack('<f>d', -2.5, 1e-300))}", [], []),
+    ("return struct.pack('bd', 1, {})", [], []),
     ("return struct.pack('!4bi!8bd!2bi3', 1, 2, 3, 4, 5, 6)", [], []),
     ("return {struct.size('!4bhbi3bd'), struct.size('bxc5h'), struct.size('<>!x'), struct.size('z')}", [], []),
     ("return {struct.unpack('bc0b', '\\002abc')}", [], []),
