@@ -139,13 +139,18 @@ int luaSha1hex(lua_State* L) {
   return 1;
 }
 
+// The argument check of redis.error_reply and redis.status_reply: false, with the error table
+// pushed as their result, unless they were given exactly one string.
+bool oneStringArgument(lua_State* L) {
+  if (lua_gettop(L) == 1 && lua_type(L, 1) == LUA_TSTRING) return true;
+  pushErrorTable(L, "wrong number or type of arguments");
+  return false;
+}
+
 // redis.error_reply / redis.status_reply: {err=...} / {ok=...}. A bad argument is not raised:
 // the error table is returned (Redis 7.0's luaRedisErrorReplyCommand).
 int luaErrorReply(lua_State* L) {
-  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
-    pushErrorTable(L, "wrong number or type of arguments");
-    return 1;
-  }
+  if (!oneStringArgument(L)) return 1;
   size_t len = 0;
   const char* s = lua_tolstring(L, 1, &len);
   if (len > 0 && s[0] == '-') {
@@ -162,10 +167,7 @@ int luaErrorReply(lua_State* L) {
 }
 
 int luaStatusReply(lua_State* L) {
-  if (lua_gettop(L) != 1 || lua_type(L, -1) != LUA_TSTRING) {
-    pushErrorTable(L, "wrong number or type of arguments");
-    return 1;
-  }
+  if (!oneStringArgument(L)) return 1;
   lua_createtable(L, 0, 1);
   lua_pushvalue(L, 1);
   lua_setfield(L, -2, "ok");
