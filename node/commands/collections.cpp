@@ -93,6 +93,37 @@ std::mt19937_64& collectionRng() {
   return rng;
 }
 
+bool mpopNumkeysOrReply(CommandContext& ctx, size_t numkeysIdx, int64_t& numkeys) {
+  if (!rangeArgOrReply(ctx, ctx.arg(numkeysIdx), 1, INT64_MAX, numkeys,
+                       "numkeys should be greater than 0")) {
+    return false;
+  }
+  if (numkeys >= static_cast<int64_t>(ctx.argc() - numkeysIdx - 1)) {
+    ctx.w.error(errors::kSyntax);
+    return false;
+  }
+  return true;
+}
+
+bool mpopCountOrReply(CommandContext& ctx, size_t from, int64_t& count) {
+  count = -1;
+  for (size_t j = from; j < ctx.argc(); ++j) {
+    const bool more = j + 1 < ctx.argc();
+    if (count == -1 && config::equalsNoCase(ctx.arg(j), "count") && more) {
+      ++j;
+      if (!rangeArgOrReply(ctx, ctx.arg(j), 1, INT64_MAX, count,
+                           "count should be greater than 0")) {
+        return false;
+      }
+    } else {
+      ctx.w.error(errors::kSyntax);
+      return false;
+    }
+  }
+  if (count == -1) count = 1;
+  return true;
+}
+
 bool blockTimeoutOrReply(CommandContext& ctx, std::string_view s, int64_t& deadline) {
   long double t = 0;
   if (!parseLongDouble(s, t) || std::isnan(t) || std::isinf(t)) {

@@ -60,6 +60,12 @@ bool scanMatches(std::string_view pattern, bool usePattern, std::string_view s);
 
 std::mt19937_64& collectionRng();
 
+// LMPOP/BLMPOP and ZMPOP/BZMPOP (lmpopGenericCommand, zmpopGenericCommand): numkeys at
+// `numkeysIdx` (>= 1, with the keys and the direction word after it), and the options after the
+// direction word at `from`: [COUNT n] (n >= 1; 1 when not given). False after an error reply.
+bool mpopNumkeysOrReply(CommandContext& ctx, size_t numkeysIdx, int64_t& numkeys);
+bool mpopCountOrReply(CommandContext& ctx, size_t from, int64_t& count);
+
 // Blocking commands (lists, zsets): getTimeoutFromObjectOrReply (seconds as a float) into an
 // absolute deadline in ms (0 = forever), and parking the client on `keys` unless the server is
 // re-running its command (Client::reprocessing: then it simply stays blocked).

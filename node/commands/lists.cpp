@@ -162,30 +162,12 @@ void blmoveGeneric(CommandContext& ctx, bool from, bool to, std::string_view tim
 // lmpopGenericCommand: LMPOP numkeys key... LEFT|RIGHT [COUNT n]; BLMPOP timeout numkeys ...
 void mpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
   int64_t numkeys = 0;
-  if (!rangeArgOrReply(ctx, ctx.arg(numkeysIdx), 1, INT64_MAX, numkeys,
-                       "numkeys should be greater than 0")) {
-    return;
-  }
-  size_t whereIdx = numkeysIdx + static_cast<size_t>(numkeys) + 1;
-  if (numkeys >= static_cast<int64_t>(ctx.argc()) || whereIdx >= ctx.argc()) {
-    return ctx.w.error(errors::kSyntax);
-  }
+  if (!mpopNumkeysOrReply(ctx, numkeysIdx, numkeys)) return;
+  const size_t whereIdx = numkeysIdx + static_cast<size_t>(numkeys) + 1;
   bool head = true;
   if (!positionOrReply(ctx, ctx.arg(whereIdx), head)) return;
-  int64_t count = -1;
-  for (size_t j = whereIdx + 1; j < ctx.argc(); ++j) {
-    bool more = j + 1 < ctx.argc();
-    if (count == -1 && equalsNoCase(ctx.arg(j), "count") && more) {
-      ++j;
-      if (!rangeArgOrReply(ctx, ctx.arg(j), 1, INT64_MAX, count,
-                           "count should be greater than 0")) {
-        return;
-      }
-    } else {
-      return ctx.w.error(errors::kSyntax);
-    }
-  }
-  if (count == -1) count = 1;
+  int64_t count = 0;
+  if (!mpopCountOrReply(ctx, whereIdx + 1, count)) return;
   int64_t deadline = 0;
   if (blocking && !blockTimeoutOrReply(ctx, ctx.arg(1), deadline)) return;
   std::vector<std::string> keys;

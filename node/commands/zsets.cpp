@@ -226,13 +226,7 @@ void blockingZpop(CommandContext& ctx, size_t firstKey, size_t numKeys, bool max
 // zmpopGenericCommand: [timeout] numkeys key... MIN|MAX [COUNT n].
 void zmpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
   int64_t numkeys = 0;
-  if (!rangeArgOrReply(ctx, ctx.arg(numkeysIdx), 1, INT64_MAX, numkeys,
-                       "numkeys should be greater than 0")) {
-    return;
-  }
-  if (numkeys >= static_cast<int64_t>(ctx.argc() - numkeysIdx - 1)) {
-    return ctx.w.error(errors::kSyntax);
-  }
+  if (!mpopNumkeysOrReply(ctx, numkeysIdx, numkeys)) return;
   const size_t whereIdx = numkeysIdx + static_cast<size_t>(numkeys) + 1;
   bool max = false;
   if (equalsNoCase(ctx.arg(whereIdx), "min")) {
@@ -242,20 +236,8 @@ void zmpopGeneric(CommandContext& ctx, size_t numkeysIdx, bool blocking) {
   } else {
     return ctx.w.error(errors::kSyntax);
   }
-  int64_t count = -1;
-  for (size_t j = whereIdx + 1; j < ctx.argc(); ++j) {
-    const bool more = j + 1 < ctx.argc();
-    if (count == -1 && equalsNoCase(ctx.arg(j), "count") && more) {
-      ++j;
-      if (!rangeArgOrReply(ctx, ctx.arg(j), 1, INT64_MAX, count,
-                           "count should be greater than 0")) {
-        return;
-      }
-    } else {
-      return ctx.w.error(errors::kSyntax);
-    }
-  }
-  if (count == -1) count = 1;
+  int64_t count = 0;
+  if (!mpopCountOrReply(ctx, whereIdx + 1, count)) return;
   const size_t n = static_cast<size_t>(numkeys);
   if (blocking) return blockingZpop(ctx, numkeysIdx + 1, n, max, ctx.arg(1), count, true, true);
   zpopGeneric(ctx, numkeysIdx + 1, n, max, true, count, true, true);
