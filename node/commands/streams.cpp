@@ -106,45 +106,28 @@ long parseAddOrTrim(CommandContext& ctx, AddTrimArgs& a, bool xadd) {
     const size_t more = argc - 1 - i;
     std::string_view opt = ctx.arg(i);
     if (xadd && opt == "*") break;
-    if (equalsNoCase(opt, "maxlen") && more) {
+    const bool maxlen = equalsNoCase(opt, "maxlen");
+    if ((maxlen || equalsNoCase(opt, "minid")) && more) {
       if (a.strategy != Trim::kNone) {
         ctx.w.error(
             "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
         return -1;
       }
-      a.approx = false;
-      std::string_view next = ctx.arg(i + 1);
-      if (more >= 2 && next == "~") {
-        a.approx = true;
-        ++i;
-      } else if (more >= 2 && next == "=") {
-        ++i;
-      }
-      if (!intArgOrReply(ctx, ctx.arg(i + 1), a.maxlen)) return -1;
-      if (a.maxlen < 0) {
-        ctx.w.error("ERR The MAXLEN argument must be >= 0.");
+      // MAXLEN|MINID [~|=] value
+      const std::string_view next = ctx.arg(i + 1);
+      a.approx = more >= 2 && next == "~";
+      if (more >= 2 && (next == "~" || next == "=")) ++i;
+      if (maxlen) {
+        if (!intArgOrReply(ctx, ctx.arg(i + 1), a.maxlen)) return -1;
+        if (a.maxlen < 0) {
+          ctx.w.error("ERR The MAXLEN argument must be >= 0.");
+          return -1;
+        }
+      } else if (!idOrReply(ctx, ctx.arg(i + 1), a.minid, 0, true)) {
         return -1;
       }
       ++i;
-      a.strategy = Trim::kMaxlen;
-      a.strategyArgIdx = i;
-    } else if (equalsNoCase(opt, "minid") && more) {
-      if (a.strategy != Trim::kNone) {
-        ctx.w.error(
-            "ERR syntax error, MAXLEN and MINID options at the same time are not compatible");
-        return -1;
-      }
-      a.approx = false;
-      std::string_view next = ctx.arg(i + 1);
-      if (more >= 2 && next == "~") {
-        a.approx = true;
-        ++i;
-      } else if (more >= 2 && next == "=") {
-        ++i;
-      }
-      if (!idOrReply(ctx, ctx.arg(i + 1), a.minid, 0, true)) return -1;
-      ++i;
-      a.strategy = Trim::kMinid;
+      a.strategy = maxlen ? Trim::kMaxlen : Trim::kMinid;
       a.strategyArgIdx = i;
     } else if (equalsNoCase(opt, "limit") && more) {
       if (!intArgOrReply(ctx, ctx.arg(i + 1), a.limit)) return -1;
