@@ -128,23 +128,16 @@ bool BackendPool::anyDown() const {
 void BackendPool::collect() {
   if (!needsCollect_ && graveyard_.empty()) return;
   needsCollect_ = false;
-  for (auto& [addr, list] : shared_) {
-    for (auto it = list.begin(); it != list.end();) {
-      if ((*it)->closed()) {
-        graveyard_.push_back(std::move(*it));
-        it = list.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
-  for (auto& [addr, list] : idle_) {
-    for (auto it = list.begin(); it != list.end();) {
-      if ((*it)->closed()) {
-        graveyard_.push_back(std::move(*it));
-        it = list.erase(it);
-      } else {
-        ++it;
+  // Closed connections, shared or idle, move to the graveyard.
+  for (auto* pool : {&shared_, &idle_}) {
+    for (auto& [addr, list] : *pool) {
+      for (auto it = list.begin(); it != list.end();) {
+        if ((*it)->closed()) {
+          graveyard_.push_back(std::move(*it));
+          it = list.erase(it);
+        } else {
+          ++it;
+        }
       }
     }
   }
