@@ -5,6 +5,7 @@
 // (chunked containers, PEXPIREAT) replayed into a second keyspace, and the Propagator's frames.
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
 #include <vector>
 
@@ -98,6 +99,23 @@ TEST_SUITE("node.aof") {
         REQUIRE_MESSAGE(parsed, (text + err));
         CHECK_MESSAGE(again.base.name == name, text);
       }
+    }
+    // Names of up to 200 random bytes (the longest allowed: 4 bytes each escaped).
+    std::mt19937 rng(7);
+    for (int round = 0; round < 500; ++round) {
+      std::string name(1 + rng() % 200, ' ');
+      for (char& c : name) {
+        do {
+          c = static_cast<char>(rng() & 0xff);
+        } while (c == '\0' || c == '/');
+      }
+      AofManifest m;
+      m.incrs.push_back(AofManifest::File{name, 1, 'i'});
+      AofManifest again;
+      std::string err;
+      REQUIRE_MESSAGE(AofManifest::parse(m.serialize(), again, err), err);
+      REQUIRE(again.incrs.size() == 1);
+      CHECK(again.incrs[0].name == name);
     }
     // Redis's sdssplitargs escapes, which its manifest reader understands, \a and \b included.
     AofManifest m;
