@@ -26,6 +26,10 @@ CommandStats::CommandStats(const CommandTable& table) {
   counters_.resize(defs_.size() + 1);
 }
 
+std::unique_ptr<LatencyHistogram> CommandStats::newHistogram() {
+  return std::make_unique<LatencyHistogram>();
+}
+
 void CommandStats::reset() {
   for (auto& c : counters_) c = CommandCounters{};  // frees the histograms, as Redis's hdr_close
 }
