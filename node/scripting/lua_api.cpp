@@ -366,22 +366,31 @@ int luaSetmetatable(lua_State* L) {
   return 1;
 }
 
-// Replaces the table at the top of the stack by a read-only view of it, for the library tables
-// Redis 7.0 makes read-only: an empty table whose reads go to `index` (the table itself, or a
-// function given it as upvalue) and whose writes raise "Attempt to modify a readonly table".
-// Lua 5.1 has no per-table read-only flag: pairs()/next() over a view see no fields, and rawset
-// writes into the view (as into the protected _G).
-void replaceWithReadonlyView(lua_State* L, lua_CFunction index = nullptr) {
-  lua_newtable(L);  // the view
+// Pops the value at the top of the stack and pushes an empty table whose reads go to it (its
+// __index), whose writes raise "Attempt to modify a readonly table" and whose metatable is
+// hidden: the protected _G and the read-only library views.
+void pushReadonlyTable(lua_State* L) {
+  lua_newtable(L);  // the table
   lua_newtable(L);  // its metatable
   lua_pushvalue(L, -3);
-  if (index != nullptr) lua_pushcclosure(L, index, 1);
   lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, globalsNewIndex);
   lua_setfield(L, -2, "__newindex");
   lua_pushboolean(L, 0);
   lua_setfield(L, -2, "__metatable");
   lua_setmetatable(L, -2);
+  lua_replace(L, -2);  // over the __index value
+}
+
+// Replaces the table at the top of the stack by a read-only view of it, for the library tables
+// Redis 7.0 makes read-only: an empty table whose reads go to `index` (the table itself, or a
+// function given it as upvalue) and whose writes raise "Attempt to modify a readonly table".
+// Lua 5.1 has no per-table read-only flag: pairs()/next() over a view see no fields, and rawset
+// writes into the view (as into the protected _G).
+void replaceWithReadonlyView(lua_State* L, lua_CFunction index = nullptr) {
+  lua_pushvalue(L, -1);
+  if (index != nullptr) lua_pushcclosure(L, index, 1);
+  pushReadonlyTable(L);
   lua_replace(L, -2);
 }
 
@@ -540,15 +549,8 @@ lua_State* newState(Scripting* owner, StateKind kind) {
 
   // The protected globals every script sees: an empty table reading through to the API table
   // (a missing name is an error from Lua code) and refusing new fields, as 7.0's read-only _G.
-  lua_newtable(L);  // P
-  lua_newtable(L);  // its metatable
   lua_pushcfunction(L, globalsIndex);
-  lua_setfield(L, -2, "__index");
-  lua_pushcfunction(L, globalsNewIndex);
-  lua_setfield(L, -2, "__newindex");
-  lua_pushboolean(L, 0);
-  lua_setfield(L, -2, "__metatable");
-  lua_setmetatable(L, -2);
+  pushReadonlyTable(L);  // P
   lua_pushvalue(L, -1);
   lua_setglobal(L, "_G");  // G._G = P (still the real globals here)
   lua_replace(L, LUA_GLOBALSINDEX);
