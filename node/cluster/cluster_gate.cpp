@@ -1,5 +1,6 @@
 // Cluster admission (Redis's getNodeByQuery + clusterRedirectClient): the keys of the command
-// (from its key specs) must hash to one slot (-CROSSSLOT), the slot must be served
+// (command_keys.h's routingKeys: Redis's getKeysFromCommand) must hash to one slot (-CROSSSLOT),
+// the slot must be served
 // (-CLUSTERDOWN Hash slot not served) while the cluster is up (-CLUSTERDOWN ...), and by this
 // node: otherwise -MOVED to the owner, -ASK to the migration target for keys already gone, or
 // -TRYAGAIN for multi-key commands split by a migration. ASKING lets an importing slot serve the
@@ -13,6 +14,7 @@
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
 #include "node/server/client.h"
+#include "node/server/command_keys.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -30,30 +32,6 @@ void redirect(resp::Writer& w, const char* kind, int slot, const ClusterNode* n)
   w.error(e);
 }
 
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != b[i]) return false;
-  }
-  return true;
-}
-
-// MIGRATE's keys as Redis's migrateGetKeys: those after KEYS (AUTH/AUTH2 arguments skipped),
-// else the one at argv[3].
-void migrateKeys(const std::vector<std::string_view>& argv, KeyPositions& keys) {
-  for (size_t i = 6; i < argv.size(); ++i) {
-    if (iequal(argv[i], "auth")) {
-      i += 1;
-    } else if (iequal(argv[i], "auth2")) {
-      i += 2;
-    } else if (iequal(argv[i], "keys")) {
-      for (size_t k = i + 1; k < argv.size(); ++k) keys.push_back(k);
-      return;
-    }
-  }
-  if (argv.size() > 3) keys.push_back(3);
-}
-
 // The key loop of getNodeByQuery, fed command by command (one for a plain command, every queued
 // one for EXEC): the first key fixes the slot and its migration state, later keys must share
 // the slot, and keys absent here are counted while the slot is migrating or importing.
@@ -64,13 +42,9 @@ class KeyScan {
   // Adds the keys of one command; false (with the error written) on CROSSSLOT or an unbound
   // slot.
   bool add(resp::Writer& w, const CommandDef& def, const std::vector<std::string_view>& argv) {
-    if (def.keySpecs.empty()) return true;
+    if (def.keySpecs.empty() && def.getkeys == nullptr) return true;
     KeyPositions keys;  // inline: no allocation per keyed command
-    if (def.handler == &cmd::migrate) {
-      migrateKeys(argv, keys);
-    } else {
-      CommandTable::keyPositions(def, argv, keys);
-    }
+    routingKeys(def, argv, keys);
     for (size_t k : keys) {
       const std::string_view key = argv[k];
       if (slot_ < 0) {
@@ -129,7 +103,7 @@ bool Server::clusterGate(Client& client, const CommandDef& def,
   const bool keepAsking =
       h == &cmd::asking || (inMulti ? !exec && h != &cmd::discard : h == &cmd::multi);
   if (!keepAsking) client.cluster.asking = false;
-  if (exec ? !inMulti : def.keySpecs.empty()) return true;
+  if (exec ? !inMulti : def.keySpecs.empty() && def.getkeys == nullptr) return true;
   resp::Writer& w = client.writer();
   KeyScan scan(*cluster, keyspace_);
   bool write = false;

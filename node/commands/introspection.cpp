@@ -5,6 +5,7 @@
 #include "common/config/glob.h"
 #include "common/config/value_parsers.h"
 #include "node/commands/handlers.h"
+#include "node/server/command_keys.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -60,35 +61,9 @@ void commandDocs(CommandContext& ctx) {
 
 namespace {
 
-// A key spec's flags for this call: a "variable_flags" spec is resolved as Redis's getkeys
-// procs do (SET without GET overwrites: OW update; BITFIELD with only GETs reads: RO access).
-std::vector<std::string_view> actualKeyFlags(const CommandDef& def, const KeySpec& spec,
-                                             const std::vector<std::string_view>& argv) {
-  const bool variable =
-      std::find(spec.flags.begin(), spec.flags.end(), "variable_flags") != spec.flags.end();
-  if (!variable) return spec.flags;
-  if (def.name == "set") {
-    for (size_t j = 3; j < argv.size(); ++j) {
-      if (config::equalsNoCase(argv[j], "GET")) return {"RW", "access", "update"};
-    }
-    return {"OW", "update"};
-  }
-  if (def.name == "bitfield") {
-    for (size_t j = 2; j < argv.size(); ++j) {
-      if (config::equalsNoCase(argv[j], "SET") || config::equalsNoCase(argv[j], "INCRBY")) {
-        return {"RW", "access", "update"};
-      }
-    }
-    return {"RO", "access"};
-  }
-  std::vector<std::string_view> flags;
-  for (std::string_view f : spec.flags) {
-    if (f != "variable_flags") flags.push_back(f);
-  }
-  return flags;
-}
-
-// COMMAND GETKEYS / GETKEYSANDFLAGS <full-command>: the keys (with their key spec's flags).
+// COMMAND GETKEYS / GETKEYSANDFLAGS <full-command>: the keys (with their flags) as Redis 7.0's
+// getKeysSubcommandImpl: unknown command, then no keys at all, then arity, then the keys; none
+// found is an error unless the command's keys are optional (EVAL with numkeys 0).
 void replyKeys(CommandContext& ctx, bool withFlags) {
   std::vector<std::string_view> argv(ctx.argv.begin() + 2, ctx.argv.end());
   const CommandDef* def = ctx.server.commands().find(argv[0]);
@@ -99,27 +74,30 @@ void replyKeys(CommandContext& ctx, bool withFlags) {
     ctx.w.error("ERR Invalid command specified");
     return;
   }
+  if (!commandHasKeys(*def)) {
+    ctx.w.error("ERR The command has no key arguments");
+    return;
+  }
   const int argc = static_cast<int>(argv.size());
   if ((def->arity > 0 && argc != def->arity) || argc < -def->arity) {
     ctx.w.error("ERR Invalid number of arguments specified for command");
     return;
   }
-  const std::vector<KeyWithSpec> keys = CommandTable::keysWithSpecs(*def, argv);
-  if (keys.empty()) {
-    ctx.w.error("ERR The command has no key arguments");
+  const std::vector<KeyRef> keys = keysWithSpecs(*def, argv);
+  if (keys.empty() && !def->hasFlag("no_mandatory_keys")) {
+    ctx.w.error("ERR Invalid arguments specified for command");
     return;
   }
   ctx.w.arrayHeader(keys.size());
-  for (const KeyWithSpec& k : keys) {
+  for (const KeyRef& k : keys) {
     if (!withFlags) {
       ctx.w.bulk(argv[k.pos]);
       continue;
     }
     ctx.w.arrayHeader(2);
     ctx.w.bulk(argv[k.pos]);
-    const std::vector<std::string_view> flags = actualKeyFlags(*def, *k.spec, argv);
-    ctx.w.setHeader(flags.size());
-    for (std::string_view f : flags) ctx.w.simpleString(f);
+    ctx.w.setHeader(k.flags->size());
+    for (std::string_view f : *k.flags) ctx.w.simpleString(f);
   }
 }
 

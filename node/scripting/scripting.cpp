@@ -24,6 +24,7 @@ extern "C" {
 #include "node/replication/replication.h"
 #include "node/scripting/lua_api.h"
 #include "node/server/client.h"
+#include "node/server/command_keys.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -436,7 +437,8 @@ int Scripting::luaCall(lua_State* L, bool raise) {
   }
   if (write) run->wrote = true;
   if (server_.cluster() != nullptr && !run->obey) {
-    const std::vector<size_t> keys = CommandTable::keyPositions(*def, argViews_);
+    KeyPositions keys;
+    routingKeys(*def, argViews_, keys);
     if (!keys.empty()) {
       const int slot = slots::keySlot(argViews_[keys[0]]);
       bool local = true;

@@ -1,8 +1,9 @@
-// CommandTable: name index, COMMAND INFO / DOCS rendering in Redis 7.0's wire format, and key
-// extraction from key specs (begin_search index/keyword, find_keys range/keynum).
+// CommandTable: name index and COMMAND INFO / DOCS rendering in Redis 7.0's wire format (key
+// extraction: command_keys.cpp).
 #include "node/server/command_table.h"
 
 #include "common/config/value_parsers.h"
+#include "node/server/command_keys.h"
 
 namespace strata::node {
 
@@ -18,6 +19,7 @@ void setFlagBits(CommandDef& def) {
 
 CommandTable::CommandTable() : defs_(commandDefs()) {
   for (auto& d : defs_) setFlagBits(d);
+  attachGetKeysProcs(defs_);
   for (const auto& d : defs_) byName_.emplace(std::string(d.name), &d);
 }
 
@@ -152,83 +154,6 @@ void CommandTable::writeDocs(resp::Writer& w, const CommandDef& def) {
       writeDocs(w, sub);
     }
   }
-}
-
-namespace {
-
-template <class Out>
-void addKey(Out& out, size_t pos, const KeySpec&) {
-  out.push_back(pos);
-}
-void addKey(std::vector<KeyWithSpec>& out, size_t pos, const KeySpec& spec) {
-  out.push_back({pos, &spec});
-}
-
-template <class Out>
-void appendKeyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
-                        Out& out) {
-  const int argc = static_cast<int>(argv.size());
-  for (const auto& spec : def.keySpecs) {
-    int first = 0;
-    if (spec.begin.type == BeginSearch::Type::kIndex) {
-      first = spec.begin.index;
-    } else if (spec.begin.type == BeginSearch::Type::kKeyword) {
-      int start = spec.begin.startFrom > 0 ? spec.begin.startFrom : argc + spec.begin.startFrom;
-      int end = spec.begin.startFrom > 0 ? argc - 1 : 0;
-      int step = spec.begin.startFrom > 0 ? 1 : -1;
-      for (int i = start; i != end + step && i >= 0 && i < argc; i += step) {
-        if (config::equalsNoCase(argv[i], spec.begin.keyword)) {
-          first = i + 1;
-          break;
-        }
-      }
-      if (first == 0) continue;
-    } else {
-      continue;
-    }
-    if (first >= argc) continue;
-    int last = first, step = 1;
-    if (spec.find.type == FindKeys::Type::kRange) {
-      step = spec.find.keyStep;
-      if (spec.find.lastKey >= 0) {
-        last = first + spec.find.lastKey;
-      } else if (spec.find.limit <= 1) {
-        last = argc + spec.find.lastKey;
-      } else {
-        last = first + ((argc - first) / spec.find.limit + spec.find.lastKey);
-      }
-    } else if (spec.find.type == FindKeys::Type::kKeynum) {
-      int64_t n = 0;
-      if (!config::parseInteger(argv[first + spec.find.keyNumIdx], {0, argc}, n).isOk()) continue;
-      step = spec.find.numStep;
-      first = first + spec.find.firstKey;
-      last = first + static_cast<int>(n) * step - 1;
-    } else {
-      continue;
-    }
-    for (int i = first; i <= last && i < argc; i += step) addKey(out, static_cast<size_t>(i), spec);
-  }
-}
-
-}  // namespace
-
-std::vector<size_t> CommandTable::keyPositions(const CommandDef& def,
-                                               const std::vector<std::string_view>& argv) {
-  std::vector<size_t> out;
-  appendKeyPositions(def, argv, out);
-  return out;
-}
-
-void CommandTable::keyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
-                                KeyPositions& out) {
-  appendKeyPositions(def, argv, out);
-}
-
-std::vector<KeyWithSpec> CommandTable::keysWithSpecs(const CommandDef& def,
-                                                     const std::vector<std::string_view>& argv) {
-  std::vector<KeyWithSpec> out;
-  appendKeyPositions(def, argv, out);
-  return out;
 }
 
 }  // namespace strata::node

@@ -2,7 +2,7 @@
 // generated from redis-server 7.0's COMMAND INFO/DOCS) with its arity, flags, ACL categories,
 // tips, legacy first/last/step, Redis 7 key specs, docs and handler; subcommands nested under
 // their container (CLIENT, CONFIG, OBJECT, COMMAND). CommandTable indexes it by lower-case name
-// and renders COMMAND INFO / DOCS and extracts keys (COMMAND GETKEYS) exactly as Redis 7.0 does.
+// and renders COMMAND INFO / DOCS exactly as Redis 7.0 does; command_keys.h finds the keys.
 // The flags the per-command gates test are bits (CommandDef::flagBits, set when the table loads;
 // hasFlag("write") resolves the name at compile time), so no gate compares strings.
 // Immutable after start-up; event-loop thread.
@@ -21,6 +21,9 @@ namespace strata::node {
 
 struct CommandContext;
 using Handler = void (*)(CommandContext&);
+struct KeySink;
+// A getkeys proc (command_keys.cpp): the keys of argv, for commands key specs cannot describe.
+using GetKeysProc = void (*)(const std::vector<std::string_view>& argv, KeySink& out);
 
 struct BeginSearch {
   enum class Type : uint8_t { kIndex, kKeyword, kUnknown };
@@ -167,15 +170,10 @@ struct CommandDef {
   std::string_view summary, since, group, complexity;
   Handler handler = nullptr;  // nullptr: a container, see subcommands
   std::vector<CommandDef> subcommands;
-  uint32_t flagBits = 0;  // CommandFlag bits of `flags`, set by CommandTable when it loads
+  uint32_t flagBits = 0;          // CommandFlag bits of `flags`, set by CommandTable when it loads
+  GetKeysProc getkeys = nullptr;  // Redis 7.0's getkeys_proc, set by CommandTable when it loads
 
   bool hasFlag(CommandFlagName flag) const { return (flagBits & flag.bit) != 0; }
-};
-
-// A key argument's position and the key spec that found it (COMMAND GETKEYSANDFLAGS).
-struct KeyWithSpec {
-  size_t pos;
-  const KeySpec* spec;
 };
 
 // The table's rows (command_defs.cpp).
@@ -194,16 +192,6 @@ class CommandTable {
   // COMMAND INFO element / COMMAND DOCS entry for one command (subcommands included).
   static void writeInfo(resp::Writer& w, const CommandDef& def);
   static void writeDocs(resp::Writer& w, const CommandDef& def);
-  // Positions of the key arguments of argv, from the key specs (COMMAND GETKEYS).
-  static std::vector<size_t> keyPositions(const CommandDef& def,
-                                          const std::vector<std::string_view>& argv);
-  // The same positions appended to `out`, with no allocation for up to 8 keys (per-command
-  // paths: the cluster gate).
-  static void keyPositions(const CommandDef& def, const std::vector<std::string_view>& argv,
-                           KeyPositions& out);
-  // The positions with their key specs (COMMAND GETKEYSANDFLAGS: the spec's flags).
-  static std::vector<KeyWithSpec> keysWithSpecs(const CommandDef& def,
-                                                const std::vector<std::string_view>& argv);
 
  private:
   // Heterogeneous lookup: find() hashes a lower-cased stack copy, no std::string per command.

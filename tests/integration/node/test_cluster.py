@@ -3,8 +3,9 @@
 # --appendonly yes), formed with the real `redis-cli --cluster create ... --cluster-replicas 1`,
 # checked with `redis-cli --cluster check`; CLUSTER NODES/SLOTS/SHARDS formats; redis-py's
 # RedisCluster running a functional script; MOVED / ASK / TRYAGAIN / CROSSSLOT / CLUSTERDOWN
-# replies byte-exact with Redis 7.0; PFAIL -> FAIL of a killed node seen by every other node within
-# the node-timeout window; cross-node PUBLISH; SSUBSCRIBE on a replica and the shard channels of a
+# replies byte-exact with Redis 7.0 (also for keys found by Redis's getkeys procs: SORT ... STORE,
+# MIGRATE ... KEYS, numkeys, from scripts); PFAIL -> FAIL of a killed node seen by every other
+# node within the node-timeout window; cross-node PUBLISH; SSUBSCRIBE on a replica and the shard channels of a
 # reassigned slot dropped with sunsubscribe pushes (as 7.0); nodes.conf locked against a second
 # process; and all six nodes stopped and restarted coming back with the same ids, slots and data.
 # Needs STRATA_NODE_BIN (CTest sets it). Every wait is bounded; every process is stopped.
@@ -161,6 +162,38 @@ class Cluster(unittest.TestCase):
         self.assertEqual(error_of(rc, "SET", "foo", "x"), f"MOVED {slot} {owner.addr}")
         self.assertTrue(rc.execute_command("READWRITE"))
         self.assertEqual(error_of(rc, "GET", "foo"), f"MOVED {slot} {owner.addr}")
+
+    def test_03a_movable_keys_route_as_redis(self):
+        """Keys the key specs cannot describe route as Redis 7.0's getkeys procs find them: SORT's
+        STORE destination, MIGRATE's KEYS, the numkeys commands, GEORADIUS ... STORE, XREAD's
+        streams, also for redis.call() from a script."""
+        crossslot = "CROSSSLOT Keys in request don't hash to the same slot"
+        a, b = "{mv}a", "{mv}b"
+        far = next(k for k in (f"mvfar{i}" for i in range(100))
+                   if self.owner_of(key_slot(k)).port != self.owner_of(key_slot(a)).port)
+        owner = self.owner_of(key_slot(a))
+        c = owner.client()
+        for args in (["SORT", a, "STORE", far], ["SORT", a, "BY", "w", "STORE", far],
+                     ["MIGRATE", HOST, "1", "", "0", "100", "KEYS", a, far],
+                     ["EVAL", "return 1", "2", a, far], ["EVAL", "return 1", "2x", a, far],
+                     ["ZUNIONSTORE", a, "1", far], ["GEORADIUS", a, "0", "0", "1", "km", "STORE", far],
+                     ["XREAD", "STREAMS", a, far, "0", "0"], ["LMPOP", "2", a, far, "LEFT"],
+                     ["SINTERCARD", "2", a, far]):
+            self.assertEqual(error_of(c, *args), crossslot, args)
+        self.assertEqual(c.execute_command("SORT", a, "STORE", b), 0)  # same slot: served
+        self.assertEqual(c.execute_command("SORT_RO", a, "BY", far), [])  # BY is no key
+        self.assertEqual(c.execute_command("MIGRATE", HOST, "1", "", "0", "100", "KEYS", a, b),
+                         "NOKEY")
+        # On another node the destination alone decides: MOVED to its owner.
+        far_owner = self.owner_of(key_slot(far))
+        self.assertEqual(error_of(c, "MIGRATE", HOST, "1", "", "0", "100", "KEYS", far),
+                         f"MOVED {key_slot(far)} {far_owner.addr}")
+        self.assertEqual(error_of(far_owner.client(), "SORT", a, "STORE", b),
+                         f"MOVED {key_slot(a)} {owner.addr}")
+        err = error_of(c, "EVAL", "return redis.call('sort', KEYS[1], 'store', ARGV[1])", "1", a,
+                       far)
+        self.assertIn("Script attempted to access a non local key in a cluster node", err)
+        self.assertEqual(far_owner.client().exists(far), 0)
 
     def test_04_ask_and_tryagain(self):
         key, other_key = "{k9}a", "{k9}b"

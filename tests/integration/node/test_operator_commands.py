@@ -1,8 +1,9 @@
 # Operator commands on the node side by side with redis-server 7.0: MONITOR (the line format,
 # sdscatrepr quoting, redacted AUTH/HELLO secrets, EXEC after its queued commands, EVAL before
 # its script's "[0 lua]" commands, admin commands hidden, the monitoring client kept out of the
-# keyspace until RESET, CLIENT LIST flags=O), COMMAND GETKEYSANDFLAGS, LATENCY (HELP, LATEST,
-# HISTORY, RESET, GRAPH, DOCTOR, HISTOGRAM, latency-monitor-threshold), INFO latencystats
+# keyspace until RESET, CLIENT LIST flags=O), COMMAND GETKEYS / GETKEYSANDFLAGS (key specs and
+# the getkeys procs of SORT, MIGRATE, the numkeys commands, GEORADIUS, XREAD ...), LATENCY (HELP,
+# LATEST, HISTORY, RESET, GRAPH, DOCTOR, HISTOGRAM, latency-monitor-threshold), INFO latencystats
 # (which INFO forms include it, the fields of the commands run, p50 <= p99 <= p99.9,
 # latency-tracking and latency-tracking-info-percentiles with CONFIG SET's texts, RESETSTAT) and
 # CONFIG REWRITE (Redis's error without a config file; the node's TOML file rewritten and loaded
@@ -123,6 +124,64 @@ class OperatorCommands(DifferentialCase):
 
         got = self.same(check)
         self.assertEqual(got[2][0], [[b"a", ["OW", "update"]]])
+
+    def test_getkeys_of_movable_key_commands(self):
+        """Commands whose keys the key specs cannot describe: Redis 7.0 falls back to the
+        command's getkeys proc (SORT ... STORE, MIGRATE ... KEYS, a bad numkeys ...), with its
+        errors ('Invalid arguments specified', 'no key arguments', EVAL's empty list)."""
+        cases = [
+            ("SORT", "key", "STORE", "dst"), ("SORT", "key", "BY", "w", "GET", "x", "STORE", "dst"),
+            ("SORT", "key", "LIMIT", "0", "STORE", "STORE", "dst"),
+            ("SORT", "key", "STORE", "d1", "STORE", "d2"), ("SORT", "key", "STORE"),
+            ("SORT", "key", "GET", "STORE"), ("SORT_RO", "key", "BY", "w", "STORE", "dst"),
+            ("MIGRATE", "host", "6379", "", "0", "5000", "KEYS", "k1", "k2"),
+            ("MIGRATE", "host", "6379", "key", "0", "5000"),
+            ("MIGRATE", "host", "6379", "key", "0", "5000", "KEYS", "k1"),
+            ("MIGRATE", "h", "1", "", "0", "5", "COPY", "REPLACE", "AUTH", "pw", "KEYS", "a", "b"),
+            ("MIGRATE", "h", "1", "", "0", "5", "AUTH2", "u", "pw", "KEYS", "k1"),
+            ("MIGRATE", "h", "1", "", "0", "5", "AUTH", "keys", "k1"),
+            ("EVAL", "s", "0"), ("EVAL", "s", "2", "a", "b", "c"), ("EVAL", "s", "3", "a", "b"),
+            ("EVAL", "s", "-1", "a"), ("EVAL", "s", "x", "a"), ("EVAL", "s", "2a", "a", "b"),
+            ("EVAL", "s", "4294967297", "a"), ("EVALSHA", "s", "1", "a"), ("EVAL_RO", "s", "1", "a"),
+            ("EVALSHA_RO", "s", "0", "a"), ("FCALL", "f", "1", "a", "b"), ("FCALL", "f", "2", "a"),
+            ("FCALL_RO", "f", "0"),
+            ("ZUNIONSTORE", "d", "2", "a", "b"), ("ZUNIONSTORE", "d", "0", "a"),
+            ("ZUNIONSTORE", "d", "3", "a", "b"), ("ZUNIONSTORE", "d", "2a", "a", "b"),
+            ("ZINTERSTORE", "d", "2", "a", "b", "AGGREGATE", "MIN"), ("ZDIFFSTORE", "d", "5", "a"),
+            ("ZUNION", "0", "a"), ("ZINTER", "3", "a", "b"), ("ZDIFF", "1", "a"),
+            ("GEORADIUS", "k", "0", "0", "10", "km", "STORE", "d"),
+            ("GEORADIUS", "k", "0", "0", "10", "km", "STORE", "d", "STOREDIST", "e"),
+            ("GEORADIUS", "k", "0", "0", "10", "km", "STORE"),
+            ("GEORADIUSBYMEMBER", "k", "m", "10", "km", "STOREDIST", "d", "STORE", "e"),
+            ("XREAD", "STREAMS", "s1", "s2", "0", "0"), ("XREAD", "STREAMS", "s1", "s2", "0"),
+            ("XREAD", "COUNT", "2", "s", "0"), ("XREAD", "BLOCK", "STREAMS", "a", "0"),
+            ("XREADGROUP", "GROUP", "g", "c", "COUNT", "1", "NOACK", "STREAMS", "s1", "s2", ">", ">"),
+            ("XREADGROUP", "GROUP", "g", "c", "STREAMS", "streams", "0"),
+            ("LMPOP", "2", "a", "b", "LEFT"), ("LMPOP", "0", "a", "LEFT"), ("LMPOP", "x", "a", "LEFT"),
+            ("BLMPOP", "0", "2", "a", "b", "LEFT"), ("BLMPOP", "0", "5", "a", "LEFT"),
+            ("ZMPOP", "4", "a", "b", "MIN"), ("BZMPOP", "0", "1", "a", "MAX"),
+            ("BZMPOP", "0", "0", "a", "MAX"), ("SINTERCARD", "1", "a", "LIMIT", "5"),
+            ("SINTERCARD", "3", "a", "b"), ("ZINTERCARD", "2", "a", "b"), ("ZINTERCARD", "5", "a"),
+            ("SET", "a", "b", "EX", "10", "GET"), ("SET", "a", "b", "xget"),
+            ("BITFIELD", "a", "GET", "u8"), ("BITFIELD", "a", "FOO"), ("BITFIELD", "a", "OVERFLOW"),
+            ("BITFIELD", "a", "OVERFLOW", "SAT", "GET", "u8", "0"),
+            ("TIME", "x"), ("SPUBLISH", "c", "m"), ("SSUBSCRIBE", "c", "d"), ("OBJECT",),
+        ]
+
+        def check(port, proto):
+            c = self.conn(port, proto)
+            return [c.call("COMMAND", sub, *args) for args in cases
+                    for sub in ("GETKEYS", "GETKEYSANDFLAGS")]
+
+        got = self.same(check, protos=(2,))[2]
+        getkeys = {args: got[2 * i] for i, args in enumerate(cases)}
+        self.assertEqual(getkeys[("SORT", "key", "STORE", "dst")], [b"key", b"dst"])
+        self.assertEqual(getkeys[cases[7]], [b"k1", b"k2"])  # MIGRATE ... "" ... KEYS k1 k2
+        self.assertEqual(getkeys[("MIGRATE", "host", "6379", "key", "0", "5000", "KEYS", "k1")],
+                         RespError("ERR Invalid arguments specified for command"))
+        self.assertEqual(getkeys[("EVAL", "s", "0")], [])
+        self.assertEqual(getkeys[("SPUBLISH", "c", "m")],
+                         RespError("ERR The command has no key arguments"))
 
     def test_latency_without_events(self):
         def check(port, proto):
