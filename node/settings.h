@@ -32,7 +32,7 @@ struct NodeSettings {
   // Network and clients.
   int port = 6379;
   std::vector<std::string> bind;
-  int maxclients = 10000;
+  int64_t maxclients = 10000;
   int timeout = 0;  // idle client timeout, seconds (0: never)
   int tcpKeepalive = 300;
   std::string requirepass;
@@ -108,7 +108,7 @@ struct NodeSettings {
   // Replication (node/replication/).
   std::string replicaof;  // "host port" to follow at start-up (empty: a master)
   int64_t replBacklogSize = 1LL << 20;
-  int replBacklogTtl = 3600;  // seconds a master without replicas keeps its backlog
+  int64_t replBacklogTtl = 3600;  // seconds a master without replicas keeps its backlog
   int replPingReplicaPeriod = 10;
   int replTimeout = 60;
   bool replicaReadOnly = true;

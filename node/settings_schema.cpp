@@ -164,7 +164,7 @@ config::Schema<NodeSettings> build() {
   s.integer("port", &S::port, 6379, Range{0, 65535}, kImmutable, "TCP port (0: do not listen)");
   s.stringList("bind", &S::bind, {"*", "-::*"}, kImmutable,
                "Addresses to listen on ('*' any IPv4, '::*' any IPv6, '-' prefix: optional)");
-  s.integer("maxclients", &S::maxclients, 10000, Range{1, 1000000}, kReloadable,
+  s.integer("maxclients", &S::maxclients, 10000, Range{1, 4294967295LL}, kReloadable,
             "Most client connections at once; more are answered with an error and closed");
   s.integer("timeout", &S::timeout, 0, Range{0, 2147483647}, kReloadable,
             "Close clients idle for this many seconds (0: never)");
@@ -289,7 +289,7 @@ config::Schema<NodeSettings> build() {
            "\"<host> <port>\": follow this master at start-up (REPLICAOF changes it at run time)");
   s.memory("repl-backlog-size", &S::replBacklogSize, 1LL << 20, Range{1, kNoMax}, kReloadable,
            "Bytes of replication stream kept for partial resyncs");
-  s.integer("repl-backlog-ttl", &S::replBacklogTtl, 3600, Range{0, 2147483647}, kReloadable,
+  s.integer("repl-backlog-ttl", &S::replBacklogTtl, 3600, Range{0, kNoMax}, kReloadable,
             "Seconds a master without replicas keeps its backlog (0: forever)");
   s.integer("repl-ping-replica-period", &S::replPingReplicaPeriod, 10, Range{1, 2147483647},
             kReloadable, "Seconds between the master's PINGs on the replication stream");

@@ -1,9 +1,13 @@
 // CONFIG GET / SET over the type-erased option table. Error texts follow Redis 7.0's
 // configSetCommand(): unknown names are reported first, then immutability / duplicates, then
-// value validation, each as "ERR CONFIG SET failed (possibly related to argument 'x') - why".
+// value validation, each as "ERR CONFIG SET failed (possibly related to argument 'x') - why";
+// integer and memory values are parsed and bounded here with Redis's rules and texts ("argument
+// couldn't be parsed into an integer", "argument must be a memory value", "argument must be
+// between 0 and 65535 inclusive"), the command line and TOML keep value_parsers' wording.
 #include "common/config/registry.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <exception>
 
 #include "common/config/glob.h"
@@ -14,6 +18,97 @@ namespace {
 Status setFailed(std::string_view name, std::string_view why) {
   return Status::error("ERR CONFIG SET failed (possibly related to argument '" + std::string(name) +
                        "') - " + std::string(why));
+}
+
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Redis's string2ll(): an optional '-', then "0" alone or a digit 1-9 first ("01", "-0", "+1",
+// " 1" and "" are not numbers), within int64.
+bool redisString2ll(std::string_view s, int64_t& out) {
+  if (s.empty() || s.size() > 20) return false;
+  if (s == "0") {
+    out = 0;
+    return true;
+  }
+  const bool negative = s[0] == '-';
+  std::string_view digits = negative ? s.substr(1) : s;
+  if (digits.empty() || digits[0] < '1' || digits[0] > '9') return false;
+  uint64_t v = 0;
+  for (char c : digits) {
+    if (!isDigit(c)) return false;
+    if (v > (UINT64_MAX - 9) / 10) return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (negative) {
+    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
+    out = static_cast<int64_t>(0 - v);
+  } else {
+    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
+    out = static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+// Redis's memtoull(): digits (none is 0; at most 127) and an optional case-insensitive unit b,
+// k, kb, m, mb, g, gb; a sign or a fraction is an error. As Redis's strtoull() and
+// multiplication, the number saturates at 2^64-1 and the unit wraps around ("20000000000g").
+bool redisMemtoull(std::string_view s, uint64_t& out) {
+  size_t n = 0;
+  while (n < s.size() && isDigit(s[n])) ++n;
+  if (n >= 128) return false;
+  const std::string unit = toLower(s.substr(n));
+  uint64_t mul = 0;
+  if (unit.empty() || unit == "b") {
+    mul = 1;
+  } else if (unit == "k") {
+    mul = 1000;
+  } else if (unit == "kb") {
+    mul = 1024;
+  } else if (unit == "m") {
+    mul = 1000 * 1000;
+  } else if (unit == "mb") {
+    mul = 1024 * 1024;
+  } else if (unit == "g") {
+    mul = 1000ull * 1000 * 1000;
+  } else if (unit == "gb") {
+    mul = 1024ull * 1024 * 1024;
+  } else {
+    return false;
+  }
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+  }
+  out = v * mul;
+  return true;
+}
+
+// An integer or memory option's CONFIG SET value checked as Redis 7.0's numericParseString and
+// numericBoundaryCheck do, with their texts; on success `canonical` is the value in bytes /
+// plain digits for the option's own parser.
+Status checkNumeric(const Option& option, std::string_view text, std::string& canonical) {
+  int64_t v = 0;
+  bool inRange = true;
+  if (option.type == OptionType::kMemory) {
+    uint64_t u = 0;
+    if (!redisMemtoull(text, u)) return Status::error("argument must be a memory value");
+    if (u > static_cast<uint64_t>(INT64_MAX)) {
+      inRange = false;
+    } else {
+      v = static_cast<int64_t>(u);
+    }
+  } else if (!redisString2ll(text, v)) {
+    return Status::error("argument couldn't be parsed into an integer");
+  }
+  if (!inRange || v < option.range.min || v > option.range.max) {
+    return Status::error("argument must be between " + std::to_string(option.range.min) + " and " +
+                         std::to_string(option.range.max) + " inclusive");
+  }
+  canonical = std::to_string(v);
+  return Status::ok();
 }
 
 }  // namespace
@@ -58,9 +153,17 @@ Status set(const SchemaBase& schema, void* scratch, const std::vector<NameValue>
     touched.push_back(option);
   }
   for (size_t i = 0; i < pairs.size(); ++i) {
+    const Option& option = *touched[i];
+    std::string_view text = pairs[i].second;
+    std::string canonical;
     Status st;
+    if (option.type == OptionType::kInteger || option.type == OptionType::kMemory) {
+      st = checkNumeric(option, text, canonical);
+      if (!st.isOk()) return setFailed(pairs[i].first, st.message());
+      text = canonical;
+    }
     try {
-      st = touched[i]->parse_text(scratch, pairs[i].second);
+      st = option.parse_text(scratch, text);
     } catch (const std::exception& e) {
       st = Status::error(e.what());
     }

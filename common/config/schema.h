@@ -59,6 +59,7 @@ struct Option {
   std::string help;
   std::string value_hint;    // for --help: "integer [0, 65535]", "debug|verbose|notice|warning"
   std::string default_text;  // the default as CONFIG GET would render it
+  Range range;               // integer and memory options: the inclusive bounds
 
   std::function<Status(void* settings, std::string_view text)> parse_text;
   std::function<Status(void* settings, const toml::value& value)> parse_toml;
@@ -327,6 +328,7 @@ class Schema : public SchemaBase {
     checkBounds(name, range, def64, fits && std::in_range<int64_t>(def));
     Option o = base(std::move(name), type, mutability, std::move(help), std::move(hint));
     o.default_text = std::to_string(def);
+    o.range = range;
     const bool is_memory = type == OptionType::kMemory;
     o.parse_text = [field, range, is_memory](void* s, std::string_view text) {
       int64_t v = 0;

@@ -748,7 +748,7 @@ void Replication::onTimer(evutil_socket_t, short) {
     c->close("replica timeout");
   }
   if (!link_ && replicas_.empty() && backlog_.active() && s.replBacklogTtl > 0 &&
-      now - noReplicasSinceMs_ > static_cast<int64_t>(s.replBacklogTtl) * 1000) {
+      (now - noReplicasSinceMs_) / 1000 > s.replBacklogTtl) {  // seconds: any ttl fits
     // Nobody can continue our history anymore: a new one starts with the next replica.
     replid_ = randomHexId();
     replid2_ = kZeroId;

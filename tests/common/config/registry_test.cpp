@@ -95,12 +95,28 @@ TEST_SUITE("common.config") {
 
   TEST_CASE("CONFIG SET validation errors use Redis's framing") {
     Fixture f;
+    // Integer and memory values: redis-server 7.0's texts (numericParseString and
+    // numericBoundaryCheck), whatever the loader says for the same value.
     CHECK(f.registry.set("maxmemory", "lots").message() ==
-          "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - expected a memory "
-          "size (bytes, or a number with unit b/k/kb/m/mb/g/gb like 512mb), got 'lots'");
+          "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a "
+          "memory value");
+    CHECK(f.registry.set("maxmemory", "-1").message() ==
+          "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be a "
+          "memory value");
     CHECK(f.registry.set("cluster-node-timeout", "0").message() ==
-          "ERR CONFIG SET failed (possibly related to argument 'cluster-node-timeout') - 0 is out "
-          "of range [1, 3600000]");
+          "ERR CONFIG SET failed (possibly related to argument 'cluster-node-timeout') - argument "
+          "must be between 1 and 3600000 inclusive");
+    CHECK(f.registry.set("cluster-node-timeout", "1k").message() ==
+          "ERR CONFIG SET failed (possibly related to argument 'cluster-node-timeout') - argument "
+          "couldn't be parsed into an integer");
+    for (const char* notNumber : {"01", "-0", "+1", " 1", "", "1.5", "99999999999999999999"}) {
+      CHECK(f.registry.set("cluster-node-timeout", notNumber).message() ==
+            "ERR CONFIG SET failed (possibly related to argument 'cluster-node-timeout') - "
+            "argument couldn't be parsed into an integer");
+    }
+    CHECK(f.registry.set("proto-max-bulk-len", "18446744073709551615")
+              .message()
+              .find("argument must be between ") != std::string::npos);
     CHECK(f.registry.set("appendonly", "maybe").message() ==
           "ERR CONFIG SET failed (possibly related to argument 'appendonly') - expected yes or no, "
           "got 'maybe'");
@@ -114,6 +130,10 @@ TEST_SUITE("common.config") {
           "ERR Unknown option or number of arguments for CONFIG SET - 'prot'");
     CHECK(f.settings.maxmemory == 0);
     CHECK(f.settings.cluster_node_timeout == 15000);
+    // memtoull's leniency: no digits is 0 bytes, units in any case.
+    CHECK(f.registry.set("maxmemory", "").isOk());
+    CHECK(f.registry.set("maxmemory", "3KB").isOk());
+    CHECK(f.settings.maxmemory == 3072);
   }
 
   TEST_CASE("CONFIG SET refuses immutable options") {

@@ -25,7 +25,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 
 from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.procs import Proc, make_temp_dir, wait_until  # noqa: E402
-from harness.resp import RespConn  # noqa: E402
+from harness.resp import RespConn, RespError  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.standalone import Standalone  # noqa: E402
 from harness.differential import node_bin  # noqa: E402
@@ -756,6 +756,45 @@ class Differential(unittest.TestCase):
             self.assertEqual(type(a), type(b), f"CONFIG SET {args}: {a!r} vs {b!r}")
         ours.call("CONFIG", "SET", "maxmemory", "0")
         theirs.call("CONFIG", "SET", "maxmemory", "0")
+
+    def test_config_set_numeric_errors(self):
+        """CONFIG SET of integer and memory options: Redis 7.0's parse and range texts, and the
+        same accepted values (units, "" as 0 bytes)."""
+        ours, theirs = RespConn(HOST, self.node.port), RespConn(HOST, self.redis.port)
+        # maxmemory is left out: redis-server takes values up to 2^64-1 there, ours up to 2^63-1.
+        names = ("hz", "maxclients", "proto-max-bulk-len", "timeout",
+                 "client-query-buffer-limit", "tcp-keepalive", "maxmemory-samples",
+                 "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
+                 "zset-max-listpack-entries", "zset-max-listpack-value", "list-max-listpack-size",
+                 "set-max-intset-entries", "repl-backlog-ttl", "repl-timeout",
+                 "cluster-announce-port", "auto-aof-rewrite-min-size", "lfu-decay-time")
+        values = ("abc", "-1", "0", "1", "-9223372036854775808", "9223372036854775807",
+                  "9223372036854775808", "1.5", "", "01", "+1", "-0", "1k", "2kb", "4294967296")
+        for name in names:
+            before = (ours.call("CONFIG", "GET", name)[1], theirs.call("CONFIG", "GET", name)[1])
+            for value in values:
+                a = ours.call("CONFIG", "SET", name, value)
+                b = theirs.call("CONFIG", "SET", name, value)
+                self.assertEqual(a, b, f"CONFIG SET {name} {value!r}")
+                if a == "OK" and name != "hz":  # redis-server clamps hz when it reads it back
+                    self.assertEqual(ours.call("CONFIG", "GET", name),
+                                     theirs.call("CONFIG", "GET", name), f"{name} {value!r}")
+                ours.call("CONFIG", "SET", name, before[0])
+                theirs.call("CONFIG", "SET", name, before[1])
+        err = "ERR CONFIG SET failed (possibly related to argument '%s') - %s"
+        for args, why in ((("hz", "-5"), "argument must be between 0 and 2147483647 inclusive"),
+                          (("maxclients", "0"), "argument must be between 1 and 4294967295 inclusive"),
+                          (("maxmemory", "abc"), "argument must be a memory value"),
+                          (("proto-max-bulk-len", "1"),
+                           "argument must be between 1048576 and 9223372036854775807 inclusive"),
+                          (("timeout", "-1"), "argument must be between 0 and 2147483647 inclusive"),
+                          (("timeout", "x"), "argument couldn't be parsed into an integer")):
+            self.assertEqual(ours.call("CONFIG", "SET", *args), RespError(err % (args[0], why)))
+        # Several pairs: the first bad value is reported, nothing is applied.
+        hz = ours.call("CONFIG", "GET", "hz")
+        self.assertEqual(ours.call("CONFIG", "SET", "hz", "20", "maxclients", "0"),
+                         theirs.call("CONFIG", "SET", "hz", "20", "maxclients", "0"))
+        self.assertEqual(ours.call("CONFIG", "GET", "hz"), hz)
 
     def test_info_format(self):
         c = RespConn(HOST, self.node.port)
