@@ -32,6 +32,7 @@ bool Cluster::start() {
   // Our own address as configured now (the file may hold older announce values).
   myself_->port = myPort();
   myself_->cport = myBusPort();
+  myself_->pport = myPlaintextPort();
   if (!s.clusterAnnounceIp.empty()) myself_->ip = s.clusterAnnounceIp;
   if (!saveNow()) return false;
   if (!listenBus()) return false;

@@ -75,6 +75,7 @@ struct ClusterNode {
   std::string ip;  // empty: not known yet (myself before the first MEET)
   int port = 0;
   int cport = 0;
+  int pport = 0;  // the plaintext client port when `port` is the TLS one (tls-cluster), else 0
   uint64_t configEpoch = 0;
   ClusterNode* master = nullptr;  // when a replica
   std::vector<ClusterNode*> replicas;
@@ -175,6 +176,8 @@ class Cluster {
 
   // Client-facing address parts of myself (announce options applied).
   int myPort() const;
+  // Redis 7.0's announced pport: the plaintext client port under tls-cluster (else 0).
+  int myPlaintextPort() const;
   int myBusPort() const;
 
   // ---- bus (cluster_bus.cpp) ------------------------------------------------------------------

@@ -282,6 +282,7 @@ std::string Cluster::buildHeader(MsgType type, uint16_t count) const {
   wire::putStr(h, wire::kOffIp, server_.settings().clusterAnnounceIp, wire::kIpLen - 1);
   wire::put16(h, wire::kOffPort, static_cast<uint16_t>(myPort()));
   wire::put16(h, wire::kOffCport, static_cast<uint16_t>(myBusPort()));
+  wire::put16(h, wire::kOffPport, static_cast<uint16_t>(myPlaintextPort()));
   h[wire::kOffState] = stateOk_ ? 0 : 1;
   h[wire::kOffMflags] = static_cast<char>(failover_->headerFlags());
   master->slots.toWire(reinterpret_cast<uint8_t*>(h.data()) + wire::kOffSlots);
@@ -435,6 +436,7 @@ void Cluster::process(ClusterLink* link, const uint8_t* data, size_t len) {
   }
   if (sender) {
     sender->dataReceived = now;
+    sender->pport = m.pport;
     if (senderCurrentEpoch > currentEpoch_) {
       currentEpoch_ = senderCurrentEpoch;
       todoSave();
@@ -654,6 +656,7 @@ void Cluster::cron() {
     myself_->cport = myBusPort();
     todoSave();
   }
+  myself_->pport = myPlaintextPort();
   links_.erase(std::remove_if(links_.begin(), links_.end(),
                               [](const std::unique_ptr<ClusterLink>& l) { return l->dead; }),
                links_.end());

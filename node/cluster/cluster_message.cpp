@@ -58,6 +58,7 @@ bool parse(const uint8_t* data, size_t len, Message& out) {
   out.ip = getStr(data + kOffIp, kIpLen);
   out.port = get16(data + kOffPort);
   out.cport = get16(data + kOffCport);
+  out.pport = get16(data + kOffPport);
   out.state = data[kOffState];
   out.mflags = data[kOffMflags];
   out.slots = data + kOffSlots;

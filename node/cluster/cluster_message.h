@@ -41,6 +41,7 @@ struct Message {
   std::string ip;         // announced; empty: use the connection's address
   uint16_t port = 0;
   uint16_t cport = 0;
+  uint16_t pport = 0;  // plaintext client port under tls-cluster (0: none)
   uint8_t state = 0;
   uint8_t mflags = 0;
   const uint8_t* slots = nullptr;   // kSlotBytes bitmap, bit j of byte j/8 LSB first

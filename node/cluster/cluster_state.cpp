@@ -89,6 +89,12 @@ int Cluster::myPort() const {
   return s.clusterAnnouncePort ? s.clusterAnnouncePort : s.port;
 }
 
+int Cluster::myPlaintextPort() const {
+  const auto& s = server_.settings();
+  if (!s.tlsCluster) return 0;
+  return s.clusterAnnouncePort ? s.clusterAnnouncePort : s.port;
+}
+
 int Cluster::myBusPort() const {
   const auto& s = server_.settings();
   if (s.clusterAnnounceBusPort) return s.clusterAnnounceBusPort;

@@ -3,16 +3,17 @@
 //
 //   offset size  field                     offset size  field
 //   0      4     magic "STcb"              120    46    myip (announced, NUL padded; "" = use
-//   4      2     version (1)                            the connection's address)
+//   4      2     version (2)                            the connection's address)
 //   6      2     type (MsgType)            166    2     port (client)
 //   8      4     total length (header+body)168    2     cport (bus)
 //   12     2     count (gossip entries)    170    1     state (0 ok, 1 fail)
 //   14     2     sender flags              171    1     mflags (failover.h: PAUSED, FORCEACK)
 //   16     8     currentEpoch              172    2048  slots bitmap of the sender (its master's
 //   24     8     configEpoch                            for a replica), bit j of byte j/8 LSB first
-//   32     8     replication offset        2220         end of header
-//   40     40    sender name
-//   80     40    replicaof name (zeros: a master)
+//   32     8     replication offset        2220   2     pport (the plaintext client port under
+//   40     40    sender name                            tls-cluster, as Redis 7.0's; else 0)
+//   80     40    replicaof name (zeros:    2222         end of header
+//                a master)
 //
 // Bodies: AUTH_REQUEST/AUTH_ACK/MFSTART = empty; PING/PONG/MEET = count x gossip entry (100 bytes:
 // name 40, ping_sent s 4, pong_recv s 4, ip 46, port 2, cport 2, flags 2); FAIL = name 40; UPDATE =
@@ -30,7 +31,7 @@
 namespace strata::node::wire {
 
 inline constexpr char kMagic[4] = {'S', 'T', 'c', 'b'};
-inline constexpr uint16_t kVersion = 1;
+inline constexpr uint16_t kVersion = 2;    // 2: pport added (1 had no pport)
 inline constexpr size_t kPrefixSize = 12;  // magic, version, type, length
 inline constexpr size_t kIpLen = 46;
 inline constexpr size_t kNameLen = 40;
@@ -49,8 +50,9 @@ inline constexpr size_t kOffCport = 168;
 inline constexpr size_t kOffState = 170;
 inline constexpr size_t kOffMflags = 171;
 inline constexpr size_t kOffSlots = 172;
-inline constexpr size_t kHeaderSize = kOffSlots + kSlotBytes;  // 2220
-static_assert(kHeaderSize == 2220);
+inline constexpr size_t kOffPport = kOffSlots + kSlotBytes;  // 2220
+inline constexpr size_t kHeaderSize = kOffPport + 2;         // 2222
+static_assert(kHeaderSize == 2222);
 
 inline constexpr size_t kGossipSize = kNameLen + 4 + 4 + kIpLen + 2 + 2 + 2;  // 100
 static_assert(kGossipSize == 100);

@@ -240,13 +240,23 @@ void clusterShards(CommandContext& ctx) {
     ctx.w.arrayHeader(members.size());
     for (const ClusterNode* n : members) {
       const int64_t offset = offsetOf(ctx, *c, n);
-      ctx.w.mapHeader(7);
+      // Redis 7.0's addNodeDetailsToShardReply: under tls-cluster the announced port is the
+      // TLS one ("tls-port") and the plaintext one travels in the bus header's pport ("port",
+      // left out when 0: a node with --port 0).
+      const bool tls = ctx.server.settings().tlsCluster;
+      const int plainPort = tls ? n->pport : n->port;
+      const int tlsPort = tls ? n->port : 0;
+      ctx.w.mapHeader(6 + (plainPort ? 1 : 0) + (tlsPort ? 1 : 0));
       ctx.w.bulk("id");
       ctx.w.bulk(n->name);
-      // tls-cluster yes: the announced port is the TLS one (Redis 7.0 says "tls-port"; it also
-      // gossips the plaintext port as "port", which our bus does not carry).
-      ctx.w.bulk(ctx.server.settings().tlsCluster ? "tls-port" : "port");
-      ctx.w.integer(n->port);
+      if (plainPort) {
+        ctx.w.bulk("port");
+        ctx.w.integer(plainPort);
+      }
+      if (tlsPort) {
+        ctx.w.bulk("tls-port");
+        ctx.w.integer(tlsPort);
+      }
       ctx.w.bulk("ip");
       ctx.w.bulk(n->ip);
       ctx.w.bulk("endpoint");

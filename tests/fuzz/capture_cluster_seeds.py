@@ -20,7 +20,7 @@ sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 
 from harness import RedisCluster  # noqa: E402
 
-HEADER = 2220
+HEADER = 2222
 TYPES = {"ping": 0, "pong": 1, "meet": 2, "fail": 3, "publish": 4, "auth_request": 5,
          "auth_ack": 6, "update": 7, "mfstart": 8, "publishshard": 10}
 
@@ -83,7 +83,7 @@ def main():
         with socket.create_connection((master.host, master.port + 10000), timeout=5) as s:
             probe = bytearray(HEADER)
             probe[0:4] = b"STcb"
-            struct.pack_into("<H", probe, 4, 1)
+            struct.pack_into("<H", probe, 4, 2)  # the bus version (cluster_wire.h kVersion)
             s.sendall(message(bytes(probe), TYPES["ping"], b""))
             pong = read_message(s)
         with open(os.path.join(out_bus, "pong-captured"), "wb") as f:

@@ -16,6 +16,8 @@
 #     gets no answer.
 #   - Two cluster nodes with --port 0 --tls-cluster yes meet over the TLS bus (tls-port + 10000);
 #     CLUSTER NODES/SLOTS/SHARDS, MOVED and ASK give the TLS port; MIGRATE between them is TLS.
+#   - Two tls-cluster nodes with both a plain and a TLS port: CLUSTER SHARDS shows "port" (the bus
+#     header's pport) and "tls-port" of each, as Redis 7.0.
 #   - Bad TLS files refuse the start with exit status 1 and a message naming the file, as
 #     redis-server does.
 # Needs STRATA_NODE_BIN (CTest sets it).
@@ -361,6 +363,42 @@ class TlsCluster(unittest.TestCase):
             wait_until(lambda: f"{HOST}:{announced}@" in ra.execute_command("CLUSTER", "NODES"),
                        20, "a to learn b's announced TLS port from the bus")
             self.assertIn(f"{HOST}:{announced}@", rb.execute_command("CLUSTER", "NODES"))
+        finally:
+            a.stop()
+            b.stop()
+
+    def test_shards_show_plain_and_tls_ports(self):
+        """Nodes with a plain port and a TLS port under tls-cluster: CLUSTER SHARDS gives each
+        node's "port" (the plaintext one, carried in the bus header's pport as Redis 7.0's) and
+        "tls-port" (the announced one), on both nodes; cluster-announce-port replaces the plain
+        one."""
+        args = ("--cluster-enabled", "yes", "--cluster-node-timeout", "2000", "--tls-cluster",
+                "yes", "--appendonly", "no")
+        a, b = Node(*args).start(), Node(*args).start()
+        try:
+            ra, rb = a.tls_client(decode_responses=True), b.tls_client(decode_responses=True)
+            self.assertTrue(ra.execute_command("CLUSTER", "ADDSLOTSRANGE", 0, 8191))
+            self.assertTrue(rb.execute_command("CLUSTER", "ADDSLOTSRANGE", 8192, 16383))
+            self.assertTrue(ra.execute_command("CLUSTER", "MEET", HOST, b.tls_port))
+            ids = {a.tls_port: ra.execute_command("CLUSTER", "MYID"),
+                   b.tls_port: rb.execute_command("CLUSTER", "MYID")}
+
+            def ports(r):
+                out = {}
+                for shard in r.execute_command("CLUSTER", "SHARDS"):
+                    for n in shard[3]:
+                        d = dict(zip(n[::2], n[1::2]))
+                        out[d["id"]] = (d.get("port"), d.get("tls-port"), list(d)[:3])
+                return out
+
+            want = {ids[a.tls_port]: (a.port, a.tls_port, ["id", "port", "tls-port"]),
+                    ids[b.tls_port]: (b.port, b.tls_port, ["id", "port", "tls-port"])}
+            wait_until(lambda: ports(ra) == want and ports(rb) == want, 20,
+                       "both nodes to show both ports of both nodes in CLUSTER SHARDS")
+            self.assertTrue(rb.config_set("cluster-announce-port", b.port + 3))
+            want[ids[b.tls_port]] = (b.port + 3, b.tls_port, ["id", "port", "tls-port"])
+            wait_until(lambda: ports(ra) == want and ports(rb) == want, 20,
+                       "a to learn b's announced plaintext port from the bus")
         finally:
             a.stop()
             b.stop()
