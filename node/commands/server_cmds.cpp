@@ -112,6 +112,9 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "pubsub_patterns", s.txps().patterns.size());
     field(out, "pubsubshard_channels", s.txps().shardChannels.size());
     field(out, "total_error_replies", st.errorReplies);
+    // RESTORE's deep sanitization (sanitize-dump-payload): the node checks every payload whole
+    // (value_codec's CRC and bounds), it has no such mode to count.
+    field(out, "dump_payload_sanitizations", 0);
     field(out, "client_query_buffer_limit_disconnections", st.queryLimitDisconnections);
     field(out, "client_output_buffer_limit_disconnections", st.outputLimitDisconnections);
     field(out, "strata_auth_failures", st.authFailures);  // not in Redis 7.0: auth_guard.h
@@ -136,6 +139,10 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
   if (want("commandstats", false)) {
     section("Commandstats");
     out += commandStatsInfo(s.commandStats());
+  }
+  if (want("errorstats", true)) {
+    section("Errorstats");
+    out += st.errors.info();
   }
   if (want("latencystats", false)) {
     section("Latencystats");

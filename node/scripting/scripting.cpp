@@ -355,6 +355,19 @@ void Scripting::runScript(CommandContext& ctx, lua_State* L, bool isFunction,
   const int status = lua_pcall(L, nargs, 1, handler);
   lua_sethook(L, nullptr, 0, 0);
   s.txps().inExec = wasInExec;
+  // An error table from a failed redis.call() / pcall() was counted in the error stats when the
+  // command failed: EVAL's own reply of it is not counted again (Redis's
+  // ignore_error_stats_update).
+  if (lua_istable(L, -1)) {
+    lua_getfield(L, -1, "ignore_error_stats_update");
+    const bool counted = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (counted) {
+      lua_getfield(L, -1, "err");
+      if (status != 0 || lua_isstring(L, -1)) s.errorReplyAlreadyCounted();
+      lua_pop(L, 1);
+    }
+  }
   if (status != 0) {
     std::string text = errorReplyText(L, name);
     lua_pop(L, 1);
@@ -381,8 +394,11 @@ int Scripting::luaCall(lua_State* L, bool raise) {
     pushErrorTable(L, err);
     return raise ? -1 : 1;
   };
-  // A refusal of the command itself (Redis's scriptCall errors) is marked like its error replies.
+  // A refusal of the command itself (Redis's scriptCall errors) is counted in the error stats
+  // as a failed command's reply would be, and marked the same way.
   auto refuse = [&](std::string_view err) {
+    server_.countErrorReply(!err.empty() && err[0] == '-' ? std::string(err)
+                                                          : "-ERR " + std::string(err));
     pushErrorTable(L, err);
     lua_pushboolean(L, 1);
     lua_setfield(L, -2, "ignore_error_stats_update");

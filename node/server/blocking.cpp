@@ -100,7 +100,9 @@ bool Server::unblockFromCommand(Client& target, bool error) {
   if (!target.block.blocked) return false;
   unblock(target);
   if (error) {
+    const size_t before = target.out().size();
     target.writer().error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+    countIfErrorReply(target, before);  // total_error_replies, errorstat_UNBLOCKED
   } else {
     target.writer().nullArray();  // as a timeout
   }

@@ -96,8 +96,9 @@ void Client::processInput() {
     resp::ParseStatus st = parser_.parse(in_.data(), in_.size());
     if (st == resp::ParseStatus::kError) {
       // Redis answers the protocol error, then closes the connection.
+      const size_t before = out_.size();
       writer_.error(parser_.error());
-      server_.stats().errorReplies++;
+      server_.countIfErrorReply(*this, before);
       spdlog::info("Protocol error ({}) from client: id={} addr={}", parser_.error(), id_, peer_);
       closeAfterReply();
       break;

@@ -293,7 +293,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   const CommandDef* def = commands_.find(argv[0]);
   if (def == nullptr) {
     replyUnknownCommand(w, argv);
-    stats_.errorReplies++;
+    countIfErrorReply(client, before);
     flagTransaction(client, nullptr, before);
     return;
   }
@@ -302,7 +302,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     if (sub == nullptr) {
       w.error("ERR unknown subcommand '" + std::string(argv[1].substr(0, 128)) + "'. Try " +
               upper(argv[0]) + " HELP.");
-      stats_.errorReplies++;
+      countIfErrorReply(client, before);
       flagTransaction(client, def, before);
       return;
     }
@@ -311,14 +311,14 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   const int argc = static_cast<int>(argv.size());
   if ((def->arity > 0 && argc != def->arity) || argc < -def->arity) {
     replyArity(w, def->name);
-    stats_.errorReplies++;
+    countIfErrorReply(client, before);
     flagTransaction(client, def, before);
     commandStatsRejected(*def);
     return;
   }
   if (!client.authenticated && !def->hasFlag("no_auth")) {
     w.error(errors::kNoAuth);
-    stats_.errorReplies++;
+    countIfErrorReply(client, before);
     flagTransaction(client, def, before);
     commandStatsRejected(*def);
     return;
@@ -327,12 +327,12 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   if (client.monitor && (def->hasFlag("write") || def->hasFlag("readonly") ||
                          def->hasFlag("may_replicate"))) [[unlikely]] {
     w.error("ERR Replica can't interact with the keyspace");
-    stats_.errorReplies++;
+    countIfErrorReply(client, before);
     commandStatsRejected(*def);
     return;
   }
   if (scripting_ && !scripting_->busyGate(client, *def)) {  // a script runs past its limit
-    stats_.errorReplies++;
+    countIfErrorReply(client, before);
     return;
   }
   // Admission, in redis-server's processCommand order. Each gate answers the client itself and
@@ -345,13 +345,20 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
                         transactionGate(client, *def, argv);  // transactions.cpp: MULTI queue
   if (!admitted) {
     if (client.out().size() > before && client.out()[before] == '-') {
-      stats_.errorReplies++;
+      countErrorReply(std::string_view(client.out()).substr(before));
       commandStatsRejected(*def);
       flagTransaction(client, def, before);  // queued-so-far MULTI answers EXECABORT
     }
     return;
   }
   call(client, *def, argv);
+}
+
+void Server::countIfErrorReply(Client& client, size_t before) {
+  const std::string& out = client.out();
+  if (out.size() > before && out[before] == '-') {
+    countErrorReply(std::string_view(out).substr(before));
+  }
 }
 
 void Server::call(Client& client, const CommandDef& def,
@@ -386,7 +393,13 @@ void Server::call(Client& client, const CommandDef& def,
   if (keyspace_.dirty() != dirtyBefore) propagateCommand(def, argv);
   persistence_->propagator().end(frame);  // the outermost call feeds the sinks
   stats_.totalCommands++;
-  if (client.out().size() > before && client.out()[before] == '-') stats_.errorReplies++;
+  if (failed) [[unlikely]] {  // total_error_replies and INFO errorstats
+    if (errorAlreadyCounted_) {
+      errorAlreadyCounted_ = false;
+    } else {
+      countErrorReply(std::string_view(client.out()).substr(before));
+    }
+  }
   client.checkOutputLimits(nowCachedMs_);
   // Blocked clients are served after the whole EXEC, as processCommand does.
   if (!servingBlocked_ && !txps_.inExec && !readyKeys_.empty()) handleReadyKeys();

@@ -25,6 +25,7 @@
 #include "common/net/handles.h"
 #include "node/keyspace/keyspace.h"
 #include "node/server/command_table.h"
+#include "node/server/error_stats.h"
 #include "node/server/txpubsub.h"
 #include "node/settings.h"
 
@@ -55,7 +56,8 @@ struct Stats {
   uint64_t keyspaceMisses = 0;
   uint64_t netInputBytes = 0;
   uint64_t netOutputBytes = 0;
-  uint64_t errorReplies = 0;
+  uint64_t errorReplies = 0;  // total_error_replies
+  ErrorStats errors;          // INFO errorstats, the same replies by prefix
   uint64_t outputLimitDisconnections = 0;
   uint64_t queryLimitDisconnections = 0;
   uint64_t authFailures = 0;  // failed AUTH / HELLO AUTH (server/auth_guard.h)
@@ -112,6 +114,18 @@ class Server {
   }
   void latencyEvent(std::string_view event, int64_t latencyMs);
   LatencyMonitor& latency() { return *latency_; }
+  // Every error reply counted in total_error_replies and INFO errorstats goes through here, as
+  // Redis's afterErrorReply: `reply` is the reply as written ("-WRONGTYPE ...\r\n"). Only error
+  // replies pay for it.
+  void countErrorReply(std::string_view reply) {
+    stats_.errorReplies++;
+    stats_.errors.record(reply);
+  }
+  // Counts the reply `client` got from offset `before` if it is an error (first byte '-').
+  void countIfErrorReply(Client& client, size_t before);
+  // A script's error reply whose error was already counted when its redis.call() failed
+  // (Redis's ignore_error_stats_update): the EVAL/FCALL's own reply is not counted again.
+  void errorReplyAlreadyCounted() { errorAlreadyCounted_ = true; }
   // A command refused before it ran (arity, NOAUTH, a gate's error): its rejected_calls.
   void commandStatsRejected(const CommandDef& def);
   void propagateCommand(const CommandDef& def, const std::vector<std::string_view>& argv);
@@ -284,7 +298,8 @@ class Server {
   std::set<Client*> blocked_;
   std::vector<Client*> unblocked_;
   bool servingBlocked_ = false;
-  net::EventPtr blockTimer_;  // one-shot, at the earliest deadline of a blocked client
+  bool errorAlreadyCounted_ = false;  // see errorReplyAlreadyCounted()
+  net::EventPtr blockTimer_;          // one-shot, at the earliest deadline of a blocked client
   std::unique_ptr<Replication> replication_;  // master/replica (node/replication/)
   TxPubSub txps_;  // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
   std::unique_ptr<CommandStats> commandStats_;
