@@ -5,8 +5,10 @@
 # the getkeys procs of SORT, MIGRATE, the numkeys commands, GEORADIUS, XREAD ...), LATENCY (HELP,
 # LATEST, HISTORY, RESET, GRAPH, DOCTOR, HISTOGRAM, latency-monitor-threshold), INFO latencystats
 # (which INFO forms include it, the fields of the commands run, p50 <= p99 <= p99.9,
-# latency-tracking and latency-tracking-info-percentiles with CONFIG SET's texts, RESETSTAT) and
-# CONFIG REWRITE (Redis's error without a config file; the node's TOML file rewritten and loaded
+# latency-tracking and latency-tracking-info-percentiles with CONFIG SET's texts, RESETSTAT), INFO
+# errorstats (the errorstat_<PREFIX> lines and total_error_replies after the same errors: wrong
+# type, unknown command, syntax, arity, NOAUTH, UNBLOCKED, errors inside EVAL and EXEC, the
+# 32-byte prefix rule, RESETSTAT) and CONFIG REWRITE (Redis's error without a config file; the node's TOML file rewritten and loaded
 # again).
 # Timestamps, addresses and latencies are checked by pattern, everything else must be equal in
 # RESP2 and RESP3.
@@ -340,6 +342,97 @@ class OperatorCommands(DifferentialCase):
         self.assertEqual(got[2][-5], b"# Latencystats\r\n")
         self.assertEqual(got[2][-3], ["config|set", "get"])
         self.assertEqual(got[2][-1], ["config|resetstat"])
+
+    def errorstats(self, c):
+        """INFO errorstats as its lines (the header checked) plus total_error_replies."""
+        lines = c.call("INFO", "errorstats").decode().split("\r\n")
+        self.assertEqual(lines[0], "# Errorstats")
+        total = re.search(rb"\r\ntotal_error_replies:(\d+)\r\n", c.call("INFO", "stats"))
+        return [line for line in lines[1:] if line] + ["total=" + total.group(1).decode()]
+
+    def test_info_errorstats(self):
+        long_word = "Y" * 30  # '-' + 30 bytes + ' ': the space is the 32nd byte, a prefix
+        too_long = "Z" * 31  # the space is the 33rd byte: counted as ERR
+
+        def check(port, proto):
+            c = self.conn(port, proto)
+            out = [c.call("CONFIG", "RESETSTAT"), self.errorstats(c)]
+            c.call("SET", "s", "1")
+            out += [c.call("LPUSH", "s", "x"),  # WRONGTYPE
+                    c.call("NOSUCH", "a"),  # unknown command
+                    c.call("SET", "a", "b", "c"),  # syntax error
+                    c.call("GET"),  # arity
+                    c.call("CONFIG", "NOSUCH"),  # unknown subcommand
+                    c.call("EVALSHA", "0" * 40, "0")]  # NOSCRIPT
+            out.append(self.errorstats(c))
+            # Scripts: a failed redis.call() counts once (not again as EVAL's reply), a refused
+            # one (unknown command, arity) too; error_reply's prefix, a Lua error as ERR.
+            for script in ["return redis.call('lpush', 's', 'x')",
+                           "return redis.pcall('lpush', 's', 'x')",
+                           "return redis.call('nosuch')", "return redis.pcall('get')",
+                           "return redis.error_reply('MY bad')",
+                           "return redis.error_reply('nospace')", "return {err='A:B c'}",
+                           "return redis.error_reply('%s y')" % long_word,
+                           "return redis.error_reply('%s y')" % too_long, "error('boom')",
+                           "return redis.pcall('get', 's')"]:
+                out.append(c.call("EVAL", script, "0"))
+            out.append(self.errorstats(c))
+            # Transactions: each failed command inside EXEC, a queueing error and EXECABORT,
+            # MULTI/EXEC/DISCARD misuse.
+            out += [c.call("MULTI"), c.call("SET", "x", "1"), c.call("LPUSH", "s", "y"),
+                    c.call("INCR", "s"), c.call("EXEC")]
+            out += [c.call("MULTI"), c.call("NOSUCH"), c.call("SET", "x"), c.call("EXEC")]
+            out += [c.call("EXEC"), c.call("DISCARD"), c.call("MULTI"), c.call("MULTI"),
+                    c.call("DISCARD")]
+            out.append(self.errorstats(c))
+            # CLIENT UNBLOCK ... ERROR: the blocked client's UNBLOCKED error.
+            b = self.conn(port, proto)
+            b_id = b.call("CLIENT", "ID")
+            b.send("BLPOP", "nolist", "0")
+            for _ in range(100):  # bounded: until the BLPOP blocks
+                if b"cmd=blpop" in c.call("CLIENT", "LIST", "ID", str(b_id)):
+                    break
+                time.sleep(0.01)
+            out += [c.call("CLIENT", "UNBLOCK", str(b_id), "ERROR"), b.read(timeout=5)]
+            # NOAUTH from a second connection while a password is set.
+            c.call("CONFIG", "SET", "requirepass", "pw")
+            try:
+                d = RespConn("127.0.0.1", port)
+                self.addCleanup(d.close)
+                out += [d.call("GET", "s"), d.call("AUTH", "bad"), d.call("AUTH", "pw")]
+            finally:
+                c.call("CONFIG", "SET", "requirepass", "")
+            out.append(self.errorstats(c))
+            # Which INFO forms carry the section: the default set too.
+            forms = [(), ("default",), ("all",), ("everything",), ("errorstats",),
+                     ("ErrorStats",), ("commandstats",), ("stats",)]
+            out.append([b"# Errorstats\r\n" in c.call("INFO", *f) for f in forms])
+            out.append(c.call("CONFIG", "RESETSTAT"))
+            out.append(self.errorstats(c))
+            c.call("NOSUCH")
+            out.append(self.errorstats(c))
+            return out
+
+        got = self.same(check)[2]
+        self.assertEqual(got[1], ["total=0"])
+        self.assertEqual(got[8], ["errorstat_ERR:count=4", "errorstat_NOSCRIPT:count=1",
+                                  "errorstat_WRONGTYPE:count=1", "total=6"])
+        self.assertEqual(got[20], [
+            "errorstat_A_B:count=1", "errorstat_ERR:count=9", "errorstat_MY:count=1",
+            "errorstat_NOSCRIPT:count=1", "errorstat_WRONGTYPE:count=3",
+            "errorstat_%s:count=1" % long_word, "total=16"])
+        self.assertEqual(got[35], [
+            "errorstat_A_B:count=1", "errorstat_ERR:count=14", "errorstat_EXECABORT:count=1",
+            "errorstat_MY:count=1", "errorstat_NOSCRIPT:count=1", "errorstat_WRONGTYPE:count=4",
+            "errorstat_%s:count=1" % long_word, "total=23"])
+        self.assertEqual(got[37], RespError("UNBLOCKED client unblocked via CLIENT UNBLOCK"))
+        self.assertIn("errorstat_NOAUTH:count=1", got[41])
+        self.assertIn("errorstat_UNBLOCKED:count=1", got[41])
+        self.assertIn("errorstat_WRONGPASS:count=1", got[41])
+        self.assertEqual(got[41][-1], "total=26")
+        self.assertEqual(got[-4], [True, True, True, True, True, True, False, False])
+        self.assertEqual(got[-2], ["total=0"])
+        self.assertEqual(got[-1], ["errorstat_ERR:count=1", "total=1"])
 
     def test_config_rewrite_without_file(self):
         def check(port, proto):
