@@ -5,9 +5,10 @@
 # RedisCluster running a functional script; MOVED / ASK / TRYAGAIN / CROSSSLOT / CLUSTERDOWN
 # replies byte-exact with Redis 7.0 (also for keys found by Redis's getkeys procs: SORT ... STORE,
 # MIGRATE ... KEYS, numkeys, from scripts); PFAIL -> FAIL of a killed node seen by every other
-# node within the node-timeout window; cross-node PUBLISH; SSUBSCRIBE on a replica and the shard channels of a
-# reassigned slot dropped with sunsubscribe pushes (as 7.0); nodes.conf locked against a second
-# process; and all six nodes stopped and restarted coming back with the same ids, slots and data.
+# node within the node-timeout window; cross-node PUBLISH; SSUBSCRIBE on a replica and the shard
+# channels of a reassigned slot dropped with sunsubscribe pushes (as 7.0); nodes.conf saved in
+# place for slot changes and replaced durably for epoch changes, locked against a second process;
+# and all six nodes stopped and restarted coming back with the same ids, slots and data.
 # Needs STRATA_NODE_BIN (CTest sets it). Every wait is bounded; every process is stopped.
 # ctest-timeout: 180
 import os
@@ -204,9 +205,14 @@ class Cluster(unittest.TestCase):
         dst_id = dst.client().execute_command("CLUSTER", "MYID")
         s, d = src.client(), dst.client()
         self.assertTrue(s.set(key, "v"))
+        conf = os.path.join(dst.dir, "nodes.conf")
+        inode = os.stat(conf).st_ino
         try:
             self.assertEqual(d.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", src_id),
                              "OK")
+            # Saved before the reply, in place (no epoch changed: Redis 7.0 does not fsync).
+            self.assertIn(f"[{slot}-<-{src_id}]", open(conf).read())
+            self.assertEqual(os.stat(conf).st_ino, inode)
             self.assertEqual(s.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", dst_id),
                              "OK")
             self.assertIn(f"[{slot}->-{dst_id}]",
@@ -230,6 +236,12 @@ class Cluster(unittest.TestCase):
             s.execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
             d.execute_command("CLUSTER", "SETSLOT", slot, "STABLE")
             s.delete(key)
+        # The marker is gone and the shorter text left no padding behind.
+        text = open(conf).read()
+        self.assertNotIn(f"-<-{src_id}]", text)
+        self.assertRegex(text, r"\nvars currentEpoch \d+ lastVoteEpoch \d+\n$")
+        self.assertNotIn("\n\n", text)
+        self.assertEqual(os.stat(conf).st_ino, inode)
         r = self.cli("--cluster", "check", src.addr)
         self.assertEqual(r.returncode, 0, r.stdout)
 
@@ -267,7 +279,10 @@ class Cluster(unittest.TestCase):
             self.assertEqual(error_of(c, "GET", "foo"), "CLUSTERDOWN The cluster is down")
             self.assertEqual(c.execute_command("CLUSTER", "ADDSLOTS", "16383"), "OK")
             self.assertIn("cluster_state:ok", c.execute_command("CLUSTER", "INFO"))
+            inode = os.stat(os.path.join(d, "nodes.conf")).st_ino
             self.assertEqual(c.execute_command("CLUSTER", "BUMPEPOCH"), "BUMPED 1")
+            # A new epoch is saved durably: a new file fsynced and renamed over the old one.
+            self.assertNotEqual(os.stat(os.path.join(d, "nodes.conf")).st_ino, inode)
             self.assertEqual(c.execute_command("CLUSTER", "BUMPEPOCH"), "STILL 1")
             self.assertTrue(c.set("foo", "bar"))
             # A second node on the same nodes.conf is refused (flock).
