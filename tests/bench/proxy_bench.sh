@@ -10,6 +10,10 @@
 # proxy issue sets as goals (>= 2x nutcracker at -P 16; >= 0.95x direct and <= +0.05 ms p50 at
 # -P 1), with every round's value. The machine is shared: single runs vary by +-15%, so only
 # alternating rounds compare. Without a node binary the proxy→node column is left out.
+# Each run also records the CPU time of the target's processes per request (all their threads,
+# from /proc/<pid>/task/*/schedstat): the front (proxy, nutcracker or the direct server) and its
+# backends. With everything on one CPU, that CPU saturates at about 1 / total us per request, so
+# the columns show which process bounds a target's ops/s.
 #
 #   tests/bench/proxy_bench.sh [--requests N] [--proxy-bin build/proxy/proxy] [--node-bin build/node/node]
 set -euo pipefail
@@ -42,8 +46,14 @@ start_redis() {  # port [extra args]
   pids+=($!)
 }
 
+# CPU accounting: the front (proxy or nutcracker) and the backends of each target, by PID.
+declare -A front_pids=() back_pids=()
+
 # 3-master cluster + proxy.
-for i in 0 1 2; do start_redis $((base + i)) --cluster-enabled yes --cluster-config-file nodes.conf; done
+for i in 0 1 2; do
+  start_redis $((base + i)) --cluster-enabled yes --cluster-config-file nodes.conf
+  back_pids[proxy_redis]+="${pids[-1]} "
+done
 for i in 0 1 2; do wait_ping $((base + i)); done
 redis-cli --cluster create 127.0.0.1:$base 127.0.0.1:$((base + 1)) 127.0.0.1:$((base + 2)) \
   --cluster-yes >"$work/create.log" 2>&1
@@ -54,10 +64,14 @@ proxy_port=$((base + 10))
 taskset -c "$SERVER_CPUS" "$proxy_bin" --port $proxy_port --nodes 127.0.0.1:$base --threads 1 \
   --metrics-port 0 --loglevel warning >"$work/proxy.log" 2>&1 &
 pids+=($!)
+front_pids[proxy_redis]=$!
 wait_ping $proxy_port
 
 # 3 standalone servers + nutcracker.
-for i in 3 4 5; do start_redis $((base + i)); done
+for i in 3 4 5; do
+  start_redis $((base + i))
+  back_pids[twem]+="${pids[-1]} "
+done
 for i in 3 4 5; do wait_ping $((base + i)); done
 twem_port=$((base + 11))
 cat >"$work/nutcracker.yml" <<YML
@@ -74,11 +88,13 @@ pool:
 YML
 taskset -c "$SERVER_CPUS" nutcracker -c "$work/nutcracker.yml" -s $((base + 12)) -o "$work/nutcracker.log" &
 pids+=($!)
+front_pids[twem]=$!
 wait_ping $twem_port
 
 # Direct: one standalone server.
 direct_port=$((base + 6))
 start_redis $direct_port
+front_pids[direct]=${pids[-1]}
 wait_ping $direct_port
 
 # 3-master cluster of strata node + a second proxy (when the node is built).
@@ -88,6 +104,7 @@ if [ -x "$node_bin" ]; then
   for i in 20 21 22; do
     start_server "node$i" $((base + i)) "$SERVER_CPUS" "$node_bin" --cluster-enabled yes \
       --cluster-config-file nodes.conf
+    back_pids[proxy_node]+="${pids[-1]} "
   done
   redis-cli --cluster create 127.0.0.1:$((base + 20)) 127.0.0.1:$((base + 21)) \
     127.0.0.1:$((base + 22)) --cluster-yes >"$work/create-node.log" 2>&1
@@ -98,13 +115,29 @@ if [ -x "$node_bin" ]; then
   taskset -c "$SERVER_CPUS" "$proxy_bin" --port $node_proxy_port --nodes 127.0.0.1:$((base + 20)) \
     --threads 1 --metrics-port 0 --loglevel warning >"$work/proxy-node.log" 2>&1 &
   pids+=($!)
+  front_pids[proxy_node]=$!
   wait_ping $node_proxy_port
 fi
 
-run() {  # port pipeline test -> "rps p50 p99"
-  taskset -c "$CLIENT_CPU" redis-benchmark -h 127.0.0.1 -p "$1" -t "$3" -n "$requests" -c 50 \
-    -P "$2" -r 100000 -d 16 --csv 2>/dev/null | tail -1 |
-    awk -F',' '{ for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $2, $5, $7 }'
+cpu_ns() {  # pids... -> CPU time on record of all their threads, ns (/proc/*/task/*/schedstat)
+  local p sum=0 t
+  for p in "$@"; do
+    for t in /proc/"$p"/task/*/schedstat; do
+      read -r ns _ <"$t" 2>/dev/null && sum=$((sum + ns))
+    done
+  done
+  echo $sum
+}
+
+run() {  # target port pipeline test -> "rps p50 p99 front_us back_us" (CPU us per request)
+  local f0 b0 f1 b1 out
+  f0=$(cpu_ns ${front_pids[$1]}) b0=$(cpu_ns ${back_pids[$1]:-})
+  out=$(taskset -c "$CLIENT_CPU" redis-benchmark -h 127.0.0.1 -p "$2" -t "$4" -n "$requests" -c 50 \
+    -P "$3" -r 100000 -d 16 --csv 2>/dev/null | tail -1 |
+    awk -F',' '{ for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $2, $5, $7 }')
+  f1=$(cpu_ns ${front_pids[$1]}) b1=$(cpu_ns ${back_pids[$1]:-})
+  echo "$out $(awk -v f=$((f1 - f0)) -v b=$((b1 - b0)) -v n="$requests" \
+    'BEGIN {printf "%.3f %.3f", f / n / 1000, b / n / 1000}')"
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
@@ -116,16 +149,18 @@ ports=("$proxy_port" "$twem_port" "$direct_port")
 if [ -n "$node_proxy_port" ]; then names+=(proxy_node); ports+=("$node_proxy_port"); fi
 n=${#names[@]}
 
-printf '\n| test | -P | target | ops/s | p50 ms | p99 ms |\n|---|---|---|---|---|---|\n'
+printf '\n| test | -P | target | ops/s | p50 ms | p99 ms | CPU us/request: front | backends | total |\n|---|---|---|---|---|---|---|---|---|\n'
 ratio_rows=()
 for pipe in 1 16; do
   for t in set get; do
-    declare -A rps=() p50=() p99=()
+    declare -A rps=() p50=() p99=() fus=() bus=() tus=()
     for ((r = 0; r < rounds; r++)); do
       for ((k = 0; k < n; k++)); do  # rotate the order each round
         j=$(((k + r) % n))
-        read -r a b c <<<"$(run "${ports[$j]}" "$pipe" "$t")"
+        read -r a b c f g <<<"$(run "${names[$j]}" "${ports[$j]}" "$pipe" "$t")"
         rps[${names[$j]},$r]=$a p50[${names[$j]},$r]=$b p99[${names[$j]},$r]=$c
+        fus[${names[$j]},$r]=$f bus[${names[$j]},$r]=$g
+        tus[${names[$j]},$r]=$(awk -v f="$f" -v g="$g" 'BEGIN {printf "%.3f", f + g}')
       done
     done
     col() {  # array name target -> values of all rounds
@@ -135,8 +170,9 @@ for pipe in 1 16; do
       echo "${out[*]}"
     }
     for name in "${names[@]}"; do
-      printf '| %s | %s | %s | %.0f | %s | %s |\n' "${t^^}" "$pipe" "$name" \
-        "$(col rps "$name" | median)" "$(col p50 "$name" | median)" "$(col p99 "$name" | median)"
+      printf '| %s | %s | %s | %.0f | %s | %s | %s | %s | %s |\n' "${t^^}" "$pipe" "$name" \
+        "$(col rps "$name" | median)" "$(col p50 "$name" | median)" "$(col p99 "$name" | median)" \
+        "$(col fus "$name" | median)" "$(col bus "$name" | median)" "$(col tus "$name" | median)"
     done
     for name in proxy_redis proxy_node; do
       [ -n "${rps[$name,0]:-}" ] || continue
