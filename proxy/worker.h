@@ -4,8 +4,9 @@
 // worker only through post() (new clients from the listener, new slot maps from the topology
 // thread, reloads and shutdown from the server).
 //
-// Every libevent callback ends with endOfTurn(): writes queued during the turn go out in one
-// batch per connection (clients and backends), then closed connections are deleted.
+// Each epoll round (event_base_loop with EVLOOP_ONCE: every ready callback) ends with endOfTurn():
+// writes queued during the round go out in one batch per connection (clients and backends), then
+// closed connections are deleted, as Redis's beforeSleep.
 #pragma once
 
 #include <atomic>
