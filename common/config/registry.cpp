@@ -11,6 +11,7 @@
 #include <exception>
 
 #include "common/config/glob.h"
+#include "common/resp/number.h"
 
 namespace strata::config {
 namespace {
@@ -22,33 +23,6 @@ Status setFailed(std::string_view name, std::string_view why) {
 
 bool isDigit(char c) {
   return c >= '0' && c <= '9';
-}
-
-// Redis's string2ll(): an optional '-', then "0" alone or a digit 1-9 first ("01", "-0", "+1",
-// " 1" and "" are not numbers), within int64.
-bool redisString2ll(std::string_view s, int64_t& out) {
-  if (s.empty() || s.size() > 20) return false;
-  if (s == "0") {
-    out = 0;
-    return true;
-  }
-  const bool negative = s[0] == '-';
-  std::string_view digits = negative ? s.substr(1) : s;
-  if (digits.empty() || digits[0] < '1' || digits[0] > '9') return false;
-  uint64_t v = 0;
-  for (char c : digits) {
-    if (!isDigit(c)) return false;
-    if (v > (UINT64_MAX - 9) / 10) return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  if (negative) {
-    if (v > static_cast<uint64_t>(INT64_MAX) + 1) return false;
-    out = static_cast<int64_t>(0 - v);
-  } else {
-    if (v > static_cast<uint64_t>(INT64_MAX)) return false;
-    out = static_cast<int64_t>(v);
-  }
-  return true;
 }
 
 // Redis's memtoull(): digits (none is 0; at most 127) and an optional case-insensitive unit b,
@@ -100,7 +74,7 @@ Status checkNumeric(const Option& option, std::string_view text, std::string& ca
     } else {
       v = static_cast<int64_t>(u);
     }
-  } else if (!redisString2ll(text, v)) {
+  } else if (!resp::parseInt64(text, v)) {
     return Status::error("argument couldn't be parsed into an integer");
   }
   if (!inRange || v < option.range.min || v > option.range.max) {

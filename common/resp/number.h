@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace strata::resp {
 
@@ -39,6 +40,10 @@ inline bool parseInt64(const char* s, size_t len, int64_t* out) {
     *out = static_cast<int64_t>(v);
   }
   return true;
+}
+
+inline bool parseInt64(std::string_view s, int64_t& out) {
+  return parseInt64(s.data(), s.size(), &out);
 }
 
 }  // namespace strata::resp
