@@ -38,15 +38,7 @@ BackendConn* BackendPool::fresh(const Address& address, BackendConn::Mode mode, 
 BackendConn* BackendPool::shared(const Address& address, bool resp3) {
   Key key(address, resp3);
   auto& list = shared_[key];
-  // Drop closed ones into the graveyard first.
-  for (auto it = list.begin(); it != list.end();) {
-    if ((*it)->closed()) {
-      graveyard_.push_back(std::move(*it));
-      it = list.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  buryClosed(list);  // closed ones first, so they are neither counted nor picked
   size_t wanted = static_cast<size_t>(std::max(1, worker_.settings().backendConnections));
   if (list.size() < wanted) {
     if (isDown(address)) return list.empty() ? nullptr : list.front().get();
@@ -125,21 +117,23 @@ bool BackendPool::anyDown() const {
   return false;
 }
 
+void BackendPool::buryClosed(std::vector<std::unique_ptr<BackendConn>>& list) {
+  for (auto it = list.begin(); it != list.end();) {
+    if ((*it)->closed()) {
+      graveyard_.push_back(std::move(*it));
+      it = list.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void BackendPool::collect() {
   if (!needsCollect_ && graveyard_.empty()) return;
   needsCollect_ = false;
   // Closed connections, shared or idle, move to the graveyard.
   for (auto* pool : {&shared_, &idle_}) {
-    for (auto& [addr, list] : *pool) {
-      for (auto it = list.begin(); it != list.end();) {
-        if ((*it)->closed()) {
-          graveyard_.push_back(std::move(*it));
-          it = list.erase(it);
-        } else {
-          ++it;
-        }
-      }
-    }
+    for (auto& [addr, list] : *pool) buryClosed(list);
   }
   graveyard_.clear();
 }

@@ -62,6 +62,8 @@ class BackendPool {
 
   using Key = std::pair<Address, bool>;  // node, RESP3
   BackendConn* fresh(const Address& address, BackendConn::Mode mode, bool resp3);
+  // Moves the closed connections of `list` to the graveyard (deleted by collect()).
+  void buryClosed(std::vector<std::unique_ptr<BackendConn>>& list);
 
   Worker& worker_;
   std::map<Key, std::vector<std::unique_ptr<BackendConn>>> shared_;
