@@ -4,6 +4,7 @@
 
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
+#include "common/resp/hello_reply.h"
 #include "node/commands/handlers.h"
 #include "node/server/auth_guard.h"
 #include "node/server/client.h"
@@ -112,22 +113,9 @@ void hello(CommandContext& ctx) {
     ctx.client.name = std::string(name);
   }
   if (ver) ctx.client.setProtocol(ver == 3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
-  resp::Writer& w = ctx.w;
-  w.mapHeader(7);
-  w.bulk("server");
-  w.bulk("redis");
-  w.bulk("version");
-  w.bulk("7.0.15");
-  w.bulk("proto");
-  w.integer(ctx.client.protocol() == resp::Protocol::kResp3 ? 3 : 2);
-  w.bulk("id");
-  w.integer(static_cast<int64_t>(ctx.client.id()));
-  w.bulk("mode");
-  w.bulk(ctx.server.settings().clusterEnabled ? "cluster" : "standalone");
-  w.bulk("role");
-  w.bulk("master");
-  w.bulk("modules");
-  w.arrayHeader(0);
+  resp::writeHelloReply(ctx.w, ctx.client.protocol() == resp::Protocol::kResp3 ? 3 : 2,
+                        static_cast<int64_t>(ctx.client.id()),
+                        ctx.server.settings().clusterEnabled ? "cluster" : "standalone");
 }
 
 void auth(CommandContext& ctx) {

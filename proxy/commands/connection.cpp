@@ -10,6 +10,7 @@
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "common/net/callback.h"
+#include "common/resp/hello_reply.h"
 #include "common/resp/writer.h"
 #include "proxy/client_conn.h"
 #include "proxy/command_table.h"
@@ -216,21 +217,7 @@ void ClientConn::cmdHello(Request* r, const Args& args) {
   if (nameSet) name_ = newName;
   protocol_ = proto == 3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2;
   auto w = writer(r);
-  w.mapHeader(7);
-  w.bulk("server");
-  w.bulk("redis");
-  w.bulk("version");
-  w.bulk("7.0.15");
-  w.bulk("proto");
-  w.integer(proto);
-  w.bulk("id");
-  w.integer(static_cast<int64_t>(id_));
-  w.bulk("mode");
-  w.bulk("standalone");
-  w.bulk("role");
-  w.bulk("master");
-  w.bulk("modules");
-  w.arrayHeader(0);
+  resp::writeHelloReply(w, proto, static_cast<int64_t>(id_), "standalone");
   replyLocal(r);
 }
 
