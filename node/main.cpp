@@ -12,6 +12,7 @@
 #include "common/config/help.h"
 #include "common/config/loader.h"
 #include "common/observe/logging.h"
+#include "node/server/config_apply.h"
 #include "node/server/config_rewrite.h"
 #include "node/server/server.h"
 #include "node/settings_schema.h"
@@ -53,6 +54,9 @@ int main(int argc, char** argv) {
     fprintf(stderr, "node: %s\n", error->c_str());
     return 2;
   }
+  node::clampHz(settings);  // as Redis: CONFIG GET shows the adjusted values
+  settings.maxclients = node::adjustOpenFilesLimit(settings.maxclients);
+  if (settings.maxclients <= 0) return 1;
   node::Server server(settings);
   if (!server.listen()) return 1;
   int status = server.run();

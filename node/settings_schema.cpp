@@ -2,11 +2,13 @@
 // maxmemory, appendonly, cluster-*, ...), with client-output-buffer-limit's custom codec.
 #include "node/settings_schema.h"
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string_view>
 
 #include "common/config/value_parsers.h"
@@ -21,6 +23,54 @@ using config::kNoMax;
 using config::kReloadable;
 using config::Range;
 using config::Status;
+
+// `save`'s words checked as Redis 7.0's setConfigSaveOption does: "" alone clears the list, else
+// an even count of numbers read by strtoll to their end, seconds >= 1 and changes >= 0; kept as
+// CONFIG GET renders them ("%jd %d": "900 +01" is "900 1").
+Status parseSavePoints(const std::vector<std::string>& words, std::vector<std::string>& out) {
+  const bool none = words.empty() || (words.size() == 1 && words[0].empty());
+  if (!none && words.size() % 2 != 0) return Status::error("Invalid save parameters");
+  std::vector<std::string> points;
+  for (size_t i = 0; !none && i < words.size(); ++i) {
+    char* end = nullptr;
+    const long long v = std::strtoll(words[i].c_str(), &end, 10);
+    const bool seconds = i % 2 == 0;
+    if (*end != '\0' || v < (seconds ? 1 : 0)) return Status::error("Invalid save parameters");
+    points.push_back(seconds ? std::to_string(v) : std::to_string(static_cast<int>(v)));
+  }
+  out = std::move(points);
+  return Status::ok();
+}
+
+// `save 900 1 300 10`. CONFIG SET's text is split on each single space, as Redis does (so
+// "900  1" is refused there); TOML values come split by tokensFromToml.
+config::Codec<std::vector<std::string>> saveCodec() {
+  config::Codec<std::vector<std::string>> c;
+  c.hint = "<seconds> <changes> ... (\"\": none)";
+  c.parse = parseSavePoints;
+  c.parse_text = [](std::string_view text, std::vector<std::string>& out) {
+    std::vector<std::string> words;
+    for (size_t start = 0; !text.empty() && start <= text.size();) {
+      const size_t space = std::min(text.find(' ', start), text.size());
+      words.emplace_back(text.substr(start, space - start));
+      start = space + 1;
+    }
+    return parseSavePoints(words, out);
+  };
+  c.render = [](const std::vector<std::string>& points) { return config::renderList(points); };
+  return c;
+}
+
+// appendfilename / appenddirname: Redis 7.0's isValidAOFfilename / isValidAOFdirname.
+std::function<Status(std::string_view)> aofBaseName(std::string what, std::string kind) {
+  return [what = std::move(what), kind = std::move(kind)](std::string_view name) {
+    if (name.empty()) return Status::error(what + " can't be empty");
+    if (name.find_first_of("/\\") != std::string_view::npos) {
+      return Status::error(what + " can't be a path, just a " + kind);
+    }
+    return Status::ok();
+  };
+}
 
 // "normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60": any subset of the classes, in groups
 // of four words; renders like Redis 7.0's CONFIG GET (the replica class is spelled "slave").
@@ -245,19 +295,23 @@ config::Schema<NodeSettings> build() {
            "Address the metrics endpoint listens on");
   // Persistence.
   s.boolean("appendonly", &S::appendonly, false, kReloadable, "Append-only file persistence");
-  s.enumeration("appendfsync", &S::appendfsync, {"always", "everysec", "no"}, "everysec",
+  // Enum choices in Redis's order: CONFIG SET's error lists them so.
+  s.enumeration("appendfsync", &S::appendfsync, {"everysec", "always", "no"}, "everysec",
                 kReloadable, "When the AOF is fsynced");
   s.string("appendfilename", &S::appendfilename, "appendonly.aof", kImmutable,
-           "Base name of the AOF");
+           "Base name of the AOF (a file name, not a path)",
+           aofBaseName("appendfilename", "filename"));
   s.string("appenddirname", &S::appenddirname, "appendonlydir", kImmutable,
-           "Directory (under dir) of the AOF's base, incr and manifest files");
+           "Directory (under dir) of the AOF's base, incr and manifest files (a name, not a path)",
+           aofBaseName("appenddirname", "dirname"));
   s.boolean("aof-load-truncated", &S::aofLoadTruncated, true, kReloadable,
             "Load an AOF whose last command is truncated (cut to the last complete command)");
   s.integer("auto-aof-rewrite-percentage", &S::autoAofRewritePercentage, 100, Range{0, 2147483647},
             kReloadable, "AOF growth that triggers a rewrite");
   s.memory("auto-aof-rewrite-min-size", &S::autoAofRewriteMinSize, 64LL << 20, Range{0, kNoMax},
            kReloadable, "Smallest AOF that is rewritten");
-  s.stringList("save", &S::save, {}, kReloadable, "RDB save points (accepted; no RDB yet)");
+  s.custom("save", &S::save, {}, saveCodec(), kReloadable,
+           "RDB save points, checked as Redis does (accepted; no RDB yet)");
   // Cluster.
   s.boolean("cluster-enabled", &S::clusterEnabled, false, kImmutable, "Run in cluster mode");
   s.string("cluster-config-file", &S::clusterConfigFile, "nodes.conf", kImmutable,
@@ -328,7 +382,7 @@ config::Schema<NodeSettings> build() {
            "PEM CA bundle that peer certificates are verified against");
   s.string("tls-ca-cert-dir", &S::tlsCaCertDir, "", kReloadable,
            "Directory of hashed CA certificates (c_rehash) peers are verified against");
-  s.enumeration("tls-auth-clients", &S::tlsAuthClients, {"yes", "no", "optional"}, "yes",
+  s.enumeration("tls-auth-clients", &S::tlsAuthClients, {"no", "yes", "optional"}, "yes",
                 kReloadable,
                 "Client certificates: required (yes), verified if presented (optional) or not "
                 "requested (no)");

@@ -1,9 +1,10 @@
 // CONFIG GET / SET over the type-erased option table. Error texts follow Redis 7.0's
 // configSetCommand(): unknown names are reported first, then immutability / duplicates, then
 // value validation, each as "ERR CONFIG SET failed (possibly related to argument 'x') - why";
-// integer and memory values are parsed and bounded here with Redis's rules and texts ("argument
+// integer, memory, bool and enum values are checked here with Redis's rules and texts ("argument
 // couldn't be parsed into an integer", "argument must be a memory value", "argument must be
-// between 0 and 65535 inclusive"), the command line and TOML keep value_parsers' wording.
+// between 0 and 65535 inclusive", "argument must be 'yes' or 'no'", "argument(s) must be one of
+// the following: ..."), the command line and TOML keep value_parsers' wording.
 #include "common/config/registry.h"
 
 #include <algorithm>
@@ -85,6 +86,22 @@ Status checkNumeric(const Option& option, std::string_view text, std::string& ca
   return Status::ok();
 }
 
+// A bool or enum option's CONFIG SET value checked as Redis 7.0's boolConfigSet and
+// enumConfigSet do, with their texts: only yes/no for a bool (the command line and TOML also
+// take true/false, on/off, 1/0), and the choices in declaration order for an enum.
+Status checkChoice(const Option& option, std::string_view text) {
+  if (option.type == OptionType::kBool) {
+    if (equalsNoCase(text, "yes") || equalsNoCase(text, "no")) return Status::ok();
+    return Status::error("argument must be 'yes' or 'no'");
+  }
+  if (std::any_of(option.choices.begin(), option.choices.end(),
+                  [&](const std::string& c) { return equalsNoCase(text, c); })) {
+    return Status::ok();
+  }
+  return Status::error("argument(s) must be one of the following: " +
+                       joinChoices(option.choices, ", "));
+}
+
 }  // namespace
 
 namespace detail {
@@ -135,6 +152,9 @@ Status set(const SchemaBase& schema, void* scratch, const std::vector<NameValue>
       st = checkNumeric(option, text, canonical);
       if (!st.isOk()) return setFailed(pairs[i].first, st.message());
       text = canonical;
+    } else if (option.type == OptionType::kBool || option.type == OptionType::kEnum) {
+      st = checkChoice(option, text);
+      if (!st.isOk()) return setFailed(pairs[i].first, st.message());
     }
     try {
       st = option.parse_text(scratch, text);

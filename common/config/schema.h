@@ -60,6 +60,7 @@ struct Option {
   std::string value_hint;    // for --help: "integer [0, 65535]", "debug|verbose|notice|warning"
   std::string default_text;  // the default as CONFIG GET would render it
   Range range;               // integer and memory options: the inclusive bounds
+  std::vector<std::string> choices;  // enum options: the choices in declaration order
 
   std::function<Status(void* settings, std::string_view text)> parse_text;
   std::function<Status(void* settings, const toml::value& value)> parse_toml;
@@ -163,16 +164,29 @@ class Schema : public SchemaBase {
                    std::move(help), "memory " + describeRange(range) + " (bytes or 512mb, 1gb...)");
   }
 
+  // `check` (optional) refuses values from every source, e.g. Redis's "appendfilename can't be a
+  // path, just a filename"; its message is the whole reason.
   Schema& string(std::string name, std::string S::*field, std::string def, Mutability mutability,
-                 std::string help) {
+                 std::string help, std::function<Status(std::string_view)> check = nullptr) {
     Option o = base(std::move(name), OptionType::kString, mutability, std::move(help), "string");
     o.default_text = def;
-    o.parse_text = [field](void* s, std::string_view text) {
+    o.parse_text = [field, check](void* s, std::string_view text) {
+      if (check) {
+        Status st = check(text);
+        if (!st.isOk()) return st;
+      }
       self(s).*field = std::string(text);
       return Status::ok();
     };
-    o.parse_toml = [field](void* s, const toml::value& v) {
-      return stringFromToml(v, self(s).*field);
+    o.parse_toml = [field, check](void* s, const toml::value& v) {
+      std::string value;
+      Status st = stringFromToml(v, value);
+      if (st.isOk() && check) {
+        st = check(value);
+        if (!st.isOk()) st = Status::error(st.message(), tomlLine(v));
+      }
+      if (st.isOk()) self(s).*field = std::move(value);
+      return st;
     };
     o.render = [field](const void* s) { return self(s).*field; };
     finish(o, field, std::move(def));
@@ -202,6 +216,7 @@ class Schema : public SchemaBase {
     }
     Option o =
         base(std::move(name), OptionType::kEnum, mutability, std::move(help), joinChoices(*names));
+    o.choices = *names;
     auto render_value = [names, values](const E& value) {
       for (size_t i = 0; i < values->size(); ++i) {
         if ((*values)[i] == value) return (*names)[i];

@@ -16,6 +16,7 @@
 #include "node/replication/replication.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
+#include "node/server/config_apply.h"
 #include "node/server/eviction.h"
 #include "node/server/node_tls.h"
 #include "node/server/server.h"
@@ -194,20 +195,37 @@ void configSet(CommandContext& ctx) {
   for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
     pairs.emplace_back(std::string(ctx.arg(i)), std::string(ctx.arg(i + 1)));
   }
-  // A tls-* option rebuilds the TLS contexts (new connections use them); if that fails, the
-  // whole CONFIG SET is undone, with Redis's reply.
+  // A tls-* option rebuilds the TLS contexts (new connections use them), a new maxclients
+  // needs the open-files limit; if that fails, the whole CONFIG SET is undone, with Redis's reply.
   const std::string* tlsName = nullptr;
+  bool maxclientsSet = false;
   for (const auto& [name, value] : pairs) {
     if (config::toLower(name).starts_with("tls-")) tlsName = &name;
+    if (config::equalsNoCase(name, "maxclients")) maxclientsSet = true;
   }
   std::optional<NodeSettings> before;
-  if (tlsName != nullptr) before = ctx.server.settings();
+  if (tlsName != nullptr || maxclientsSet) before = ctx.server.settings();
   config::Status st = ctx.server.registry().set(pairs);
   if (!st.isOk()) {
     ctx.w.error(st.message());
     return;
   }
-  if (before) {
+  clampHz(ctx.server.settings());
+  if (maxclientsSet && ctx.server.settings().maxclients != before->maxclients) {
+    const int64_t allowed = adjustOpenFilesLimit(ctx.server.settings().maxclients);
+    if (allowed != ctx.server.settings().maxclients) {
+      ctx.server.settings() = std::move(*before);
+      spdlog::warn(
+          "Failed applying new configuration. Possibly related to new maxclients setting. "
+          "Restoring previous settings.");
+      ctx.w.error(
+          "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+          "system is not able to handle the specified number of clients, try with " +
+          std::to_string(allowed));
+      return;
+    }
+  }
+  if (tlsName != nullptr) {
     if (auto error = ctx.server.tls().configure(ctx.server.settings())) {
       ctx.server.settings() = std::move(*before);
       spdlog::warn("Failed to update TLS configuration: {}", *error);
