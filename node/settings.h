@@ -51,7 +51,7 @@ struct NodeSettings {
   int databases = 16;
 
   // Memory.
-  int64_t maxmemory = 0;
+  uint64_t maxmemory = 0;  // 0 .. 2^64-1 as Redis (0: no limit)
   std::string maxmemoryPolicy = "noeviction";
   int maxmemorySamples = 5;
   int lfuLogFactor = 10;

@@ -22,45 +22,6 @@ Status setFailed(std::string_view name, std::string_view why) {
                        "') - " + std::string(why));
 }
 
-bool isDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// Redis's memtoull(): digits (none is 0; at most 127) and an optional case-insensitive unit b,
-// k, kb, m, mb, g, gb; a sign or a fraction is an error. As Redis's strtoull() and
-// multiplication, the number saturates at 2^64-1 and the unit wraps around ("20000000000g").
-bool redisMemtoull(std::string_view s, uint64_t& out) {
-  size_t n = 0;
-  while (n < s.size() && isDigit(s[n])) ++n;
-  if (n >= 128) return false;
-  const std::string unit = toLower(s.substr(n));
-  uint64_t mul = 0;
-  if (unit.empty() || unit == "b") {
-    mul = 1;
-  } else if (unit == "k") {
-    mul = 1000;
-  } else if (unit == "kb") {
-    mul = 1024;
-  } else if (unit == "m") {
-    mul = 1000 * 1000;
-  } else if (unit == "mb") {
-    mul = 1024 * 1024;
-  } else if (unit == "g") {
-    mul = 1000ull * 1000 * 1000;
-  } else if (unit == "gb") {
-    mul = 1024ull * 1024 * 1024;
-  } else {
-    return false;
-  }
-  uint64_t v = 0;
-  for (size_t i = 0; i < n; ++i) {
-    const uint64_t d = static_cast<uint64_t>(s[i] - '0');
-    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
-  }
-  out = v * mul;
-  return true;
-}
-
 // An integer or memory option's CONFIG SET value checked as Redis 7.0's numericParseString and
 // numericBoundaryCheck do, with their texts; on success `canonical` is the value in bytes /
 // plain digits for the option's own parser.
@@ -69,8 +30,12 @@ Status checkNumeric(const Option& option, std::string_view text, std::string& ca
   bool inRange = true;
   if (option.type == OptionType::kMemory) {
     uint64_t u = 0;
-    if (!redisMemtoull(text, u)) return Status::error("argument must be a memory value");
+    if (!memtoull(text, u)) return Status::error("argument must be a memory value");
     if (u > static_cast<uint64_t>(INT64_MAX)) {
+      if (option.unsigned64 && option.range.max == kNoMax) {  // maxmemory: up to 2^64-1
+        canonical = std::to_string(u);
+        return Status::ok();
+      }
       inRange = false;
     } else {
       v = static_cast<int64_t>(u);

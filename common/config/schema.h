@@ -61,6 +61,7 @@ struct Option {
   std::string default_text;  // the default as CONFIG GET would render it
   Range range;               // integer and memory options: the inclusive bounds
   std::vector<std::string> choices;  // enum options: the choices in declaration order
+  bool unsigned64 = false;           // a memory option held in a uint64_t: up to 2^64-1
 
   std::function<Status(void* settings, std::string_view text)> parse_text;
   std::function<Status(void* settings, const toml::value& value)> parse_toml;
@@ -345,18 +346,31 @@ class Schema : public SchemaBase {
     o.default_text = std::to_string(def);
     o.range = range;
     const bool is_memory = type == OptionType::kMemory;
-    o.parse_text = [field, range, is_memory](void* s, std::string_view text) {
-      int64_t v = 0;
-      Status st = is_memory ? parseMemory(text, range, v) : parseInteger(text, range, v);
-      if (st.isOk()) self(s).*field = static_cast<I>(v);
-      return st;
-    };
-    o.parse_toml = [field, range, is_memory](void* s, const toml::value& value) {
-      int64_t v = 0;
-      Status st = is_memory ? memoryFromToml(value, range, v) : integerFromToml(value, range, v);
-      if (st.isOk()) self(s).*field = static_cast<I>(v);
-      return st;
-    };
+    if constexpr (std::same_as<I, uint64_t>) {
+      // Redis's maxmemory: 0 .. 2^64-1 (range.max kNoMax means no upper bound here).
+      if (!is_memory)
+        declarationError("'" + o.name + "': a uint64_t field must be a memory option");
+      o.unsigned64 = true;
+      o.parse_text = [field, range](void* s, std::string_view text) {
+        return parseMemoryU64(text, range, self(s).*field);
+      };
+      o.parse_toml = [field, range](void* s, const toml::value& value) {
+        return memoryU64FromToml(value, range, self(s).*field);
+      };
+    } else {
+      o.parse_text = [field, range, is_memory](void* s, std::string_view text) {
+        int64_t v = 0;
+        Status st = is_memory ? parseMemory(text, range, v) : parseInteger(text, range, v);
+        if (st.isOk()) self(s).*field = static_cast<I>(v);
+        return st;
+      };
+      o.parse_toml = [field, range, is_memory](void* s, const toml::value& value) {
+        int64_t v = 0;
+        Status st = is_memory ? memoryFromToml(value, range, v) : integerFromToml(value, range, v);
+        if (st.isOk()) self(s).*field = static_cast<I>(v);
+        return st;
+      };
+    }
     o.render = [field](const void* s) { return std::to_string(self(s).*field); };
     finish(o, field, def);
     return *this;

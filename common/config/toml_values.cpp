@@ -76,6 +76,14 @@ Status memoryFromToml(const toml::value& value, Range range, int64_t& out) {
   return tomlTypeError(value, "a memory size (integer or string like \"512mb\")");
 }
 
+Status memoryU64FromToml(const toml::value& value, Range range, uint64_t& out) {
+  if (value.is_string()) return atLine(parseMemoryU64(value.as_string().str, range, out), value);
+  int64_t v = 0;
+  Status st = memoryFromToml(value, Range{range.min, kNoMax}, v);
+  if (st.isOk()) out = static_cast<uint64_t>(v);
+  return st;
+}
+
 Status stringFromToml(const toml::value& value, std::string& out) {
   if (!value.is_string()) return tomlTypeError(value, "a string");
   out = value.as_string().str;

@@ -32,6 +32,8 @@ Status boolFromToml(const toml::value& value, bool& out);
 Status integerFromToml(const toml::value& value, Range range, int64_t& out);
 // A TOML integer (bytes) or a string in Redis memory syntax ("512mb"), within range.
 Status memoryFromToml(const toml::value& value, Range range, int64_t& out);
+// The same for a uint64_t memory option (parseMemoryU64).
+Status memoryU64FromToml(const toml::value& value, Range range, uint64_t& out);
 // A TOML string.
 Status stringFromToml(const toml::value& value, std::string& out);
 // A TOML string naming one of `choices` (case-insensitive).

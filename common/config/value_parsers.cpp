@@ -134,6 +134,43 @@ Status parseMemory(std::string_view text, Range range, int64_t& out) {
   return Status::ok();
 }
 
+bool memtoull(std::string_view text, uint64_t& out) {
+  size_t n = 0;
+  while (n < text.size() && text[n] >= '0' && text[n] <= '9') ++n;
+  if (n >= 128) return false;
+  const std::string_view unit = text.substr(n);
+  const MemoryUnit* found = nullptr;
+  for (const MemoryUnit& candidate : kMemoryUnits) {
+    if (equalsNoCase(unit, candidate.suffix)) found = &candidate;
+  }
+  if (found == nullptr) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint64_t d = static_cast<uint64_t>(text[i] - '0');
+    v = v > (UINT64_MAX - d) / 10 ? UINT64_MAX : v * 10 + d;
+  }
+  out = v * static_cast<uint64_t>(found->multiplier);
+  return true;
+}
+
+Status parseMemoryU64(std::string_view text, Range range, uint64_t& out) {
+  uint64_t value = 0;
+  if (!memtoull(text, value)) {
+    return Status::error(
+        "expected a memory size (bytes, or a number with unit "
+        "b/k/kb/m/mb/g/gb like 512mb), got " +
+        quoted(text));
+  }
+  if (value <= static_cast<uint64_t>(kNoMax)) {
+    Status st = checkRange(static_cast<int64_t>(value), range);
+    if (!st.isOk()) return st;
+  } else if (range.max != kNoMax) {
+    return Status::error(std::to_string(value) + " is out of range " + describeRange(range));
+  }
+  out = value;
+  return Status::ok();
+}
+
 Status parseEnum(std::string_view text, const std::vector<std::string>& choices, size_t& index) {
   for (size_t i = 0; i < choices.size(); ++i) {
     if (equalsNoCase(text, choices[i])) {

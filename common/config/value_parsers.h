@@ -48,6 +48,16 @@ Status parseInteger(std::string_view text, Range range, int64_t& out);
 // accepted so that ranges below zero can be expressed (bounds reject it otherwise).
 Status parseMemory(std::string_view text, Range range, int64_t& out);
 
+// Redis's memtoull(), as CONFIG SET and redis-server's start read memory values: digits (none
+// is 0; at most 127) and an optional case-insensitive unit as above; a sign or a fraction is an
+// error. As Redis's strtoull() and multiplication, the number saturates at 2^64-1 and the unit
+// wraps around ("20000000000g").
+bool memtoull(std::string_view text, uint64_t& out);
+
+// A memory option held in a uint64_t (Redis's maxmemory: 0 .. 2^64-1): memtoull(), then at least
+// range.min and, unless range.max is kNoMax, at most range.max.
+Status parseMemoryU64(std::string_view text, Range range, uint64_t& out);
+
 // Case-insensitive lookup of `text` among `choices`; `index` receives the position.
 Status parseEnum(std::string_view text, const std::vector<std::string>& choices, size_t& index);
 // "debug|verbose|notice|warning"

@@ -34,8 +34,12 @@ std::string human(size_t n) {
     std::snprintf(buf, sizeof(buf), "%.2fM", d / (1 << 20));
   } else if (n < (1ULL << 40)) {
     std::snprintf(buf, sizeof(buf), "%.2fG", d / (1ULL << 30));
-  } else {
+  } else if (n < (1ULL << 50)) {
     std::snprintf(buf, sizeof(buf), "%.2fT", d / (1ULL << 40));
+  } else if (n < (1ULL << 60)) {
+    std::snprintf(buf, sizeof(buf), "%.2fP", d / (1ULL << 50));
+  } else {
+    std::snprintf(buf, sizeof(buf), "%zuB", n);  // as Redis's bytesToHuman past 1024P
   }
   return buf;
 }
@@ -125,7 +129,8 @@ std::string memoryInfo(Server& s) {
   field(out, "used_memory_functions", sc.librariesMemory());
   field(out, "used_memory_scripts", sc.scriptsMemory() + sc.librariesMemory());
   field(out, "used_memory_scripts_human", human(sc.scriptsMemory() + sc.librariesMemory()));
-  field(out, "maxmemory", maxmemory);
+  // "%lld" in Redis: past 2^63-1 the value shows negative (2^64-1 as -1).
+  field(out, "maxmemory", std::to_string(static_cast<int64_t>(maxmemory)));
   field(out, "maxmemory_human", human(maxmemory));
   field(out, "maxmemory_policy", st.maxmemoryPolicy);
   field(out, "allocator_frag_ratio", fixed2(f.ratio(f.active, f.allocated)));

@@ -297,7 +297,7 @@ void Scripting::runScript(CommandContext& ctx, lua_State* L, bool isFunction,
     ctx.w.error(err);
   };
   bool oom = false;
-  if (s.settings().maxmemory > 0 && !obey && client_) {
+  if (s.settings().maxmemory != 0 && !obey && client_) {
     const CommandDef* setDef = s.commands().find("set");
     const size_t before = client_->out().size();
     oom = setDef != nullptr && !s.memoryGate(*client_, *setDef);

@@ -52,7 +52,7 @@ void Eviction::cron() {
   const auto& s = server_.settings();
   server_.keyspace().setLfu(s.lfuPolicy(), s.lfuLogFactor, s.lfuDecayTime);
   notePeak();
-  if (s.maxmemory > 0) evict(kCronEvictTimeLimitUs);
+  if (s.maxmemory != 0) evict(kCronEvictTimeLimitUs);
 }
 
 void Eviction::configChanged() {
@@ -62,7 +62,7 @@ void Eviction::configChanged() {
 
 Eviction::Result Eviction::evict(int64_t timeLimitUs) {
   const auto& s = server_.settings();
-  if (s.maxmemory <= 0) return Result::kOk;
+  if (s.maxmemory == 0) return Result::kOk;
   // replica-ignore-maxmemory (yes, Redis's default): a replica mirrors its master's evictions.
   if (server_.isReplica()) return Result::kOk;
   const size_t limit = static_cast<size_t>(s.maxmemory);
@@ -163,7 +163,7 @@ bool Eviction::evictOne(int kind, bool volatileOnly) {
 }
 
 bool Server::memoryGate(Client& client, const CommandDef& def) {
-  if (settings_.maxmemory <= 0) return true;
+  if (settings_.maxmemory == 0) return true;
   if (eviction_->evict(kEvictTimeLimitUs) != Eviction::Result::kFail) return true;
   // Out of memory. As Redis's processCommand: refuse denyoom commands, EXEC of a transaction
   // that queued one, and inside MULTI anything but EXEC/DISCARD/QUIT/RESET (the queue itself

@@ -53,7 +53,7 @@ struct TestSettings {
   bool cluster_enabled = true;
   bool appendonly = true;
   int64_t maxmemory = -1;
-  uint64_t proto_max_bulk_len = 0;
+  int64_t proto_max_bulk_len = 0;
   Policy policy = Policy::kVolatileLru;
   std::string loglevel;
   std::string logfile = "x";

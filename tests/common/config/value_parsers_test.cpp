@@ -108,6 +108,25 @@ TEST_SUITE("common.config") {
     CHECK(memoryError("-1", {-1, kNoMax}) == "ok");
   }
 
+  TEST_CASE("parseMemoryU64 reads memtoull's values up to 2^64-1 (maxmemory)") {
+    auto parse = [](std::string_view text, Range range = {0, kNoMax}) {
+      uint64_t v = 7;
+      Status st = parseMemoryU64(text, range, v);
+      return st.isOk() ? std::to_string(v) : st.message();
+    };
+    CHECK(parse("18446744073709551615") == "18446744073709551615");
+    CHECK(parse("99999999999999999999999") == "18446744073709551615");  // saturates
+    CHECK(parse("9223372036854775808") == "9223372036854775808");
+    CHECK(parse("20000000000g") == "1553255926290448384");  // wraps, as Redis
+    CHECK(parse("1KB") == "1024");
+    CHECK(parse("") == "0");
+    CHECK(parse("-1").find("expected a memory size") == 0);
+    CHECK(parse("1.5gb").find("expected a memory size") == 0);
+    CHECK(parse("10", {1024, kNoMax}) == "10 is out of range [1024, +inf]");
+    CHECK(parse("18446744073709551615", {0, 1024}) ==
+          "18446744073709551615 is out of range [0, 1024]");
+  }
+
   TEST_CASE("parseEnum is case-insensitive and lists the choices") {
     const std::vector<std::string> choices{"debug", "verbose", "notice", "warning"};
     size_t index = 99;

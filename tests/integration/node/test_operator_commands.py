@@ -543,6 +543,25 @@ class OperatorCommands(DifferentialCase):
         self.assertEqual(by_value["900 1 300 10"], ("OK", [b"save", b"900 1 300 10"]))
         self.assertEqual(by_value["900 01"], ("OK", [b"save", b"900 1"]))
 
+    def test_config_set_maxmemory_above_int64(self):
+        """maxmemory takes Redis's memtoull values up to 2^64-1 (saturating, the unit wrapping
+        around); INFO memory shows it as Redis's "%lld" and bytesToHuman do."""
+        def check(port, proto):
+            c = self.conn(port, proto)
+            out = []
+            for v in ["18446744073709551615", "18446744073709551616", "9223372036854775808",
+                      "20000000000g", "1125899906842624", "-1", "1.5gb", "0"]:
+                reply = c.call("CONFIG", "SET", "maxmemory", v)
+                shown = c.call("CONFIG", "GET", "maxmemory")
+                info = c.call("INFO", "memory")
+                out.append((reply, shown,
+                            re.findall(rb"^maxmemory(?:_human)?:[^\r\n]*", info, re.M)))
+            return out
+
+        got = self.same(check)
+        self.assertEqual(got[2][0], ("OK", [b"maxmemory", b"18446744073709551615"],
+                                     [b"maxmemory:-1", b"maxmemory_human:18446744073709551615B"]))
+
     def test_config_set_hz_is_clamped(self):
         """hz: any value >= 0 is accepted and CONFIG GET / INFO's configured_hz show it clamped
         to 1..500, as Redis's updateHZ."""
