@@ -11,6 +11,7 @@
 #include <functional>
 #include <string_view>
 
+#include "common/config/shared_options.h"
 #include "common/config/value_parsers.h"
 #include "node/server/latency_histogram.h"
 
@@ -224,14 +225,10 @@ config::Schema<NodeSettings> build() {
             "Without requirepass, refuse clients that do not connect from loopback (as Redis)");
   s.string("requirepass", &S::requirepass, "", kReloadable,
            "Password of the default user (AUTH <password>); empty: no password");
-  s.integer("auth-failure-delay-ms", &S::authFailureDelayMs, 100, Range{0, 10000}, kReloadable,
-            "Delay before a failed AUTH / HELLO AUTH is answered, to slow password guessing: "
-            "each failure of a connection waits behind the previous one (0: answer at once)");
+  config::authFailureDelayOption(s, &S::authFailureDelayMs);
   s.memory("proto-max-bulk-len", &S::protoMaxBulkLen, 512LL << 20, Range{1024 * 1024, kNoMax},
            kReloadable, "Largest bulk string a client may send");
-  s.memory("client-query-buffer-limit", &S::clientQueryBufferLimit, 1LL << 30,
-           Range{1024 * 1024, kNoMax}, kReloadable,
-           "Largest unparsed input per client before it is closed");
+  config::clientQueryBufferLimitOption(s, &S::clientQueryBufferLimit);
   s.custom("client-output-buffer-limit", &S::clientOutputBufferLimit, OutputBufferLimits{},
            outputLimitsCodec(), kReloadable,
            "Hard and soft limits of pending output per client class");
@@ -239,9 +236,7 @@ config::Schema<NodeSettings> build() {
   s.string("dir", &S::dir, "./", kImmutable, "Working directory (AOF, nodes.conf)");
   s.boolean("daemonize", &S::daemonize, false, kImmutable,
             "Only 'no' is supported: run under a supervisor instead");
-  s.string("logfile", &S::logfile, "", kImmutable, "Log file (empty: stderr)");
-  s.enumeration("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, "notice",
-                kReloadable, "Log level");
+  config::logOptions(s, &S::logfile, &S::loglevel);
   s.integer("hz", &S::hz, 10, Range{0, 2147483647}, kReloadable,
             "Background task frequency, clamped to [1, 500] (active expiry, timeouts, rehashing)");
   s.integer("databases", &S::databases, 16, Range{1, 2147483647}, kImmutable,

@@ -2,6 +2,8 @@
 // maxclients, timeout, tls-*, requirepass, proto-max-bulk-len, logfile, loglevel).
 #include "proxy/settings_schema.h"
 
+#include "common/config/shared_options.h"
+
 namespace strata::proxy {
 
 namespace {
@@ -117,14 +119,10 @@ config::Schema<ProxySettings> build() {
            "Password of the 'default' user (AUTH <password>); empty: no password");
   s.custom("users", &S::users, {}, usersCodec(), kReloadable,
            "More users for AUTH <user> <password> / HELLO AUTH");
-  s.integer("auth-failure-delay-ms", &S::authFailureDelayMs, 100, Range{0, 10000}, kReloadable,
-            "Delay before a failed AUTH / HELLO AUTH is answered, to slow password guessing: "
-            "each failure of a connection waits behind the previous one (0: answer at once)");
+  config::authFailureDelayOption(s, &S::authFailureDelayMs);
   s.memory("proto-max-bulk-len", &S::protoMaxBulkLen, 512LL * 1024 * 1024, Range{1024, kNoMax},
            kReloadable, "Largest bulk string a client may send");
-  s.memory("client-query-buffer-limit", &S::clientQueryBufferLimit, 1024LL * 1024 * 1024,
-           Range{1024 * 1024, kNoMax}, kReloadable,
-           "Largest unparsed input per client before it is closed");
+  config::clientQueryBufferLimitOption(s, &S::clientQueryBufferLimit);
   s.memory("client-output-buffer-limit", &S::clientOutputBufferLimit, 256LL * 1024 * 1024,
            Range{1024, kNoMax}, kReloadable,
            "Largest unwritten reply data per client before it is closed");
@@ -137,9 +135,7 @@ config::Schema<ProxySettings> build() {
            "Address of the /metrics, /healthz and /readyz endpoint");
   s.integer("metrics-port", &S::metricsPort, 9121, Range{0, 65535}, kImmutable,
             "Port of the metrics endpoint (0: disabled)");
-  s.string("logfile", &S::logfile, "", kImmutable, "Log file (empty: stderr)");
-  s.enumeration("loglevel", &S::loglevel, {"debug", "verbose", "notice", "warning"}, "notice",
-                kReloadable, "Log level");
+  config::logOptions(s, &S::logfile, &S::loglevel);
   s.enumeration("log-format", &S::logFormat, {"text", "json"}, "text", kImmutable,
                 "Log format: text, or json (one object per line)");
   return s;
