@@ -9,6 +9,7 @@
 
 #include "common/config/value_parsers.h"
 #include "node/commands/collections.h"
+#include "node/commands/increment.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -181,12 +182,7 @@ void hincrby(CommandContext& ctx) {
       return;
     }
   }
-  if ((incr < 0 && value < 0 && incr < (INT64_MIN - value)) ||
-      (incr > 0 && value > 0 && incr > (INT64_MAX - value))) {
-    ctx.w.error("ERR increment or decrement would overflow");
-    return;
-  }
-  value += incr;
+  if (!addOrReplyOverflow(ctx, value, incr)) return;
   h->set(ctx.arg(2), std::to_string(value), hashLimits(ctx));
   ctx.ks.reaccount(e);
   ctx.w.integer(value);

@@ -10,6 +10,7 @@
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/commands/handlers.h"
+#include "node/commands/increment.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -178,12 +179,7 @@ void incrDecr(CommandContext& ctx, int64_t incr) {
       return;
     }
   }
-  if ((incr < 0 && value < 0 && incr < (INT64_MIN - value)) ||
-      (incr > 0 && value > 0 && incr > (INT64_MAX - value))) {
-    ctx.w.error("ERR increment or decrement would overflow");
-    return;
-  }
-  value += incr;
+  if (!addOrReplyOverflow(ctx, value, incr)) return;
   ctx.ks.set(ctx.arg(1), Value::integer(value), true);
   ctx.w.integer(value);
 }
