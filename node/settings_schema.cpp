@@ -225,6 +225,11 @@ config::Schema<NodeSettings> build() {
             "Without requirepass, refuse clients that do not connect from loopback (as Redis)");
   s.string("requirepass", &S::requirepass, "", kReloadable,
            "Password of the default user (AUTH <password>); empty: no password");
+  s.integer("acllog-max-len", &S::acllogMaxLen, 128, Range{0, kNoMax}, kReloadable,
+            "Entries kept by ACL LOG (denied commands, keys, channels and failed AUTHs)");
+  s.string("aclfile", &S::aclfile, "", kImmutable,
+           "File of ACL users ('user <name> <rules>' lines) read at start, by ACL LOAD, "
+           "written by ACL SAVE; empty: none");
   config::authFailureDelayOption(s, &S::authFailureDelayMs);
   s.memory("proto-max-bulk-len", &S::protoMaxBulkLen, 512LL << 20, Range{1024 * 1024, kNoMax},
            kReloadable, "Largest bulk string a client may send");

@@ -98,6 +98,9 @@ COMMANDS = {
     "geosearchstore": None, "georadius": None, "georadius_ro": None, "georadiusbymember": None,
     "georadiusbymember_ro": None,
     "sort": None, "sort_ro": None, "lcs": None,
+    # ACL users
+    "acl": ['cat', 'deluser', 'dryrun', 'genpass', 'getuser', 'list', 'load', 'log', 'save',
+            'setuser', 'users', 'whoami', 'help'],
 }
 
 

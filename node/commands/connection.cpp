@@ -1,11 +1,13 @@
 // Connection commands: PING, ECHO, HELLO (RESP3 switch), AUTH, SELECT, QUIT, RESET and CLIENT
-// SETNAME/GETNAME/ID/LIST/INFO/KILL/HELP, byte-exact with Redis 7.0 for the default user.
+// SETNAME/GETNAME/ID/LIST/INFO/KILL/HELP, byte-exact with Redis 7.0
+// (users and passwords: server/acl.h).
 #include <string>
 
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "common/resp/hello_reply.h"
 #include "node/commands/handlers.h"
+#include "node/server/acl.h"
 #include "node/server/auth_guard.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -16,11 +18,21 @@ namespace {
 
 using config::equalsNoCase;
 
-// The default user's password check ("nopass" when requirepass is empty).
-bool passwordOk(CommandContext& ctx, std::string_view user, std::string_view password) {
-  if (user != "default") return false;
-  const std::string& pass = ctx.server.settings().requirepass;
-  return pass.empty() || pass == password;
+// AUTH / HELLO AUTH against the ACL users (server/acl.h): on success the client runs as the
+// user; a failure is logged in ACL LOG (reason auth) and delayed by the AuthGuard.
+bool authenticate(CommandContext& ctx, std::string_view user, std::string_view password) {
+  Acl& acl = ctx.server.acl();
+  if (auto u = acl.authenticate(user, password)) {
+    ctx.client.user = std::move(u);
+    ctx.client.setAuthenticated(true);
+    return true;
+  }
+  const int64_t now = ctx.server.now();
+  acl.log("auth", ctx.client.session.multi ? "multi" : "toplevel", "AUTH", user,
+          ctx.client.infoLine(now), now, static_cast<size_t>(ctx.server.settings().acllogMaxLen));
+  ctx.w.error(errors::kWrongPass);
+  ctx.server.authGuard().failed(ctx.client);  // counted, logged, answered after a delay
+  return false;
 }
 
 // clientSetName's validation; false (error written) if the name is invalid.
@@ -93,14 +105,7 @@ void hello(CommandContext& ctx) {
       return;
     }
   }
-  if (hasAuth) {
-    if (!passwordOk(ctx, user, pass)) {
-      ctx.w.error(errors::kWrongPass);
-      ctx.server.authGuard().failed(ctx.client);  // counted, logged, answered after a delay
-      return;
-    }
-    ctx.client.setAuthenticated(true);
-  }
+  if (hasAuth && !authenticate(ctx, user, pass)) return;
   if (!ctx.client.authenticated) {
     ctx.w.error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
@@ -125,7 +130,7 @@ void auth(CommandContext& ctx) {
   }
   std::string_view user = "default", pass;
   if (ctx.argc() == 2) {
-    if (ctx.server.settings().requirepass.empty()) {
+    if (ctx.server.acl().defaultUser()->nopass) {
       ctx.w.error(
           "ERR AUTH <password> called without any password configured for the default "
           "user. Are you sure your configuration is correct?");
@@ -136,13 +141,7 @@ void auth(CommandContext& ctx) {
     user = ctx.arg(1);
     pass = ctx.arg(2);
   }
-  if (!passwordOk(ctx, user, pass)) {
-    ctx.w.error(errors::kWrongPass);
-    ctx.server.authGuard().failed(ctx.client);  // counted, logged, answered after a delay
-    return;
-  }
-  ctx.client.setAuthenticated(true);
-  ctx.w.ok();
+  if (authenticate(ctx, user, pass)) ctx.w.ok();
 }
 
 void select(CommandContext& ctx) {
@@ -172,7 +171,8 @@ void reset(CommandContext& ctx) {
   ctx.server.resetSession(ctx.client);  // MULTI, WATCH, subscriptions, CLIENT REPLY OFF
   ctx.client.name.clear();
   ctx.client.setProtocol(resp::Protocol::kResp2);
-  ctx.client.setAuthenticated(ctx.server.settings().requirepass.empty());
+  ctx.client.user = ctx.server.acl().defaultUser();  // clientSetDefaultAuth
+  ctx.client.setAuthenticated(ctx.client.user->nopass && ctx.client.user->enabled);
   ctx.w.simpleString("RESET");
 }
 
@@ -266,7 +266,8 @@ void clientKill(CommandContext& ctx) {
   std::string_view addr, laddr;
   bool skipme = true;
   bool typeMatchesNone = false;
-  int wantPubsub = -1;  // TYPE normal: 0, TYPE pubsub: 1
+  int wantPubsub = -1;            // TYPE normal: 0, TYPE pubsub: 1
+  std::shared_ptr<AclUser> user;  // USER <name>
   for (size_t i = 2; i < ctx.argc(); i += 2) {
     if (i + 1 >= ctx.argc()) {
       ctx.w.error(errors::kSyntax);
@@ -297,7 +298,8 @@ void clientKill(CommandContext& ctx) {
         return;
       }
     } else if (equalsNoCase(opt, "user")) {
-      if (val != "default") {
+      user = ctx.server.acl().find(val);
+      if (!user) {
         ctx.w.error("ERR No such user '" + std::string(val) + "'");
         return;
       }
@@ -323,6 +325,7 @@ void clientKill(CommandContext& ctx) {
       if (!laddr.empty() && c->local() != laddr) continue;
       if (skipme && c == &ctx.client) continue;
       if (wantPubsub >= 0 && c->session.pubsub != (wantPubsub == 1)) continue;
+      if (user && c->user != user) continue;
       victims.push_back(c);
     }
   }

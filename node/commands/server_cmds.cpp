@@ -14,6 +14,7 @@
 #include "node/commands/handlers.h"
 #include "node/persistence/persistence.h"
 #include "node/replication/replication.h"
+#include "node/server/acl.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
 #include "node/server/config_apply.h"
@@ -232,6 +233,11 @@ void configSet(CommandContext& ctx) {
       ctx.w.error("ERR CONFIG SET failed (possibly related to argument '" + *tlsName +
                   "') - Unable to update TLS configuration. Check server logs.");
       return;
+    }
+  }
+  for (const auto& [name, value] : pairs) {  // the default user's password, as Redis
+    if (config::toLower(name) == "requirepass") {
+      ctx.server.acl().setDefaultPassword(ctx.server.settings().requirepass);
     }
   }
   ctx.server.eviction().configChanged();  // maxmemory-policy, lfu-*: LFU stamps from now on

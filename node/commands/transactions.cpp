@@ -3,10 +3,40 @@
 // Server::call() (slow log, statistics and propagation per command, Server::inExec() set), with
 // blocking commands answering as on timeout instead of blocking.
 #include "node/commands/handlers.h"
+#include "node/server/acl.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
-namespace strata::node::cmd {
+namespace strata::node {
+
+namespace {
+
+// execCommand's re-check: the user's rules may have changed since the command was queued.
+// Refused: Redis 7.0's -NOPERM reply in the EXEC array and an ACL LOG entry (context multi).
+bool aclStillAllows(Server& server, Client& c, const CommandDef& def,
+                    const std::vector<std::string_view>& argv) {
+  size_t pos = 0;
+  const Acl::Verdict v = server.acl().check(*c.user, def, argv, pos);
+  if (v == Acl::Verdict::kOk) return true;
+  server.acl().log(Acl::reasonName(v), "multi", v == Acl::Verdict::kCommand ? def.name : argv[pos],
+                   c.user->name, c.infoLine(server.now()), server.now(),
+                   static_cast<size_t>(server.settings().acllogMaxLen));
+  const std::string_view reason =
+      v == Acl::Verdict::kCommand ? "no permission to execute the command or subcommand"
+      : v == Acl::Verdict::kKey   ? "no permission to touch the specified keys"
+                                  : "no permission to access one of the channels used as arguments";
+  const size_t before = c.out().size();
+  c.writer().error(
+      "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC "
+      "call. This command is no longer allowed for the following reason: " +
+      std::string(reason));
+  server.countIfErrorReply(c, before);
+  return false;
+}
+
+}  // namespace
+
+namespace cmd {
 
 void multi(CommandContext& ctx) {
   ClientSession& s = ctx.client.session;
@@ -45,6 +75,7 @@ void exec(CommandContext& ctx) {
   for (size_t j = 0; j < s.queued.size() && !c.closed(); ++j) {
     const ClientSession::Queued& q = s.queued[j];
     argv.assign(q.argv.begin(), q.argv.end());
+    if (!c.user->unrestricted && !aclStillAllows(server, c, *q.def, argv)) continue;
     server.call(c, *q.def, argv);
   }
   tx.inExec = false;
@@ -79,4 +110,6 @@ void unwatch(CommandContext& ctx) {
   ctx.w.ok();
 }
 
-}  // namespace strata::node::cmd
+}  // namespace cmd
+
+}  // namespace strata::node

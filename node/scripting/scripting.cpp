@@ -23,6 +23,7 @@ extern "C" {
 #include "node/persistence/snapshot.h"
 #include "node/replication/replication.h"
 #include "node/scripting/lua_api.h"
+#include "node/server/acl.h"
 #include "node/server/client.h"
 #include "node/server/command_keys.h"
 #include "node/server/server.h"
@@ -437,6 +438,24 @@ int Scripting::luaCall(lua_State* L, bool raise) {
     return refuse("Wrong number of args calling Redis command from script");
   }
   if (def->hasFlag("noscript")) return refuse("This Redis command is not allowed from script");
+  // scriptVerifyACL: the calling client's user (an ACL LOG entry with context lua).
+  if (!run->obey && !run->caller->user->unrestricted) {
+    size_t pos = 0;
+    const Acl::Verdict v = server_.acl().check(*run->caller->user, *def, argViews_, pos);
+    if (v != Acl::Verdict::kOk) {
+      server_.acl().log(Acl::reasonName(v), "lua",
+                        v == Acl::Verdict::kCommand ? def->name : argViews_[pos],
+                        run->caller->user->name, run->caller->infoLine(server_.now()),
+                        server_.now(), static_cast<size_t>(server_.settings().acllogMaxLen));
+      return refuse(v == Acl::Verdict::kCommand
+                        ? "The user executing the script can't run this command or subcommand"
+                    : v == Acl::Verdict::kKey
+                        ? "The user executing the script can't access at least one of the keys "
+                          "mentioned in the command arguments"
+                        : "The user executing the script can't publish to the channel mentioned "
+                          "in the command");
+    }
+  }
   const bool write = def->hasFlag("write");
   // Writes and 7.0's MAY_REPLICATE commands (PUBLISH, SPUBLISH, PFCOUNT: server/txpubsub.h).
   if (run->readOnly && mayReplicate(*def)) {

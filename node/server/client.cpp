@@ -9,6 +9,7 @@
 
 #include "common/net/callback.h"
 #include "node/persistence/persistence.h"
+#include "node/server/acl.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -29,7 +30,8 @@ Client::Client(Server& server, net::UniqueFd fd, uint64_t id, std::string peer, 
       local_(std::move(local)),
       parser_(server.settings().clientLimits()),
       writer_(out_, resp::Protocol::kResp2) {
-  setAuthenticated(server.settings().requirepass.empty());
+  user = server.acl().defaultUser();
+  setAuthenticated(user->nopass && user->enabled);
   createdMs = lastInteractionMs = server.now();
   readEvent_.reset(event_new(server_.base(), stream_->fd(), EV_READ | EV_PERSIST,
                              net::callback<&Client::onEvent>, this));
@@ -226,7 +228,9 @@ std::string Client::infoLine(int64_t nowMs) const {
   s += writeArmed_ ? " events=rw" : " events=r";
   s += " cmd=";
   s += lastCommand;
-  s += " user=default redir=-1 resp=";
+  s += " user=";
+  s += user ? std::string_view(user->name) : std::string_view("default");
+  s += " redir=-1 resp=";
   s += protocol() == resp::Protocol::kResp3 ? "3" : "2";
   return s;
 }

@@ -29,6 +29,7 @@
 namespace strata::node {
 
 class Server;
+struct AclUser;
 
 class Client {
  public:
@@ -63,6 +64,9 @@ class Client {
   // Connection state read and changed by commands.
   std::string name;
   bool authenticated = false;
+  // The ACL user the client runs as (server/acl.h): "default" until AUTH / HELLO AUTH. Shared
+  // with the Acl registry: ACL SETUSER changes apply to connected clients at once.
+  std::shared_ptr<AclUser> user;
   std::string_view lastCommand = "NULL";  // a CommandDef name: the table is immutable
   int64_t createdMs = 0;
   int64_t lastInteractionMs = 0;

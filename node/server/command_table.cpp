@@ -3,6 +3,7 @@
 #include "node/server/command_table.h"
 
 #include "common/config/value_parsers.h"
+#include "node/server/acl.h"
 #include "node/server/command_keys.h"
 
 namespace strata::node {
@@ -15,10 +16,22 @@ void setFlagBits(CommandDef& def) {
   for (auto& sub : def.subcommands) setFlagBits(sub);
 }
 
+// ACL ids and category bits, top-level commands first then their subcommands.
+void setAclFields(CommandDef& def, std::vector<const CommandDef*>& byId) {
+  def.aclId = static_cast<uint16_t>(byId.size());
+  byId.push_back(&def);
+  def.aclCategoryBits = 0;
+  for (auto c : def.aclCategories) {
+    if (!c.empty() && c[0] == '@') def.aclCategoryBits |= aclCategoryBit(c.substr(1));
+  }
+  for (auto& sub : def.subcommands) setAclFields(sub, byId);
+}
+
 }  // namespace
 
 CommandTable::CommandTable() : defs_(commandDefs()) {
   for (auto& d : defs_) setFlagBits(d);
+  for (auto& d : defs_) setAclFields(d, byAclId_);
   attachGetKeysProcs(defs_);
   for (const auto& d : defs_) byName_.emplace(std::string(d.name), &d);
 }

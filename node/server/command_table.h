@@ -172,6 +172,10 @@ struct CommandDef {
   std::vector<CommandDef> subcommands;
   uint32_t flagBits = 0;          // CommandFlag bits of `flags`, set by CommandTable when it loads
   GetKeysProc getkeys = nullptr;  // Redis 7.0's getkeys_proc, set by CommandTable when it loads
+  // ACL (server/acl.h): a dense id over every command and subcommand, and the bits of
+  // aclCategories in kAclCategories' order; set by CommandTable when it loads.
+  uint16_t aclId = 0;
+  uint32_t aclCategoryBits = 0;
 
   bool hasFlag(CommandFlagName flag) const { return (flagBits & flag.bit) != 0; }
 };
@@ -188,6 +192,8 @@ class CommandTable {
   // Subcommand of `parent`, case-insensitive; nullptr if unknown.
   static const CommandDef* findSub(const CommandDef& parent, std::string_view name);
   const std::vector<CommandDef>& all() const { return defs_; }
+  // Every command and subcommand by CommandDef::aclId (top-level ones before their subcommands).
+  const std::vector<const CommandDef*>& byAclId() const { return byAclId_; }
 
   // COMMAND INFO element / COMMAND DOCS entry for one command (subcommands included).
   static void writeInfo(resp::Writer& w, const CommandDef& def);
@@ -200,6 +206,7 @@ class CommandTable {
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
   std::vector<CommandDef> defs_;
+  std::vector<const CommandDef*> byAclId_;
   std::unordered_map<std::string, const CommandDef*, NameHash, std::equal_to<>> byName_;
 };
 

@@ -25,6 +25,7 @@
 #include "node/persistence/persistence.h"
 #include "node/replication/replication.h"
 #include "node/scripting/scripting.h"
+#include "node/server/acl.h"
 #include "node/server/auth_guard.h"
 #include "node/server/client.h"
 #include "node/server/command_stats.h"
@@ -67,6 +68,8 @@ Server::Server(NodeSettings settings)
   startMs_ = nowMs();
   updateClock();
   commandStats_ = std::make_unique<CommandStats>(commands_);
+  acl_ = std::make_unique<Acl>(commands_);
+  acl_->setDefaultPassword(settings_.requirepass);  // requirepass: the default user's password
   latency_ = std::make_unique<LatencyMonitor>();
   eviction_ = std::make_unique<Eviction>(*this);
   metrics_ = std::make_unique<NodeMetrics>(*this);
@@ -148,6 +151,12 @@ bool Server::bindOne(const std::string& address, int port, bool tls, bool option
 }
 
 bool Server::listen() {
+  if (!settings_.aclfile.empty()) {  // the users, before any client can connect
+    if (auto error = acl_->loadFile(settings_.aclfile)) {
+      spdlog::error("Aborting Redis startup because of ACL errors: {}", error->substr(4));
+      return false;
+    }
+  }
   if (auto error = tls_->configure(settings_)) {
     spdlog::error("Failed to configure TLS: {}", *error);
     return false;
@@ -226,7 +235,7 @@ void Server::acceptClients(int listenFd, bool tls) {
 }
 
 bool Server::refusedByProtectedMode(int fd) {
-  if (!settings_.protectedMode || !settings_.requirepass.empty()) return false;
+  if (!settings_.protectedMode || !acl_->defaultUser()->nopass) return false;
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
@@ -318,6 +327,13 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   }
   if (!client.authenticated && !def->hasFlag("no_auth")) {
     w.error(errors::kNoAuth);
+    countIfErrorReply(client, before);
+    flagTransaction(client, def, before);
+    commandStatsRejected(*def);
+    return;
+  }
+  // ACL (acl_gate.cpp): one flag test for a user with allcommands, allkeys and allchannels.
+  if (!client.user->unrestricted && !aclGate(client, *def, argv)) [[unlikely]] {
     countIfErrorReply(client, before);
     flagTransaction(client, def, before);
     commandStatsRejected(*def);

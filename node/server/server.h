@@ -31,6 +31,7 @@
 
 namespace strata::node {
 
+class Acl;
 class AuthGuard;
 class Client;
 class Replication;
@@ -95,6 +96,9 @@ class Server {
   bool memoryGate(Client& client, const CommandDef& def);
   bool replicaGate(Client& client, const CommandDef& def);
   bool pubsubGate(Client& client, const CommandDef& def);
+  // server/acl_gate.cpp: -NOPERM for a command, key or channel the client's user may not use
+  // (only called for users without allcommands + allkeys + allchannels).
+  bool aclGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);
   bool transactionGate(Client& client, const CommandDef& def,
                        const std::vector<std::string_view>& argv);
   // node/persistence: write commands fail with -MISCONF while the AOF cannot be written.
@@ -195,6 +199,8 @@ class Server {
   // Failed AUTH: counted, logged, answered after auth-failure-delay-ms (server/auth_guard.h;
   // created on first use, defined in server/auth_guard.cpp).
   AuthGuard& authGuard();
+  // ACL users (server/acl.h).
+  Acl& acl() { return *acl_; }
   // protected-mode yes, no requirepass, a client not on loopback: answered DENIED (true).
   bool refusedByProtectedMode(int fd);
 
@@ -303,6 +309,7 @@ class Server {
   std::unique_ptr<Replication> replication_;  // master/replica (node/replication/)
   TxPubSub txps_;  // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
   std::unique_ptr<CommandStats> commandStats_;
+  std::unique_ptr<Acl> acl_;
   std::unique_ptr<LatencyMonitor> latency_;  // LATENCY events (server/latency.h)
   std::unique_ptr<Eviction> eviction_;
   std::unique_ptr<NodeMetrics> metrics_;            // last: its HTTP threads stop first

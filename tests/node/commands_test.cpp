@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "node/server/acl.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 #include "tests/node/server_fixture.h"
@@ -65,6 +66,7 @@ TEST_SUITE("node.commands") {
     CHECK(f.run({"HELLO", "3"}).rfind("%7\r\n", 0) == 0);
     CHECK(f.run({"GET", "missing"}) == "_\r\n");
     f.server.settings().requirepass = "secret";
+    f.server.acl().setDefaultPassword("secret");  // what CONFIG SET requirepass does
     f.clients[0]->setAuthenticated(false);
     CHECK(f.run({"GET", "k"}) == "-NOAUTH Authentication required.\r\n");
     CHECK(f.run({"AUTH", "wrong"}) ==
