@@ -1,0 +1,272 @@
+# ACL users on the node side by side with redis-server 7.0 (RESP2 and RESP3, equal replies):
+#   - ACL SETUSER rules (on/off, >pass, <pass, #hash, !hash, nopass, resetpass, +cmd, -cmd,
+#     +cmd|sub, +cmd|firstarg, +@category, -@category, allcommands, nocommands, ~, %R~, %W~,
+#     allkeys, resetkeys, &, allchannels, resetchannels, reset) and every error text, as seen
+#     through ACL GETUSER, ACL LIST, ACL USERS;
+#   - AUTH user pass, AUTH pass, HELLO 3 AUTH, WRONGPASS, NOAUTH, WHOAMI, requirepass and CONFIG
+#     SET requirepass as the default user's password, RESET back to the default user;
+#   - -NOPERM for commands, subcommands, keys (read/write patterns), channels (PUBLISH,
+#     SUBSCRIBE, PSUBSCRIBE), inside MULTI (EXECABORT) and EXEC after the rules changed, and
+#     from scripts' redis.call / pcall; ACL DRYRUN, ACL CAT, ACL GENPASS, ACL LOG fields,
+#     ACL DELUSER disconnecting the user's clients, SETUSER applying to connected clients;
+#   - ACL LOAD / ACL SAVE with an aclfile (the node alone: Redis's own is a .conf option).
+# Run: STRATA_NODE_BIN=build/node/node /usr/bin/python3 tests/integration/node/test_acl.py
+# ctest-timeout: 120
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from harness.resp import RespConn, RespError  # noqa: E402
+from harness.differential import DifferentialCase, node_bin  # noqa: E402
+from harness.standalone import Standalone  # noqa: E402
+from harness.runner import main  # noqa: E402
+
+HOST = "127.0.0.1"
+
+
+def fresh(c):
+    """Deletes every user but default and restores default's initial rules."""
+    users = c.call("ACL", "USERS")
+    others = [u for u in users if u != b"default"]
+    if others:
+        c.call("ACL", "DELUSER", *others)
+    c.call("ACL", "SETUSER", "default", "reset", "on", "nopass", "~*", "&*", "+@all")
+    c.call("ACL", "LOG", "RESET")
+
+
+def sort_single_commands(text):
+    """Command rules as 'the +@all/-@all and category part, then the single commands sorted':
+    Redis 7.0 lists single commands in its command dict's order, random per process."""
+    tokens = text.split(b" ")
+    starts = [i for i, tok in enumerate(tokens) if tok in (b"+@all", b"-@all")]
+    if not starts:
+        return text
+    i = starts[0] + 1
+    while i < len(tokens) and tokens[i][1:2] == b"@":
+        i += 1
+    return b" ".join(tokens[:i] + sorted(tokens[i:]))
+
+
+def normalize_rules(value):
+    if isinstance(value, bytes):
+        return sort_single_commands(value)
+    if isinstance(value, dict):
+        return type(value)((k, normalize_rules(v)) for k, v in value.items())
+    if isinstance(value, list) and not isinstance(value, RespError):
+        return type(value)(normalize_rules(v) for v in value)
+    return value
+
+
+class Acl(DifferentialCase):
+    node_args = ("--auth-failure-delay-ms", "0")
+
+    def normalize(self, transcript):
+        return normalize_rules(transcript)
+
+    def admin(self, port, proto):
+        c = self.conn(port, proto)
+        fresh(c)
+        return c
+
+    def test_setuser_getuser_list(self):
+        def check(port, proto):
+            c = self.admin(port, proto)
+            out = []
+            for rules in (
+                    [],
+                    ["on", ">p1", "~k*", "%R~r*", "&ch*", "+get", "+@hash", "-hget"],
+                    ["reset"],
+                    ["+@all", "-@dangerous", "allkeys", "allchannels", "nopass"],
+                    ["-@all", "+@read"],
+                    ["-@all", "+config|get", "+select|0"],
+                    ["+config", "-config|set"],
+                    ["~x*", "~x*", "%W~x*", "%R~y*", "%RW~z*", "resetkeys", "%W~w*"],
+                    ["#" + "a" * 64, ">second", "<second", "!" + "a" * 64, ">third"],
+                    ["on", "off", "skip-sanitize-payload", "nocommands", "allcommands"],
+                    ["resetpass", "~*", "&a", "&b", "resetchannels", "&c"]):
+                out.append(c.call("ACL", "SETUSER", "u", *rules))
+                out.append(c.call("ACL", "GETUSER", "u"))
+                out.append(c.call("ACL", "LIST"))
+            for bad in ("foo", "+nosuch", "+@nosuch", "-get|x", "+config|nosuch",
+                        "+config|get|x", "+@all|x", "%X~a", "%~a", "%RR~a", "%Rx", "#abc",
+                        "#" + "A" * 64, "<nope", "!" + "0" * 64, "~a b"):
+                out.append(c.call("ACL", "SETUSER", "e", "on", bad))
+            out.append(c.call("ACL", "SETUSER", "e", "allkeys", "~a"))
+            out.append(c.call("ACL", "SETUSER", "e", "allchannels", "&a"))
+            out.append(c.call("ACL", "SETUSER", "e", "allkeys", "~*", "&*", "allchannels"))
+            out.append(c.call("ACL", "SETUSER", "u", "off", "bad"))  # u unchanged
+            out.append(c.call("ACL", "GETUSER", "u"))
+            out.append(c.call("ACL", "GETUSER", "nosuch"))
+            out.append(c.call("ACL", "USERS"))
+            out.append(c.call("ACL", "SETUSER"))
+            out.append(c.call("ACL", "GETUSER"))
+            out.append(c.call("ACL", "DELUSER", "default"))
+            out.append(c.call("ACL", "DELUSER", "u", "nosuch"))
+            out.append(c.call("ACL", "USERS"))
+            out.append(c.call("ACL", "HELP"))
+            return out
+
+        self.same(check)
+
+    def test_auth_and_default_user(self):
+        def check(port, proto):
+            c = self.admin(port, proto)
+            out = [c.call("ACL", "SETUSER", "app", "on", ">secret", "+@all", "~*")]
+            a = self.conn(port, proto)
+            out.append(a.call("AUTH", "app", "wrong"))
+            out.append(a.call("AUTH", "nosuch", "x"))
+            out.append(a.call("AUTH", "x"))  # the default user has no password
+            out.append(a.call("AUTH", "app", "secret"))
+            out.append(a.call("ACL", "WHOAMI"))
+            out.append(c.call("ACL", "SETUSER", "app", "off"))
+            out.append(a.call("ACL", "WHOAMI"))  # still connected, still app
+            out.append(a.call("AUTH", "app", "secret"))  # disabled
+            out.append(a.call("RESET"))
+            out.append(a.call("ACL", "WHOAMI"))
+            # requirepass through CONFIG SET: the default user's password.
+            out.append(c.call("CONFIG", "SET", "requirepass", "pw"))
+            out.append(c.call("ACL", "GETUSER", "default")[1 if proto == 2 else b"flags"])
+            b = self.conn(port, 2)
+            out.append(b.call("GET", "k"))
+            out.append(b.call("AUTH", "bad"))
+            out.append(b.call("AUTH", "pw"))
+            out.append(b.call("ACL", "WHOAMI"))
+            d = self.conn(port, 2)
+            out.append(d.call("HELLO", "3", "AUTH", "app", "secret"))
+            out.append(c.call("ACL", "SETUSER", "app", "on"))
+            out.append(d.call("HELLO", "3", "AUTH", "app", "secret")[b"proto"])
+            out.append(d.call("ACL", "WHOAMI"))
+            out.append(c.call("CONFIG", "SET", "requirepass", ""))
+            out.append(c.call("ACL", "LIST"))
+            return out
+
+        self.same(check)
+
+    def test_noperm(self):
+        def check(port, proto):
+            c = self.admin(port, proto)
+            out = [c.call("ACL", "SETUSER", "u", "on", ">pw", "+@all", "-flushall", "~k*",
+                          "%R~r*", "%W~w*", "&ch*", "-config", "+config|get")]
+            u = self.conn(port, proto)
+            out.append(u.call("AUTH", "u", "pw"))
+            for cmd in (["GET", "k1"], ["GET", "x"], ["GET", "r1"], ["SET", "r1", "v"],
+                        ["SET", "w1", "v"], ["GET", "w1"], ["COPY", "k1", "r1"],
+                        ["MGET", "k1", "r1", "x"], ["FLUSHALL"], ["CONFIG", "GET", "maxmemory"],
+                        ["CONFIG", "SET", "port", "1"], ["PUBLISH", "ch1", "m"],
+                        ["PUBLISH", "zz", "m"], ["SUBSCRIBE", "zz"], ["PSUBSCRIBE", "c*"],
+                        ["EXISTS", "anything"],
+                        ["EVAL", "return redis.call('get', 'x')", "0"],
+                        ["EVAL", "return redis.pcall('get', 'x')", "0"],
+                        ["EVAL", "return redis.pcall('flushall')", "0"],
+                        ["EVAL", "return redis.pcall('publish', 'zz', 'm')", "0"],
+                        ["EVAL", "return redis.call('set', KEYS[1], 'v')", "1", "w2"],
+                        ["MULTI"], ["SET", "k1", "v"], ["SET", "x", "v"], ["EXEC"],
+                        ["MULTI"], ["SET", "k1", "v"], ["GET", "k1"]):
+                out.append(u.call(*cmd))
+            out.append(c.call("ACL", "SETUSER", "u", "-get", "resetkeys", "~zz"))
+            out.append(u.call("EXEC"))
+            out.append(u.call("GET", "k1"))
+            for cmd in (["u", "get", "k1"], ["u", "set", "zz", "v"], ["u", "set", "x", "v"],
+                        ["u", "publish", "zz", "m"], ["u", "publish", "ch", "m"],
+                        ["nosuch", "get", "a"], ["u", "nosuchcmd"], ["u", "get"],
+                        ["u", "config", "get", "x"], ["u", "config", "set", "a", "b"],
+                        ["default", "flushall"]):
+                out.append(c.call("ACL", "DRYRUN", *cmd))
+            log = c.call("ACL", "LOG")
+            entries = []
+            for e in log:
+                e = dict(e) if isinstance(e, dict) else dict(zip(e[::2], e[1::2]))
+                entries.append((e[b"count"], e[b"reason"], e[b"context"], e[b"object"],
+                                e[b"username"], b"user=u" in e[b"client-info"]))
+            out.append(entries)
+            out.append(c.call("ACL", "LOG", "2") and len(c.call("ACL", "LOG", "2")))
+            out.append(c.call("ACL", "LOG", "RESET"))
+            out.append(c.call("ACL", "LOG"))
+            out.append(c.call("ACL", "LOG", "x"))
+            out.append(c.call("ACL", "LOG", "1", "2"))
+            return out
+
+        self.same(check)
+
+    def test_deluser_disconnects_and_cat(self):
+        def check(port, proto):
+            c = self.admin(port, proto)
+            out = [c.call("ACL", "SETUSER", "gone", "on", "nopass", "+@all")]
+            g = self.conn(port, proto)
+            out.append(g.call("AUTH", "gone", "x"))
+            out.append(c.call("ACL", "DELUSER", "gone"))
+            try:
+                out.append(g.call("PING"))
+            except (ConnectionError, OSError):
+                out.append("disconnected")
+            out.append(c.call("ACL", "CAT"))
+            out.append(sorted(c.call("ACL", "CAT", "transaction")))
+            out.append(c.call("ACL", "CAT", "nosuch"))
+            out.append(len(c.call("ACL", "GENPASS")))
+            out.append(len(c.call("ACL", "GENPASS", "5")))
+            out.append(c.call("ACL", "GENPASS", "0"))
+            out.append(c.call("ACL", "GENPASS", "4097"))
+            out.append(c.call("ACL", "LOAD"))
+            out.append(c.call("ACL", "SAVE"))
+            return out
+
+        got = self.same(check)
+        self.assertEqual(got[2][3], "disconnected")
+
+
+class AclFile(DifferentialCase):
+    """ACL LOAD / SAVE with an aclfile (the node only: the file is our TOML/flag option)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="strata-acl-")
+        cls.path = os.path.join(cls.dir, "users.acl")
+        with open(cls.path, "w") as f:
+            f.write("# users\nuser default on nopass ~* &* +@all\n"
+                    "user app on #" + "b" * 64 + " ~app:* resetchannels -@all +get +set\n")
+        cls.servers = {"node": Standalone(binary=node_bin(),
+                                          extra_args=("--aclfile", cls.path)).start()}
+
+    def test_load_save(self):
+        port = self.servers["node"].port
+        c = self.conn(port)
+        self.assertEqual(normalize_rules(c.call("ACL", "LIST")), [
+            b"user app on #" + b"b" * 64 + b" ~app:* resetchannels -@all +get +set",
+            b"user default on nopass ~* &* +@all"])
+        self.assertEqual(c.call("ACL", "SETUSER", "new", "on", ">pw", "+@all", "~*"), "OK")
+        a = self.conn(port)
+        self.assertEqual(a.call("AUTH", "new", "pw"), "OK")
+        self.assertEqual(c.call("ACL", "SAVE"), "OK")
+        with open(self.path) as f:
+            saved = f.read().splitlines()
+        self.assertIn("user new on #" + __import__("hashlib").sha256(b"pw").hexdigest() +
+                      " ~* resetchannels +@all", saved)
+        with open(self.path, "a") as f:
+            f.write("user broken on +nosuch\n")
+        err = c.call("ACL", "LOAD")
+        self.assertIsInstance(err, RespError)
+        self.assertIn("users.acl:4: ", err)
+        self.assertIn("Unknown command or category name in ACL", err)
+        self.assertEqual(c.call("ACL", "WHOAMI"), b"default")
+        self.assertEqual(len(c.call("ACL", "USERS")), 3)  # nothing changed
+        with open(self.path, "w") as f:
+            f.write("user other on nopass +@all ~*\n")
+        self.assertEqual(c.call("ACL", "LOAD"), "OK")
+        self.assertEqual(c.call("ACL", "USERS"), [b"default", b"other"])
+        self.assertEqual(c.call("ACL", "LIST")[0], b"user default on nopass ~* &* +@all")
+        deadline = time.time() + 5
+        gone = False
+        while time.time() < deadline and not gone:  # `new`'s client was disconnected
+            try:
+                a.call("PING")
+                time.sleep(0.05)
+            except (ConnectionError, OSError):
+                gone = True
+        self.assertTrue(gone)
+
+
+if __name__ == "__main__":
+    main()
