@@ -39,6 +39,29 @@ void killClientsOf(CommandContext& ctx, const AclUser* user) {
   }
 }
 
+// ACLKillPubsubClientsIfNeeded: a client of `user` subscribed to a channel, shard channel or
+// pattern the new rules no longer allow is disconnected (the calling one after its reply).
+void killSubscribersNoLongerAllowed(CommandContext& ctx, const AclUser& user) {
+  if (user.allChannels) return;
+  std::vector<Client*> victims;
+  for (const auto& [id, c] : ctx.server.clients()) {
+    if (c->user.get() != &user) continue;
+    const ClientSession& s = c->session;
+    bool ok = true;
+    for (const auto& ch : s.channels) ok = ok && Acl::channelAllowed(user, ch, false);
+    for (const auto& ch : s.shardChannels) ok = ok && Acl::channelAllowed(user, ch, false);
+    for (const auto& p : s.patterns) ok = ok && Acl::channelAllowed(user, p, true);
+    if (!ok) victims.push_back(c);
+  }
+  for (Client* c : victims) {
+    if (c == &ctx.client) {
+      c->closeAfterReply();
+    } else {
+      c->close("its ACL user lost a channel it is subscribed to");
+    }
+  }
+}
+
 }  // namespace
 
 namespace cmd {
@@ -49,6 +72,7 @@ void aclSetuser(CommandContext& ctx) {
     ctx.w.error(*error);
     return;
   }
+  killSubscribersNoLongerAllowed(ctx, *ctx.server.acl().find(ctx.arg(2)));
   ctx.w.ok();
 }
 

@@ -374,16 +374,20 @@ Acl::Verdict Acl::check(const AclUser& u, const CommandDef& def,
       last = argv.size() - 1;
     }
     for (size_t i = first; i <= last && i < argv.size(); ++i) {
-      const bool ok = std::any_of(u.channels.begin(), u.channels.end(), [&](const std::string& p) {
-        return pattern ? p == argv[i] : config::globMatch(p, argv[i]);
-      });
-      if (!ok) {
+      if (!channelAllowed(u, argv[i], pattern)) {
         errorPos = i;
         return Verdict::kChannel;
       }
     }
   }
   return Verdict::kOk;
+}
+
+bool Acl::channelAllowed(const AclUser& u, std::string_view channel, bool pattern) {
+  if (u.allChannels) return true;
+  return std::any_of(u.channels.begin(), u.channels.end(), [&](const std::string& p) {
+    return pattern ? p == channel : config::globMatch(p, channel);
+  });
 }
 
 std::string Acl::describeKeys(const AclUser& u) {

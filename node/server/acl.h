@@ -102,6 +102,9 @@ class Acl {
   Verdict check(const AclUser& user, const CommandDef& def,
                 const std::vector<std::string_view>& argv, size_t& errorPos) const;
 
+  // Whether `user` may use `channel` (a PSUBSCRIBE pattern: only if it equals a user pattern).
+  static bool channelAllowed(const AclUser& user, std::string_view channel, bool pattern);
+
   // ACL LIST's line ("user <name> on #<hash> ~* &* +@all") and GETUSER's parts.
   std::string describe(const AclUser& user) const;
   std::string describeCommands(const AclUser& user) const;

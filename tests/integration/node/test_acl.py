@@ -6,7 +6,7 @@
 #   - AUTH user pass, AUTH pass, HELLO 3 AUTH, WRONGPASS, NOAUTH, WHOAMI, requirepass and CONFIG
 #     SET requirepass as the default user's password, RESET back to the default user;
 #   - -NOPERM for commands, subcommands, keys (read/write patterns), channels (PUBLISH,
-#     SUBSCRIBE, PSUBSCRIBE), inside MULTI (EXECABORT) and EXEC after the rules changed, and
+#     SUBSCRIBE, PSUBSCRIBE; SETUSER disconnects subscribers to channels no longer allowed), inside MULTI (EXECABORT) and EXEC after the rules changed, and
 #     from scripts' redis.call / pcall; ACL DRYRUN, ACL CAT, ACL GENPASS, ACL LOG fields,
 #     ACL DELUSER disconnecting the user's clients, SETUSER applying to connected clients;
 #   - ACL LOAD / ACL SAVE with an aclfile (the node alone: Redis's own is a .conf option).
@@ -215,6 +215,29 @@ class Acl(DifferentialCase):
 
         got = self.same(check)
         self.assertEqual(got[2][3], "disconnected")
+
+
+    def test_setuser_kills_subscribers_losing_channels(self):
+        def check(port, proto):
+            c = self.admin(port, proto)
+            out = [c.call("ACL", "SETUSER", "sub", "on", "nopass", "+@all", "~*", "&ch*")]
+            kept, lost = self.conn(port, proto), self.conn(port, proto)
+            for s, channel in ((kept, "ch1"), (lost, "ch2")):
+                out.append(s.call("AUTH", "sub", "x"))
+                out.append(s.call("SUBSCRIBE", channel))
+            out.append(c.call("ACL", "SETUSER", "sub", "&ch1"))  # still allowed: both stay
+            out.append(c.call("ACL", "SETUSER", "sub", "resetchannels", "&ch1"))
+            out.append(c.call("PUBLISH", "ch1", "m"))
+            out.append(kept.read())
+            try:
+                out.append(lost.call("PING"))
+            except (ConnectionError, OSError):
+                out.append("disconnected")
+            return out
+
+        got = self.same(check)
+        self.assertEqual(got[2][-1], "disconnected")
+        self.assertEqual(got[2][-3], 1)
 
 
 class AclFile(DifferentialCase):
