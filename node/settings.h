@@ -36,10 +36,11 @@ struct NodeSettings {
   int timeout = 0;  // idle client timeout, seconds (0: never)
   int tcpKeepalive = 300;
   std::string requirepass;
-  int64_t acllogMaxLen = 128;    // ACL LOG entries kept (server/acl.h)
-  std::string aclfile;           // ACL LOAD / SAVE file; empty: none
-  int authFailureDelayMs = 100;  // a failed AUTH / HELLO AUTH is answered this much later
-  bool protectedMode = true;     // no password: refuse clients that are not on loopback
+  int64_t acllogMaxLen = 128;      // ACL LOG entries kept (server/acl.h)
+  std::string aclfile;             // ACL LOAD / SAVE file; empty: none
+  std::vector<std::string> users;  // `user` lines: "<name> <rules...>" (server/acl.h)
+  int authFailureDelayMs = 100;    // a failed AUTH / HELLO AUTH is answered this much later
+  bool protectedMode = true;       // no password: refuse clients that are not on loopback
   int64_t protoMaxBulkLen = 512LL << 20;
   int64_t clientQueryBufferLimit = 1LL << 30;
   OutputBufferLimits clientOutputBufferLimit;

@@ -208,6 +208,51 @@ config::Codec<std::vector<double>> percentilesCodec() {
   return c;
 }
 
+// `user <name> <rules...>` lines (ACL users, server/acl.h), as redis.conf's repeated `user`
+// directive: each --user on the command line adds one; TOML takes an array of strings or one
+// string of lines (the form CONFIG REWRITE writes back). Rendered one line per user.
+config::Codec<std::vector<std::string>> usersCodec() {
+  config::Codec<std::vector<std::string>> c;
+  c.hint = "\"<name> <rule> ...\" (repeatable; TOML: array of strings)";
+  c.parse = [](const std::vector<std::string>& tokens, std::vector<std::string>& out) {
+    std::string line;
+    for (const auto& t : tokens) line += (line.empty() ? "" : " ") + t;
+    if (!line.empty()) out.push_back(std::move(line));
+    return Status::ok();
+  };
+  c.parse_text = [](std::string_view text, std::vector<std::string>& out) {
+    if (!text.empty()) out.emplace_back(text);
+    return Status::ok();
+  };
+  c.parse_toml = [](const toml::value& v, std::vector<std::string>& out) {
+    std::vector<std::string> lines;
+    if (v.is_string()) {
+      lines.push_back(v.as_string().str);
+    } else if (v.is_array()) {
+      for (const toml::value& item : v.as_array()) {
+        if (!item.is_string()) return Status::error("expected strings in user");
+        lines.push_back(item.as_string().str);
+      }
+    } else {
+      return Status::error("expected a string or an array of strings");
+    }
+    for (const auto& text : lines) {
+      for (size_t pos = 0; pos <= text.size();) {
+        const size_t nl = std::min(text.find('\n', pos), text.size());
+        if (nl > pos) out.push_back(text.substr(pos, nl - pos));
+        pos = nl + 1;
+      }
+    }
+    return Status::ok();
+  };
+  c.render = [](const std::vector<std::string>& lines) {
+    std::string out;
+    for (const auto& l : lines) out += (out.empty() ? "" : "\n") + l;
+    return out;
+  };
+  return c;
+}
+
 config::Schema<NodeSettings> build() {
   config::Schema<NodeSettings> s;
   using S = NodeSettings;
@@ -227,6 +272,9 @@ config::Schema<NodeSettings> build() {
            "Password of the default user (AUTH <password>); empty: no password");
   s.integer("acllog-max-len", &S::acllogMaxLen, 128, Range{0, kNoMax}, kReloadable,
             "Entries kept by ACL LOG (denied commands, keys, channels and failed AUTHs)");
+  s.custom("user", &S::users, {}, usersCodec(), kImmutable,
+           "ACL users, one '<name> <rules...>' line each (as redis.conf's user directive); "
+           "not with aclfile");
   s.string("aclfile", &S::aclfile, "", kImmutable,
            "File of ACL users ('user <name> <rules>' lines) read at start, by ACL LOAD, "
            "written by ACL SAVE; empty: none");

@@ -1,7 +1,8 @@
 // CONFIG REWRITE as redis-server 7.0: the node's TOML config file (the one given at start-up)
 // rewritten with the current value of every option already in it and of every option that
 // differs from its default (server/config_rewrite.h), atomically. Without a config file:
-// "ERR The server is running without a config file".
+// "ERR The server is running without a config file". ACL users (without an aclfile) are
+// written as `user` lines, as Redis does.
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -10,6 +11,7 @@
 #include <sstream>
 
 #include "node/commands/handlers.h"
+#include "node/server/acl.h"
 #include "node/server/config_rewrite.h"
 #include "node/server/server.h"
 #include "node/settings_schema.h"
@@ -35,7 +37,15 @@ void configRewrite(CommandContext& ctx) {
     }
   }
   std::vector<RewriteValue> values;
-  const NodeSettings& settings = ctx.server.settings();
+  NodeSettings& settings = ctx.server.settings();
+  // As Redis (rewriteConfigUserOption): without an aclfile the current ACL users are written as
+  // `user` lines, the default user included.
+  if (settings.aclfile.empty()) {
+    settings.users.clear();
+    for (const auto& [name, user] : ctx.server.acl().users()) {
+      settings.users.push_back(ctx.server.acl().describe(*user).substr(5));  // without "user "
+    }
+  }
   for (const config::Option& o : nodeSchema().options()) {
     const std::string rendered = o.render(&settings);
     values.push_back({o.name, tomlValueText(o, rendered), rendered == o.default_text});

@@ -28,7 +28,7 @@ bool authenticate(CommandContext& ctx, std::string_view user, std::string_view p
     return true;
   }
   const int64_t now = ctx.server.now();
-  acl.log("auth", ctx.client.session.multi ? "multi" : "toplevel", "AUTH", user,
+  acl.log("auth", ctx.client.session.multi ? "multi" : "toplevel", ctx.arg(0), user,
           ctx.client.infoLine(now), now, static_cast<size_t>(ctx.server.settings().acllogMaxLen));
   ctx.w.error(errors::kWrongPass);
   ctx.server.authGuard().failed(ctx.client);  // counted, logged, answered after a delay
@@ -109,7 +109,7 @@ void hello(CommandContext& ctx) {
   if (!ctx.client.authenticated) {
     ctx.w.error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client "
+        "HELLO AUTH <user> <pass> option can be used to authenticate the client "
         "and select the RESP protocol version at the same time");
     return;
   }

@@ -1,6 +1,10 @@
 // Server::aclGate: the ACL admission check of execute() (processCommand's ACLCheckAllPerm), for
 // clients whose user is not unrestricted: -NOPERM with redis-server 7.0's texts, an ACL LOG entry
-// (context "toplevel", or "multi" when queueing). The rules themselves are in acl.h.
+// (context "toplevel", or "multi" when queueing); and Server::configureAclUsers, the `user` lines
+// and aclfile applied at start. The rules themselves are in acl.h.
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <string>
 
 #include "node/server/acl.h"
@@ -8,6 +12,38 @@
 #include "node/server/server.h"
 
 namespace strata::node {
+
+bool Server::configureAclUsers() {
+  if (!settings_.users.empty() && !settings_.aclfile.empty()) {
+    spdlog::error(
+        "Configuring Redis with users defined in redis.conf and at the same setting an ACL file "
+        "path is invalid. This setup is very likely to lead to configuration errors and security "
+        "holes, please define either an ACL file or declare users directly in your redis.conf, "
+        "but not both.");
+    return false;
+  }
+  for (const std::string& line : settings_.users) {
+    std::vector<std::string> words;
+    for (size_t pos = 0; pos < line.size();) {
+      const size_t space = std::min(line.find(' ', pos), line.size());
+      if (space > pos) words.push_back(line.substr(pos, space - pos));
+      pos = space + 1;
+    }
+    if (words.empty()) continue;
+    const std::vector<std::string_view> rules(words.begin() + 1, words.end());
+    if (auto error = acl_->setUser(words[0], rules)) {
+      spdlog::error("Error in user declaration '{}': {}", words[0], error->substr(4));
+      return false;
+    }
+  }
+  if (!settings_.aclfile.empty()) {
+    if (auto error = acl_->loadFile(settings_.aclfile)) {
+      spdlog::error("Aborting Redis startup because of ACL errors: {}", error->substr(4));
+      return false;
+    }
+  }
+  return true;
+}
 
 bool Server::aclGate(Client& client, const CommandDef& def,
                      const std::vector<std::string_view>& argv) {

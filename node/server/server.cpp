@@ -151,12 +151,7 @@ bool Server::bindOne(const std::string& address, int port, bool tls, bool option
 }
 
 bool Server::listen() {
-  if (!settings_.aclfile.empty()) {  // the users, before any client can connect
-    if (auto error = acl_->loadFile(settings_.aclfile)) {
-      spdlog::error("Aborting Redis startup because of ACL errors: {}", error->substr(4));
-      return false;
-    }
-  }
+  if (!configureAclUsers()) return false;  // before any client can connect
   if (auto error = tls_->configure(settings_)) {
     spdlog::error("Failed to configure TLS: {}", *error);
     return false;

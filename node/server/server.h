@@ -99,6 +99,8 @@ class Server {
   // server/acl_gate.cpp: -NOPERM for a command, key or channel the client's user may not use
   // (only called for users without allcommands + allkeys + allchannels).
   bool aclGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);
+  // The `user` lines and the aclfile at start-up (acl_gate.cpp); false (logged) on an error.
+  bool configureAclUsers();
   bool transactionGate(Client& client, const CommandDef& def,
                        const std::vector<std::string_view>& argv);
   // node/persistence: write commands fail with -MISCONF while the AOF cannot be written.

@@ -68,6 +68,7 @@ TEST_CASE("config rewrite: TOML value text and a round trip through the loader")
   strata::node::NodeSettings live = schema.defaults();
   live.port = 7100;
   live.maxmemoryPolicy = "allkeys-lru";
+  live.users = {"app on >pw ~* +@all", "default on nopass ~* &* +@all"};  // ACL `user` lines
   std::vector<RewriteValue> values;
   for (const auto& o : schema.options()) {
     const std::string rendered = o.render(&live);
@@ -80,6 +81,7 @@ TEST_CASE("config rewrite: TOML value text and a round trip through the loader")
   REQUIRE(strata::config::applyToml(schema, loaded, text).isOk());
   CHECK(loaded.port == 7100);
   CHECK(loaded.maxmemoryPolicy == "allkeys-lru");
+  CHECK(loaded.users == live.users);
 }
 
 TEST_CASE("config rewrite: the atomic write replaces the file") {

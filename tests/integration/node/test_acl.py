@@ -6,21 +6,27 @@
 #   - AUTH user pass, AUTH pass, HELLO 3 AUTH, WRONGPASS, NOAUTH, WHOAMI, requirepass and CONFIG
 #     SET requirepass as the default user's password, RESET back to the default user;
 #   - -NOPERM for commands, subcommands, keys (read/write patterns), channels (PUBLISH,
-#     SUBSCRIBE, PSUBSCRIBE; SETUSER disconnects subscribers to channels no longer allowed), inside MULTI (EXECABORT) and EXEC after the rules changed, and
+#     SUBSCRIBE, PSUBSCRIBE; SETUSER disconnects subscribers to channels no longer allowed),
+#     inside MULTI (EXECABORT) and EXEC after the rules changed, and
 #     from scripts' redis.call / pcall; ACL DRYRUN, ACL CAT, ACL GENPASS, ACL LOG fields,
 #     ACL DELUSER disconnecting the user's clients, SETUSER applying to connected clients;
-#   - ACL LOAD / ACL SAVE with an aclfile (the node alone: Redis's own is a .conf option).
+#   - ACL LOAD / ACL SAVE with an aclfile, `user` lines in the TOML file and on the command line,
+#     CONFIG REWRITE writing the users back (the node alone: Redis's are .conf directives).
 # Run: STRATA_NODE_BIN=build/node/node /usr/bin/python3 tests/integration/node/test_acl.py
 # ctest-timeout: 120
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from harness.resp import RespConn, RespError  # noqa: E402
 from harness.differential import DifferentialCase, node_bin  # noqa: E402
+from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.standalone import Standalone  # noqa: E402
 from harness.runner import main  # noqa: E402
 
@@ -141,6 +147,33 @@ class Acl(DifferentialCase):
             out.append(d.call("ACL", "WHOAMI"))
             out.append(c.call("CONFIG", "SET", "requirepass", ""))
             out.append(c.call("ACL", "LIST"))
+            return out
+
+        self.same(check)
+
+    def test_default_user_off_and_auth_log(self):
+        def check(port, proto):
+            a = self.admin(port, proto)
+            out = [a.call("ACL", "SETUSER", "default", "off")]
+            b = self.conn(port, 2)
+            out.append(b.call("HELLO", str(proto)))
+            out.append(b.call("GET", "x"))
+            out.append(b.call("AUTH", "default", "x"))
+            out.append(b.call("HELLO", "3", "AUTH", "default", "x"))
+            out.append(a.call("ACL", "SETUSER", "default", "on", "resetpass"))
+            d = self.conn(port, 2)
+            out.append(d.call("PING"))
+            out.append(d.call("AUTH", "x"))
+            out.append(d.call("auth", "default", "y"))
+            out.append(a.call("ACL", "SETUSER", "default", "nopass", "-@all", "+acl"))
+            out.append(a.call("PING"))
+            out.append(a.call("ACL", "SETUSER", "default", "+@all"))
+            entries = []
+            for e in a.call("ACL", "LOG"):
+                e = dict(e) if isinstance(e, dict) else dict(zip(e[::2], e[1::2]))
+                entries.append((e[b"count"], e[b"reason"], e[b"context"], e[b"object"],
+                                e[b"username"]))
+            out.append(entries)
             return out
 
         self.same(check)
@@ -289,6 +322,70 @@ class AclFile(DifferentialCase):
             except (ConnectionError, OSError):
                 gone = True
         self.assertTrue(gone)
+
+
+class AclConfigUsers(unittest.TestCase):
+    """`user` lines in the TOML file and on the command line (the node's form of redis.conf's
+    user directive), CONFIG REWRITE writing the current users back, and the restart from the
+    rewritten file; `user` together with aclfile refuses to start."""
+
+    def start_node(self, argv, d, port):
+        proc = subprocess.Popen(argv, cwd=d, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(lambda: (proc.kill(), proc.wait()))
+        for _ in range(100):
+            try:
+                return proc, RespConn(HOST, port)
+            except OSError:
+                if proc.poll() is not None:
+                    return proc, None
+                time.sleep(0.05)
+        return proc, None
+
+    def test_user_lines_and_rewrite(self):
+        d = tempfile.mkdtemp(prefix="strata-it-acl-")
+        self.addCleanup(shutil.rmtree, d, True)
+        path = os.path.join(d, "node.toml")
+        with open(path, "w") as f:
+            f.write('user = ["app on >pw ~app:* -@all +get", "ro on nopass %R~* +@read"]\n')
+        (port,) = allocate_ports(1)
+        self.addCleanup(release_ports, [port])
+        argv = [node_bin(), path, "--port", str(port), "--bind", HOST, "--save", "",
+                "--appendonly", "no"]
+        proc, c = self.start_node(argv + ["--user", "cli on nopass +@all ~*"], d, port)
+        self.assertIsNotNone(c)
+        self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"ro"])
+        self.assertEqual(c.call("AUTH", "app", "pw"), "OK")
+        self.assertEqual(c.call("SET", "app:1", "v"),
+                         RespError("NOPERM this user has no permissions to run the 'set' command"))
+        self.assertEqual(c.call("AUTH", "cli", "x"), "OK")
+        self.assertEqual(c.call("CONFIG", "SET", "user", "x on"),
+                         RespError("ERR CONFIG SET failed (possibly related to argument 'user') - "
+                                   "can't set immutable config"))
+        self.assertEqual(c.call("ACL", "SETUSER", "later", "on", ">x", "+ping", "+acl|whoami"),
+                         "OK")
+        self.assertEqual(c.call("ACL", "DELUSER", "ro"), 1)
+        self.assertEqual(c.call("CONFIG", "REWRITE"), "OK")
+        c.close()
+        proc.kill()
+        proc.wait()
+        with open(path) as f:
+            text = f.read()
+        self.assertIn("user = ", text)
+        proc, c = self.start_node(argv, d, port)
+        self.assertIsNotNone(c)
+        self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"later"])
+        self.assertEqual(c.call("AUTH", "later", "x"), "OK")
+        self.assertEqual(c.call("ACL", "WHOAMI"), b"later")
+        c.close()
+        # user lines and an aclfile together: refused, as Redis.
+        acl = os.path.join(d, "users.acl")
+        with open(acl, "w") as f:
+            f.write("user default on nopass ~* &* +@all\n")
+        proc.kill()
+        proc.wait()
+        bad = subprocess.run(argv + ["--aclfile", acl], cwd=d, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, timeout=20)
+        self.assertNotEqual(bad.returncode, 0)
 
 
 if __name__ == "__main__":
