@@ -94,7 +94,15 @@ std::string tomlValueText(const config::Option& option, std::string_view rendere
         out += "\\t";
         break;
       default:
-        out += c;
+        // TOML basic strings may not hold the other control characters raw: \uXXXX.
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          static constexpr char kHex[] = "0123456789ABCDEF";
+          out += "\\u00";
+          out += kHex[(c >> 4) & 0xf];
+          out += kHex[c & 0xf];
+        } else {
+          out += c;
+        }
     }
   }
   out += '"';

@@ -65,9 +65,12 @@ TEST_CASE("config rewrite: TOML value text and a round trip through the loader")
   const auto& schema = strata::node::nodeSchema();
   CHECK(strata::node::tomlValueText(*schema.find("port"), "7000") == "7000");
   CHECK(strata::node::tomlValueText(*schema.find("dir"), "a\"b\\c") == "\"a\\\"b\\\\c\"");
+  CHECK(strata::node::tomlValueText(*schema.find("dir"), std::string_view("a\x01\x1f\x7f\tb", 6)) ==
+        "\"a\\u0001\\u001F\\u007F\\tb\"");
   strata::node::NodeSettings live = schema.defaults();
   live.port = 7100;
   live.maxmemoryPolicy = "allkeys-lru";
+  live.masterauth = std::string("p\x01w\x7f\"\\", 6);  // control bytes round-trip as \uXXXX
   live.users = {"app on >pw ~* +@all", "default on nopass ~* &* +@all"};  // ACL `user` lines
   std::vector<RewriteValue> values;
   for (const auto& o : schema.options()) {
@@ -81,6 +84,7 @@ TEST_CASE("config rewrite: TOML value text and a round trip through the loader")
   REQUIRE(strata::config::applyToml(schema, loaded, text).isOk());
   CHECK(loaded.port == 7100);
   CHECK(loaded.maxmemoryPolicy == "allkeys-lru");
+  CHECK(loaded.masterauth == live.masterauth);
   CHECK(loaded.users == live.users);
 }
 
