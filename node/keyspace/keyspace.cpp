@@ -358,7 +358,11 @@ bool Keyspace::rename(std::string_view from, std::string_view to) {
   Entry** link = findLink(from, hash(from), &table);
   // Free src without touching the moved object (type forced to string above).
   unlinkAndFree(link, src, table, false);
-  erase(to);
+  // The old value of `to` goes without a signal of its own (Redis's dbDelete in RENAME): the
+  // modified hook hears of `from`, then `to`, once each (WATCH, CLIENT TRACKING's order).
+  int toTable = 0;
+  Entry** old = size() > 0 ? findLink(to, hash(to), &toTable) : nullptr;
+  if (old != nullptr) unlinkAndFree(old, *old, toTable, isExpired(*old));
   insertNew(fresh, hash(to));
   if (at >= 0) setExpireAt(fresh, at);
   modified(from);
