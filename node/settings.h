@@ -66,6 +66,9 @@ struct NodeSettings {
   int64_t slowlogMaxLen = 128;
   // LATENCY: commands taking at least this many milliseconds are latency events (0: off).
   int64_t latencyMonitorThreshold = 0;
+  // CLIENT TRACKING: most keys the tracking table remembers (0: no limit); past it keys are
+  // invalidated (server/tracking.h).
+  int64_t trackingTableMaxKeys = 1000000;
   // INFO latencystats (server/latency_histogram.h): per-command latency histograms, and the
   // percentiles INFO reports from them.
   bool latencyTracking = true;

@@ -312,6 +312,8 @@ config::Schema<NodeSettings> build() {
             "Log commands slower than this many microseconds in the slow log (-1: off)");
   s.integer("slowlog-max-len", &S::slowlogMaxLen, 128, Range{0, kNoMax}, kReloadable,
             "Most entries the slow log keeps (oldest dropped first)");
+  s.integer("tracking-table-max-keys", &S::trackingTableMaxKeys, 1000000, Range{0, kNoMax},
+            kReloadable, "Most keys the CLIENT TRACKING table remembers (0: no limit)");
   s.integer("latency-monitor-threshold", &S::latencyMonitorThreshold, 0, Range{0, kNoMax},
             kReloadable,
             "Commands taking at least this many milliseconds are LATENCY events (0: off)");

@@ -191,6 +191,9 @@ STRATA_NODE_HANDLER(role)
 // client_control.cpp
 STRATA_NODE_HANDLER(clientPause) STRATA_NODE_HANDLER(clientUnpause) STRATA_NODE_HANDLER(clientReply)
 STRATA_NODE_HANDLER(clientUnblock) STRATA_NODE_HANDLER(clientNoEvict)
+// client_tracking.cpp
+STRATA_NODE_HANDLER(clientTracking) STRATA_NODE_HANDLER(clientCaching)
+STRATA_NODE_HANDLER(clientGetredir) STRATA_NODE_HANDLER(clientTrackinginfo)
 // streams.cpp
 STRATA_NODE_HANDLER(xadd) STRATA_NODE_HANDLER(xrange) STRATA_NODE_HANDLER(xrevrange)
 STRATA_NODE_HANDLER(xlen) STRATA_NODE_HANDLER(xdel) STRATA_NODE_HANDLER(xtrim)

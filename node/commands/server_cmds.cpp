@@ -87,7 +87,7 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "client_recent_max_input_buffer", maxIn);
     field(out, "client_recent_max_output_buffer", maxOut);
     field(out, "blocked_clients", s.blockedClients());
-    field(out, "tracking_clients", 0);
+    field(out, "tracking_clients", s.trackingInUse() ? s.tracking().clients() : 0);
     field(out, "clients_in_timeout_table", 0);
   }
   if (want("memory", true)) {
@@ -113,6 +113,10 @@ std::string infoText(CommandContext& ctx, const std::vector<std::string>& wanted
     field(out, "pubsub_channels", s.txps().channels.size());
     field(out, "pubsub_patterns", s.txps().patterns.size());
     field(out, "pubsubshard_channels", s.txps().shardChannels.size());
+    const bool tracking = s.trackingInUse();  // CLIENT TRACKING's tables (server/tracking.h)
+    field(out, "tracking_total_keys", tracking ? s.tracking().totalKeys() : 0);
+    field(out, "tracking_total_items", tracking ? s.tracking().totalItems() : 0);
+    field(out, "tracking_total_prefixes", tracking ? s.tracking().totalPrefixes() : 0);
     field(out, "total_error_replies", st.errorReplies);
     // RESTORE's deep sanitization (sanitize-dump-payload): the node checks every payload whole
     // (value_codec's CRC and bounds), it has no such mode to count.

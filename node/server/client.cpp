@@ -7,6 +7,7 @@
 
 #include <algorithm>
 
+#include "common/config/value_parsers.h"
 #include "common/net/callback.h"
 #include "node/persistence/persistence.h"
 #include "node/server/acl.h"
@@ -15,6 +16,13 @@
 namespace strata::node {
 
 namespace {
+
+// CLIENT <a subcommand the table knows> (CLIENT CACHING keeps its flag across these).
+bool isClientSubcommand(const Server& server, const std::vector<std::string_view>& argv) {
+  if (argv.size() < 2 || !config::equalsNoCase(argv[0], "client")) return false;
+  const CommandDef* client = server.commands().find(argv[0]);
+  return client != nullptr && CommandTable::findSub(*client, argv[1]) != nullptr;
+}
 constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kMaxReadChunk = 1024 * 1024;
 constexpr size_t kKeepOutputCapacity = 64 * 1024;
@@ -110,6 +118,11 @@ void Client::processInput() {
       session.beforeCommand(out_.size());
       server_.execute(*this, parser_.args());
       session.afterCommand(out_);  // CLIENT REPLY OFF/SKIP drop what the command answered
+      // CLIENT CACHING yes/no holds for the next command only (or a whole MULTI ... EXEC), as
+      // Redis's resetClient: any command but a known CLIENT subcommand outside MULTI ends it.
+      if (tracking.caching && !session.multi) [[unlikely]] {
+        if (!isClientSubcommand(server_, parser_.args())) tracking.caching = false;
+      }
     }
     in_.drop(consumed);
     if (st == resp::ParseStatus::kIncomplete) break;
@@ -201,14 +214,17 @@ std::string Client::infoLine(int64_t nowMs) const {
   s += " name=" + name;
   s += " age=" + std::to_string((nowMs - createdMs) / 1000);
   s += " idle=" + std::to_string((nowMs - lastInteractionMs) / 1000);
-  // Flags in redis-server's order: O monitor, P pubsub, x MULTI, b blocked/paused, d dirty CAS, e
-  // no-evict.
+  // Flags in redis-server's order: O monitor, P pubsub, x MULTI, b blocked/paused, t tracking,
+  // R broken tracking redirect, B tracking BCAST, d dirty CAS, c close after reply, e no-evict.
   s += " flags=";
   const size_t flagsAt = s.size();
   if (monitor) s += 'O';
   if (session.pubsub) s += 'P';
   if (session.multi) s += 'x';
   if (block.blocked || session.postponed) s += 'b';
+  if (tracking.on) s += 't';
+  if (tracking.brokenRedirect) s += 'R';
+  if (tracking.bcast) s += 'B';
   if (session.dirtyCas) s += 'd';
   if (closeAfterReply_) s += 'c';
   if (session.noEvict) s += 'e';
@@ -230,7 +246,9 @@ std::string Client::infoLine(int64_t nowMs) const {
   s += lastCommand;
   s += " user=";
   s += user ? std::string_view(user->name) : std::string_view("default");
-  s += " redir=-1 resp=";
+  s += " redir=";
+  s += tracking.on ? std::to_string(tracking.redirect) : "-1";
+  s += " resp=";
   s += protocol() == resp::Protocol::kResp3 ? "3" : "2";
   return s;
 }

@@ -24,6 +24,7 @@
 #include "common/net/stream.h"
 #include "common/resp/request_parser.h"
 #include "common/resp/writer.h"
+#include "node/server/tracking.h"
 #include "node/server/txpubsub.h"
 
 namespace strata::node {
@@ -97,6 +98,8 @@ class Client {
   bool authHeld = false;
   // MULTI/WATCH, subscriptions, CLIENT REPLY/PAUSE/NO-EVICT state (server/txpubsub.h).
   ClientSession session;
+  // CLIENT TRACKING state (server/tracking.h).
+  ClientTracking tracking;
   // While a script is busy (node/scripting/busy.cpp, which defines it): reads what is pending
   // on the socket, runs it (Server::execute answers -BUSY to most commands) and writes the
   // replies at once.

@@ -32,6 +32,7 @@
 #include "node/server/eviction.h"
 #include "node/server/latency.h"
 #include "node/server/node_tls.h"
+#include "node/server/tracking.h"
 #include "node/settings_schema.h"
 
 namespace strata::node {
@@ -76,9 +77,17 @@ Server::Server(NodeSettings settings)
   keyspace_.setLfu(settings_.lfuPolicy(), settings_.lfuLogFactor, settings_.lfuDecayTime);
   persistence_ = std::make_unique<Persistence>(*this);
   tls_ = std::make_unique<NodeTls>();
-  keyspace_.setModifiedHook([this](std::string_view key) { touchWatchedKey(key); });  // WATCH
+  keyspace_.setModifiedHook([this](std::string_view key) {
+    touchWatchedKey(key);  // WATCH
+    if (tracking_) [[unlikely]] {
+      trackingKeyModified(key);  // CLIENT TRACKING
+    }
+  });
   keyspace_.setExpiredHook([this](std::string_view key) {
     stats_.expiredKeys++;
+    if (tracking_) [[unlikely]] {
+      tracking_->invalidateKey(key, true, nullptr, currentClient_);  // CLIENT TRACKING
+    }
     if (propagationActive()) propagate({"DEL", key});  // lazy and active expiry replay as DEL
   });
   if (settings_.clusterEnabled) keyspace_.enableSlotIndex();  // GETKEYSINSLOT, MIGRATE
@@ -278,6 +287,9 @@ void Server::clientClosed(Client& client) {
 
 void Server::beforeSleep() {
   resumeUnblocked();
+  if (tracking_) [[unlikely]] {
+    tracking_->broadcast();  // BCAST invalidations of this round
+  }
   persistenceBeforeSleep();  // AOF write (+ fsync if always) before any reply of this round
   for (size_t i = 0; i < pendingFlush_.size(); ++i) {
     Client* c = pendingFlush_[i];
@@ -362,6 +374,9 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     }
     return;
   }
+  if (tracking_ && tracking_->clients() > 0) [[unlikely]] {  // before the command, as Redis
+    tracking_->limitKeys(static_cast<size_t>(settings_.trackingTableMaxKeys));
+  }
   call(client, *def, argv);
 }
 
@@ -384,6 +399,19 @@ void Server::call(Client& client, const CommandDef& def,
   if (!monitors_.empty()) [[unlikely]] {
     if (def.hasFlag("skip_monitor") && !def.hasFlag("admin")) feedMonitors(client, def, argv);
   }
+  // CLIENT TRACKING's bookkeeping (Redis's server.current_client), only once a client has
+  // used tracking: without it a call pays these `tracked` tests and nothing else.
+  const bool tracked = tracking_ != nullptr;
+  Client* outerExecuting = nullptr;
+  if (tracked) [[unlikely]] {
+    outerExecuting = executingClient_;
+    if (callDepth_++ == 0) {
+      currentClient_ = &client;
+      currentDef_ = &def;
+      currentArgv_ = &argv;
+    }
+    executingClient_ = &client;
+  }
   const int64_t startUs = nowUs();
   CommandContext ctx{*this, client, keyspace_, argv, w, def};
   try {
@@ -392,6 +420,10 @@ void Server::call(Client& client, const CommandDef& def,
     w.error(std::string("ERR ") + e.what());
   }
   const int64_t durationUs = nowUs() - startUs;
+  if (tracked) [[unlikely]] {
+    executingClient_ = outerExecuting;
+    trackingAfterCall(client, def, argv);  // remember the keys read
+  }
   // After the call, as Redis's call(): the slow log, per-command statistics, propagation of the
   // command's effect to the AOF and replicas (when it changed the dataset).
   slowlogRecord(client, def, argv, durationUs);
@@ -410,6 +442,16 @@ void Server::call(Client& client, const CommandDef& def,
     } else {
       countErrorReply(std::string_view(client.out()).substr(before));
     }
+  }
+  if (tracked) [[unlikely]] {
+    if (--callDepth_ == 0) {
+      // The running client's own invalidations follow its whole reply (EXEC's, a script's);
+      // inside an EXEC that turned tracking on they wait for the EXEC's end (below).
+      if (!txps_.inExec && tracking_->hasPending()) tracking_->flushPending(client);
+      currentClient_ = nullptr;
+    }
+  } else if (tracking_ && !txps_.inExec && tracking_->hasPending()) [[unlikely]] {
+    tracking_->flushPending(client);  // the EXEC whose CLIENT TRACKING ON created tracking_
   }
   client.checkOutputLimits(nowCachedMs_);
   // Blocked clients are served after the whole EXEC, as processCommand does.

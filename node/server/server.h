@@ -26,6 +26,7 @@
 #include "node/keyspace/keyspace.h"
 #include "node/server/command_table.h"
 #include "node/server/error_stats.h"
+#include "node/server/tracking.h"
 #include "node/server/txpubsub.h"
 #include "node/settings.h"
 
@@ -198,6 +199,15 @@ class Server {
   // -UNBLOCKED); false if it is not blocked.
   bool unblockFromCommand(Client& target, bool error);
 
+  // Client-side caching (server/tracking.h): created by the first CLIENT TRACKING ON; until then
+  // a key change or a call() costs a null test. trackingKeyModified/trackingAfterCall are the
+  // keyspace hook's and call()'s side of it.
+  Tracking& tracking();
+  bool trackingInUse() const { return tracking_ != nullptr; }
+  void trackingKeyModified(std::string_view key);
+  void trackingAfterCall(Client& client, const CommandDef& def,
+                         const std::vector<std::string_view>& argv);
+
   // Failed AUTH: counted, logged, answered after auth-failure-delay-ms (server/auth_guard.h;
   // created on first use, defined in server/auth_guard.cpp).
   AuthGuard& authGuard();
@@ -320,6 +330,14 @@ class Server {
   std::unique_ptr<MigrateSockets> migrateSockets_;  // after base_: its sweep timer goes first
   std::unique_ptr<Scripting> scripting_;            // after base_: its client's events go first
   std::unique_ptr<AuthGuard> authGuard_;            // after base_: its timer goes first
+  std::unique_ptr<Tracking> tracking_;              // CLIENT TRACKING (server/tracking.h)
+  // call() nesting (EXEC and scripts call() again); the outermost call's client, command and
+  // arguments (Redis's server.current_client), and the innermost call's client (a script's own).
+  int callDepth_ = 0;
+  Client* currentClient_ = nullptr;
+  const CommandDef* currentDef_ = nullptr;
+  const std::vector<std::string_view>* currentArgv_ = nullptr;
+  Client* executingClient_ = nullptr;
 };
 
 }  // namespace strata::node

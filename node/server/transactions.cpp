@@ -150,6 +150,7 @@ void Server::resetSession(Client& client) {
   discardTransaction(*this, client);
   unsubscribeAll(*this, client);
   stopMonitoring(client);
+  if (tracking_ && client.tracking.on) tracking_->disable(client);  // CLIENT TRACKING
   ClientSession& s = client.session;
   s.replyOff = s.replySkipNext = false;  // NO-EVICT survives RESET in 7.0
   if (s.postponed) {
