@@ -2,8 +2,8 @@
 # (STRATA_NODE_BIN, else build/node/node), and DifferentialCase is a unittest base class that
 # starts one redis-server and one node (Standalone fixtures) for the class and offers same(): run
 # one check on redis-server first, then on the node, in RESP2 and RESP3, and require equal
-# transcripts. node_bin() serves every node suite; DifferentialCase the client_control, pubsub and
-# transactions ones.
+# transcripts. node_bin() serves every node suite; DifferentialCase the client_control, pubsub,
+# transactions and tracking ones; info_field() / client_field() read INFO and CLIENT LIST fields.
 import os
 import unittest
 
@@ -26,6 +26,22 @@ def node_bin(redis_too=False):
     if not b:
         b = os.path.join(_ROOT, "build", "node", "node")
     return os.path.abspath(b)
+
+
+def info_field(text, name):
+    """The value of `name` in an INFO reply (bytes), or None."""
+    for line in text.decode().splitlines():
+        if line.startswith(name + ":"):
+            return line.split(":", 1)[1]
+    return None
+
+
+def client_field(line, name):
+    """The value of `name=` in a CLIENT LIST / CLIENT INFO line (bytes), or None."""
+    for kv in line.decode().strip().split(" "):
+        if kv.startswith(name + "="):
+            return kv.split("=", 1)[1]
+    return None
 
 
 class DifferentialCase(unittest.TestCase):

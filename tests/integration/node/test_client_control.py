@@ -16,17 +16,10 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from harness.resp import NULL, RespConn, RespError  # noqa: E402
-from harness.differential import DifferentialCase  # noqa: E402
+from harness.differential import DifferentialCase, client_field, info_field  # noqa: E402
 from harness.runner import main  # noqa: E402
 
 HOST = "127.0.0.1"
-
-
-def info_field(text, name):
-    for line in text.decode().splitlines():
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1]
-    return None
 
 
 def pairs(reply):
@@ -34,13 +27,6 @@ def pairs(reply):
     if isinstance(reply, dict):
         return dict(reply)
     return dict(zip(reply[::2], reply[1::2]))
-
-
-def client_field(line, name):
-    for kv in line.decode().strip().split(" "):
-        if kv.startswith(name + "="):
-            return kv.split("=", 1)[1]
-    return None
 
 
 class ClientControl(DifferentialCase):

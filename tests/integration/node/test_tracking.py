@@ -14,24 +14,10 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from harness.resp import NULL, Push, RespConn, RespError  # noqa: E402
-from harness.differential import DifferentialCase  # noqa: E402
+from harness.differential import DifferentialCase, client_field, info_field  # noqa: E402
 from harness.runner import main  # noqa: E402
 
 HOST = "127.0.0.1"
-
-
-def info_field(text, name):
-    for line in text.decode().splitlines():
-        if line.startswith(name + ":"):
-            return line.split(":", 1)[1]
-    return None
-
-
-def client_field(line, name):
-    for kv in line.decode().strip().split(" "):
-        if kv.startswith(name + "="):
-            return kv.split("=", 1)[1]
-    return None
 
 
 def replace_int(value, old, new):
