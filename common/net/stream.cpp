@@ -76,7 +76,9 @@ class PlainStream final : public Stream {
 
   ssize_t writev(const struct iovec* iov, int count) override {
     for (;;) {
-      ssize_t n = ::writev(fd_.get(), iov, count);
+      // One buffer (every reply flush of the node): write(2) skips writev's iovec import.
+      ssize_t n = count == 1 ? ::write(fd_.get(), iov[0].iov_base, iov[0].iov_len)
+                             : ::writev(fd_.get(), iov, count);
       if (n >= 0) return n;
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
