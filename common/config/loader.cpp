@@ -10,7 +10,10 @@
 #include <exception>
 #include <fstream>
 #include <iterator>
+#include <span>
 #include <sstream>
+
+#include "common/config/value_parsers.h"
 
 namespace strata::config {
 namespace {
@@ -195,11 +198,11 @@ Status parseArgs(const SchemaBase& schema, const std::vector<std::string>& args,
       return Status::error(std::string(kCommandLine) + "unknown option '" + arg + "'");
     }
     size_t j = i + 1;
-    std::string value;
-    for (; j < args.size() && !args[j].starts_with("--"); ++j) {
-      if (j > i + 1) value += ' ';
-      value += args[j];
-    }
+    while (j < args.size() && !args[j].starts_with("--")) ++j;
+    // One word is the value as it is (`--user "app on >pw"`, `--requirepass "a b"`); several
+    // keep their boundaries as redis-server's command line does (`--user app on ">p w"`).
+    std::string value =
+        j == i + 2 ? args[i + 1] : joinArgs(std::span(args).subspan(i + 1, j - i - 1));
     if (j == i + 1) {
       // `--help` / `--version` after a flag still mean help, not a missing value.
       if (j < args.size() && (isHelp(args[j]) || isVersion(args[j]))) {

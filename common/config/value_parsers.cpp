@@ -3,6 +3,7 @@
 // (sdscatrepr).
 #include "common/config/value_parsers.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <charconv>
@@ -287,6 +288,22 @@ Status splitArgs(std::string_view line, std::vector<std::string>& out) {
     }
     out.push_back(std::move(current));
   }
+}
+
+std::string joinArgs(std::span<const std::string> words) {
+  std::string line;
+  for (const std::string& word : words) {
+    if (!line.empty()) line += ' ';
+    const bool plain = !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+      return c > ' ' && c < 0x7f && c != '"' && c != '\'' && c != '\\';
+    });
+    if (plain) {
+      line += word;
+    } else {
+      appendRepr(line, word);
+    }
+  }
+  return line;
 }
 
 void appendRepr(std::string& out, std::string_view text) {

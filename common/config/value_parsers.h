@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -78,6 +79,11 @@ Status splitArgs(std::string_view line, std::vector<std::string>& out);
 // \n \r \t \a \b escaped, other bytes outside printable ASCII as \xhh (lower-case hex), the rest
 // as they are. MONITOR's lines and the AOF manifest's quoted file names.
 void appendRepr(std::string& out, std::string_view text);
+
+// Words joined by spaces into one line that splitArgs() splits back into the same words: a word
+// that is empty or holds whitespace, a quote, a backslash or a non-printable byte is quoted by
+// appendRepr(), the others stay as they are.
+std::string joinArgs(std::span<const std::string> words);
 
 // ASCII helpers used for case-insensitive names and enum choices.
 std::string toLower(std::string_view text);

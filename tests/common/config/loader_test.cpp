@@ -186,6 +186,12 @@ password = "pw"
     CHECK(s.nodes == std::vector<std::string>{"a:1", "b:2", "c:3"});
     s = loadOk({"--logfile", ""});
     CHECK(s.logfile.empty());
+    // Several words keep their boundaries, as redis-server quotes each: a word with a space
+    // stays one argument of the option (here a bad one), a single word is taken as it is.
+    CHECK(loadError({"--client-output-buffer-limit", "pubsub", "64mb 16mb", "30"}) ==
+          "command line: '--client-output-buffer-limit': wrong number of arguments");
+    s = loadOk({"--client-output-buffer-limit", "pubsub 64mb 16mb 30"});
+    CHECK(s.buffer_limits.pubsub == BufferLimit{64LL << 20, 16LL << 20, 30});
   }
 
   TEST_CASE("load: negative numbers are values, not flags") {

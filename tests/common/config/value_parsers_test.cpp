@@ -162,6 +162,16 @@ TEST_SUITE("common.config") {
     CHECK(splitArgs("\"abc\"def", out).message() == "unbalanced quotes");
   }
 
+  TEST_CASE("joinArgs quotes only the words that need it, and splitArgs splits them back") {
+    using V = std::vector<std::string>;
+    CHECK(joinArgs(V{"app", "on", ">pw", "~app:*"}) == "app on >pw ~app:*");
+    CHECK(joinArgs(V{"sp", ">p w", ""}) == "sp \">p w\" \"\"");
+    CHECK(joinArgs(V{}) == "");
+    const V words{"a b",  "it's", "q\"", "back\\slash", "tab\t", std::string("nul\0", 4),
+                  "\x80", "plain"};
+    CHECK(args(joinArgs(words)) == words);
+  }
+
   TEST_CASE("appendRepr writes sdscatrepr's text, which splitArgs reads back") {
     std::string out = "x";
     appendRepr(out, std::string_view("a\\\"\n\r\t\a\b\x01\x7f\x80\xff ~'\0z", 17));
