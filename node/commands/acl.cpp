@@ -67,6 +67,10 @@ void killSubscribersNoLongerAllowed(CommandContext& ctx, const AclUser& user) {
 namespace cmd {
 
 void aclSetuser(CommandContext& ctx) {
+  if (aclHasSpaces(ctx.arg(2))) {
+    ctx.w.error("ERR Usernames can't contain spaces or null characters");
+    return;
+  }
   std::vector<std::string_view> rules(ctx.argv.begin() + 3, ctx.argv.end());
   if (auto error = ctx.server.acl().setUser(ctx.arg(2), rules)) {
     ctx.w.error(*error);

@@ -83,7 +83,7 @@ void replyKeys(CommandContext& ctx, bool withFlags) {
     ctx.w.error("ERR Invalid number of arguments specified for command");
     return;
   }
-  const std::vector<KeyRef> keys = keysWithSpecs(*def, argv);
+  const KeyRefs keys = keysWithSpecs(*def, argv);
   if (keys.empty() && !def->hasFlag("no_mandatory_keys")) {
     ctx.w.error("ERR Invalid arguments specified for command");
     return;

@@ -17,7 +17,6 @@ namespace {
 
 using config::equalsNoCase;
 
-constexpr std::string_view kErrUnknown = "Unknown command or category name in ACL";
 constexpr std::string_view kErrSyntax = "Syntax error";
 constexpr std::string_view kErrAllKeys =
     "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have "
@@ -38,12 +37,6 @@ bool validHash(std::string_view h) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-bool hasSpace(std::string_view s) {
-  return std::any_of(s.begin(), s.end(), [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
-  });
-}
-
 // Constant-time comparison of two equal-length hashes (Redis's time_independent_strcmp).
 bool sameHash(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -52,22 +45,18 @@ bool sameHash(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-// Redis's ACL_READ/WRITE needs of a key from its key-spec flags (ACLSelectorCheckKey).
-uint8_t keyNeeds(const std::vector<std::string_view>& flags) {
-  uint8_t needs = 0;
-  for (auto f : flags) {
-    if (f == "access") needs |= AclKeyPattern::kRead;
-    if (f == "insert" || f == "delete" || f == "update") needs |= AclKeyPattern::kWrite;
-  }
-  return needs;
-}
-
 std::string keyPatternText(const AclKeyPattern& p) {
   if (p.flags == AclKeyPattern::kAll) return "~" + p.pattern;
   return std::string(p.flags == AclKeyPattern::kRead ? "%R~" : "%W~") + p.pattern;
 }
 
 }  // namespace
+
+bool aclHasSpaces(std::string_view text) {
+  return std::any_of(text.begin(), text.end(), [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' || c == '\0';
+  });
+}
 
 uint32_t aclCategoryBit(std::string_view name) {
   for (size_t i = 0; i < std::size(kAclCategories); ++i) {
@@ -161,7 +150,9 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
     u.unrestricted = u.allCommands && u.allKeys && u.allChannels;
     return std::string();
   };
-  if (equalsNoCase(rule, "on")) {
+  if (rule.empty()) {
+    return std::string();  // ACLSetUser: an empty string is a no-operation
+  } else if (equalsNoCase(rule, "on")) {
     u.enabled = true;
   } else if (equalsNoCase(rule, "off")) {
     u.enabled = false;
@@ -177,29 +168,20 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
   } else if (equalsNoCase(rule, "resetpass")) {
     u.nopass = false;
     u.passwords.clear();
-  } else if (!rule.empty() && (rule[0] == '>' || rule[0] == '#')) {
-    std::string hash;
-    if (rule[0] == '>') {
-      hash = hashPassword(rule.substr(1));
-    } else {
-      if (!validHash(rule.substr(1))) return std::string(kErrBadHash);
-      hash = std::string(rule.substr(1));
-    }
-    if (std::find(u.passwords.begin(), u.passwords.end(), hash) == u.passwords.end()) {
-      u.passwords.push_back(std::move(hash));
-    }
-    u.nopass = false;
-  } else if (!rule.empty() && (rule[0] == '<' || rule[0] == '!')) {
-    std::string hash;
-    if (rule[0] == '<') {
-      hash = hashPassword(rule.substr(1));
-    } else {
-      if (!validHash(rule.substr(1))) return std::string(kErrBadHash);
-      hash = std::string(rule.substr(1));
-    }
+  } else if (!rule.empty() &&
+             (rule[0] == '>' || rule[0] == '#' || rule[0] == '<' || rule[0] == '!')) {
+    // >pass / <pass name a password (kept as its SHA-256), #hash / !hash the hash itself.
+    const std::string_view text = rule.substr(1);
+    const bool clear = rule[0] == '>' || rule[0] == '<';
+    if (!clear && !validHash(text)) return std::string(kErrBadHash);
+    std::string hash = clear ? hashPassword(text) : std::string(text);
     auto it = std::find(u.passwords.begin(), u.passwords.end(), hash);
-    if (it == u.passwords.end()) return std::string(kErrNoPassword);
-    u.passwords.erase(it);
+    if (rule[0] == '>' || rule[0] == '#') {
+      if (it == u.passwords.end()) u.passwords.push_back(std::move(hash));
+    } else {
+      if (it == u.passwords.end()) return std::string(kErrNoPassword);
+      u.passwords.erase(it);
+    }
     u.nopass = false;
   } else if (equalsNoCase(rule, "allkeys") || rule == "~*") {
     u.allKeys = true;
@@ -232,7 +214,7 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
       flags = AclKeyPattern::kAll;
     }
     const std::string_view pattern = rule.substr(offset);
-    if (hasSpace(pattern)) return std::string(kErrSyntax);
+    if (aclHasSpaces(pattern)) return std::string(kErrSyntax);
     if (flags == AclKeyPattern::kAll && pattern == "*") {
       u.allKeys = true;
       u.keys.clear();
@@ -254,7 +236,7 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
   } else if (!rule.empty() && rule[0] == '&') {
     if (u.allChannels) return std::string(kErrAllChannels);
     const std::string_view pattern = rule.substr(1);
-    if (hasSpace(pattern)) return std::string(kErrSyntax);
+    if (aclHasSpaces(pattern)) return std::string(kErrSyntax);
     if (pattern == "*") {
       u.allChannels = true;
       u.channels.clear();
@@ -304,31 +286,31 @@ std::string Acl::applyCommandRule(AclUser& u, std::string_view rule) const {
   const std::string_view what = rule.substr(1);
   if (!what.empty() && what[0] == '@') {
     const uint32_t bit = aclCategoryBit(what.substr(1));
-    if (bit == 0) return std::string(kErrUnknown);
+    if (bit == 0) return std::string(kErrUnknownCommand);
     setCategory(u, bit, allow);
     return {};
   }
   const size_t bar = what.find('|');
   if (bar == std::string_view::npos) {
     const CommandDef* def = commands_.find(what);
-    if (def == nullptr) return std::string(kErrUnknown);
+    if (def == nullptr) return std::string(kErrUnknownCommand);
     setCommand(u, *def, allow);
     return {};
   }
   const CommandDef* parent = commands_.find(what.substr(0, bar));
-  if (parent == nullptr) return std::string(kErrUnknown);
+  if (parent == nullptr) return std::string(kErrUnknownCommand);
   const std::string_view rest = what.substr(bar + 1);
   if (!parent->subcommands.empty()) {
     const size_t bar2 = rest.find('|');
     const CommandDef* sub = CommandTable::findSub(*parent, rest.substr(0, bar2));
-    if (sub == nullptr) return std::string(kErrUnknown);
+    if (sub == nullptr) return std::string(kErrUnknownCommand);
     if (bar2 != std::string_view::npos) return std::string(kErrSubFirstArg);
     setCommand(u, *sub, allow);
     return {};
   }
   // A first argument of a command without subcommands (+select|0): allowed only with '+'.
   if (!allow || rest.empty() || rest.find('|') != std::string_view::npos) {
-    return std::string(allow && !rest.empty() ? kErrSubFirstArg : kErrUnknown);
+    return std::string(allow && !rest.empty() ? kErrSubFirstArg : kErrUnknownCommand);
   }
   if (u.allowed[parent->aclId]) return {};
   auto& args = u.firstArgs[parent->aclId];
@@ -351,7 +333,7 @@ Acl::Verdict Acl::check(const AclUser& u, const CommandDef& def,
   }
   if (!u.allKeys && commandHasKeys(def)) {
     for (const KeyRef& key : keysWithSpecs(def, argv)) {
-      const uint8_t needs = keyNeeds(*key.flags);
+      const uint8_t needs = key.access;
       const std::string_view name = argv[key.pos];
       const bool ok = std::any_of(u.keys.begin(), u.keys.end(), [&](const AclKeyPattern& p) {
         return (p.flags & needs) == needs && config::globMatch(p.pattern, name);

@@ -35,8 +35,11 @@ inline constexpr std::string_view kAclCategories[] = {
 // The bit of a category name ("read", without '@'); 0 if unknown.
 uint32_t aclCategoryBit(std::string_view name);
 
+// Redis's ACLStringHasSpaces: a whitespace or NUL byte, refused in user names and patterns.
+bool aclHasSpaces(std::string_view text);
+
 struct AclKeyPattern {
-  static constexpr uint8_t kRead = 1, kWrite = 2, kAll = 3;
+  static constexpr uint8_t kRead = kKeyRead, kWrite = kKeyWrite, kAll = kRead | kWrite;
   std::string pattern;
   uint8_t flags = kAll;
 };
@@ -124,6 +127,9 @@ class Acl {
   void resetLog() { log_.clear(); }
   // Redis's names of a refusal: "command", "key", "channel".
   static std::string_view reasonName(Verdict v);
+
+  // applyRule's reason for a command or category it does not know (Redis's ENOENT).
+  static constexpr std::string_view kErrUnknownCommand = "Unknown command or category name in ACL";
 
   // SHA-256 of `password` as 64 lower-case hex digits (ACL's stored form).
   static std::string hashPassword(std::string_view password);

@@ -1,43 +1,96 @@
-// Acl::loadFile / saveFile (acl.h): the aclfile of ACL LOAD, ACL SAVE and start-up, in Redis's
-// format: one `user <name> <rule> ...` line per user ('#' comments and blank lines skipped).
+// Acl::loadFile / saveFile (acl.h): the aclfile of ACL LOAD, ACL SAVE and start-up, in Redis
+// 7.0's format and with its parsing: one `user <name> <rule> ...` line per user, words separated
+// by single spaces, blank lines skipped, no comments; errors reported for every line at once.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
-#include <sstream>
+#include <iterator>
 
 #include "node/server/acl.h"
 
 namespace strata::node {
 
-std::optional<std::string> Acl::loadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return "ERR Error loading ACLs, opening file '" + path + "': No such file or directory";
+namespace {
+
+std::string_view trim(std::string_view text, std::string_view chars) {
+  const size_t first = text.find_first_not_of(chars);
+  if (first == std::string_view::npos) return {};
+  return text.substr(first, text.find_last_not_of(chars) - first + 1);
+}
+
+// sdssplitlen(line, " "): every single space separates, so two in a row give an empty word.
+std::vector<std::string_view> splitOnSpaces(std::string_view line) {
+  std::vector<std::string_view> words;
+  for (size_t pos = 0;;) {
+    const size_t space = line.find(' ', pos);
+    words.push_back(line.substr(pos, space - pos));
+    if (space == std::string_view::npos) return words;
+    pos = space + 1;
   }
-  // Everything is applied to a fresh registry first: one bad line changes nothing.
+}
+
+}  // namespace
+
+std::optional<std::string> Acl::loadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return "ERR Error loading ACLs, opening file '" + path + "': " + std::strerror(errno);
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // As ACLLoadFromFile: every line is applied to a fresh registry, every error is collected,
+  // and any error leaves the users as they were.
   Acl fresh(commands_);
   fresh.users_.clear();
-  std::string line;
+  std::string errors;
   int lineNo = 0;
-  while (std::getline(in, line)) {
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::istringstream words(line);
-    std::vector<std::string> parts;
-    for (std::string w; words >> w;) parts.push_back(std::move(w));
-    if (parts.empty() || parts[0][0] == '#') continue;
-    const std::string where = path + ":" + std::to_string(lineNo) + ": ";
-    if (parts[0] != "user" || parts.size() < 2) {
-      return "ERR " + where + "should start with user keyword";
+  for (size_t pos = 0; pos <= text.size(); ++lineNo) {
+    const size_t eol = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = trim(std::string_view(text).substr(pos, eol - pos), " \t\r\n");
+    pos = eol + 1;
+    if (line.empty()) continue;
+    const std::string where = path + ":" + std::to_string(lineNo + 1);
+    const std::vector<std::string_view> words = splitOnSpaces(line);
+    if (words[0] != "user" || words.size() < 2) {
+      errors += where + " should start with user keyword followed by the username. ";
+      continue;
     }
-    if (fresh.users_.count(parts[1])) {
-      return "ERR " + where + "Duplicate user '" + parts[1] + "' found";
+    const std::string_view name = words[1];
+    if (aclHasSpaces(name)) {
+      errors +=
+          "'" + where + ": username '" + std::string(name) + "' contains invalid characters. ";
+      continue;
     }
-    std::vector<std::string_view> rules(parts.begin() + 2, parts.end());
-    if (auto error = fresh.setUser(parts[1], rules)) {
-      return "ERR " + where + error->substr(4);  // without its own "ERR "
+    if (fresh.users_.count(name)) {
+      errors += "WARNING: Duplicate user '" + std::string(name) + "' found on line " +
+                std::to_string(lineNo + 1) + ". ";
+      continue;
     }
+    auto user = fresh.newUser(name);
+    bool syntaxError = false;
+    for (size_t i = 2; i < words.size(); ++i) {
+      const std::string_view rule = trim(words[i], "\t\r\n");
+      const std::string reason = applyRule(*user, rule);
+      if (reason.empty()) continue;
+      // An unknown command or category is named every time; of the other errors only the
+      // line's first, since it may cause the next ones.
+      if (reason == kErrUnknownCommand) {
+        errors +=
+            where + ": Error in applying operation '" + std::string(rule) + "': " + reason + ". ";
+      } else if (!syntaxError) {
+        errors += where + ": " + reason + ". ";
+        syntaxError = true;
+      }
+    }
+    fresh.users_.emplace(std::string(name), std::move(user));
+  }
+  if (!errors.empty()) {
+    return "ERR " + errors +
+           "WARNING: ACL errors detected, no change to the previously active ACL rules was "
+           "performed";
   }
   // The default user keeps its object (clients share it): it takes the file's rules, or its
   // initial ones when the file has none.

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <string>
 
+#include "common/config/value_parsers.h"
 #include "node/server/acl.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -23,13 +24,18 @@ bool Server::configureAclUsers() {
     return false;
   }
   for (const std::string& line : settings_.users) {
+    // Split as redis.conf's lines are (sdssplitargs): quotes allow spaces in a password.
     std::vector<std::string> words;
-    for (size_t pos = 0; pos < line.size();) {
-      const size_t space = std::min(line.find(' ', pos), line.size());
-      if (space > pos) words.push_back(line.substr(pos, space - pos));
-      pos = space + 1;
+    if (config::Status st = config::splitArgs(line, words); !st.isOk()) {
+      spdlog::error("Error in user declaration '{}': {}", line, st.message());
+      return false;
     }
     if (words.empty()) continue;
+    if (aclHasSpaces(words[0])) {
+      spdlog::error("Spaces not allowed in ACL usernames");
+      spdlog::error("Critical error while loading ACLs. Exiting.");
+      return false;
+    }
     const std::vector<std::string_view> rules(words.begin() + 1, words.end());
     if (auto error = acl_->setUser(words[0], rules)) {
       spdlog::error("Error in user declaration '{}': {}", words[0], error->substr(4));

@@ -14,23 +14,27 @@
 
 namespace strata::node {
 
+// A getkeys proc's flags for a key: the names (static storage) and their keyAccessBits.
+struct ProcKeyFlags {
+  std::vector<std::string_view> names;
+  uint8_t access;
+};
+
 // Where keys go: the positions only (routing) or positions with flags (COMMAND GETKEYS*).
 struct KeySink {
   KeyPositions* positions = nullptr;
-  std::vector<KeyRef>* refs = nullptr;
+  KeyRefs* refs = nullptr;
 
-  void add(size_t pos, const std::vector<std::string_view>& flags) {
+  void add(size_t pos, const std::vector<std::string_view>& flags, uint8_t access) {
     if (positions) positions->push_back(pos);
-    if (refs) refs->push_back({pos, &flags});
+    if (refs) refs->push_back({pos, &flags, access});
   }
+  // The flag sets the getkeys procs report.
+  void add(size_t pos, const ProcKeyFlags& flags) { add(pos, flags.names, flags.access); }
   size_t size() const { return positions ? positions->size() : refs->size(); }
   void truncate(size_t n) {
-    if (refs) refs->resize(n);
-    if (positions) {
-      KeyPositions kept;
-      for (size_t i = 0; i < n; ++i) kept.push_back((*positions)[i]);
-      *positions = std::move(kept);
-    }
+    if (refs) refs->truncate(n);
+    if (positions) positions->truncate(n);
   }
 };
 
@@ -38,15 +42,14 @@ namespace {
 
 using config::equalsNoCase;
 using Argv = std::vector<std::string_view>;
-using Flags = std::vector<std::string_view>;
 
 // The flag sets the procs report (CMD_KEY_* in COMMAND's order); genericGetKeys and
 // georadiusGetKeys report none.
-const Flags kNoFlags{};
-const Flags kRoAccess{"RO", "access"};
-const Flags kOwUpdate{"OW", "update"};
-const Flags kRwAccessUpdate{"RW", "access", "update"};
-const Flags kRwAccessDelete{"RW", "access", "delete"};
+const ProcKeyFlags kNoFlags{{}, 0};
+const ProcKeyFlags kRoAccess{{"RO", "access"}, kKeyRead};
+const ProcKeyFlags kOwUpdate{{"OW", "update"}, kKeyWrite};
+const ProcKeyFlags kRwAccessUpdate{{"RW", "access", "update"}, kKeyRead | kKeyWrite};
+const ProcKeyFlags kRwAccessDelete{{"RW", "access", "delete"}, kKeyRead | kKeyWrite};
 
 bool hasFlag(const KeySpec& spec, std::string_view flag) {
   return std::find(spec.flags.begin(), spec.flags.end(), flag) != spec.flags.end();
@@ -298,7 +301,7 @@ int specKeys(const CommandDef& def, const Argv& argv, KeySink& out, bool notKeys
     if (!invalid && (last >= argc || last < first || first >= argc)) invalid = true;
     if (!invalid) {
       for (int64_t i = first; i <= last && step > 0; i += step) {
-        out.add(static_cast<size_t>(i), spec.flags);
+        out.add(static_cast<size_t>(i), spec.flags, spec.access);
       }
       if (hasFlag(spec, "incomplete")) invalid = true;
     }
@@ -338,8 +341,8 @@ bool commandHasKeys(const CommandDef& def) {
   return def.getkeys != nullptr || hasRealKeySpec(def);
 }
 
-std::vector<KeyRef> keysWithSpecs(const CommandDef& def, const Argv& argv) {
-  std::vector<KeyRef> keys;
+KeyRefs keysWithSpecs(const CommandDef& def, const Argv& argv) {
+  KeyRefs keys;
   KeySink sink{nullptr, &keys};
   if (hasRealKeySpec(def) && !hasVariableFlags(def)) {
     if (specKeys(def, argv, sink, false, false) >= 0) return keys;

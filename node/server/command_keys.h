@@ -19,11 +19,14 @@
 namespace strata::node {
 
 // A key argument and its flags in COMMAND GETKEYSANDFLAGS's order ("RW", "access", ...); the
-// flags live in the key spec or in static storage, never in the argv.
+// flags live in the key spec or in static storage, never in the argv. `access` is their
+// keyAccessBits, found when the table loaded.
 struct KeyRef {
   size_t pos;
   const std::vector<std::string_view>* flags;
+  uint8_t access;
 };
+using KeyRefs = InlineVector<KeyRef>;
 
 // Sets CommandDef::getkeys of the commands (and subcommands) that have a getkeys proc in Redis
 // 7.0.
@@ -33,8 +36,8 @@ void attachGetKeysProcs(std::vector<CommandDef>& defs);
 bool commandHasKeys(const CommandDef& def);
 
 // getKeysFromCommandWithSpecs(GET_KEYSPEC_DEFAULT): the keys with flags, empty when the
-// arguments name none (a bad numkeys, no STREAMS ...).
-std::vector<KeyRef> keysWithSpecs(const CommandDef& def, const std::vector<std::string_view>& argv);
+// arguments name none (a bad numkeys, no STREAMS ...). No allocation for up to 8 keys.
+KeyRefs keysWithSpecs(const CommandDef& def, const std::vector<std::string_view>& argv);
 
 // getKeysFromCommand: the keys the cluster routes by, appended to `out` (no allocation for up
 // to 8 keys).

@@ -10,9 +10,11 @@ namespace strata::node {
 
 namespace {
 
+// Command flag bits, and each key spec's ACL access bits.
 void setFlagBits(CommandDef& def) {
   def.flagBits = 0;
   for (auto f : def.flags) def.flagBits |= commandFlagBit(f);
+  for (auto& spec : def.keySpecs) spec.access = keyAccessBits(spec.flags);
   for (auto& sub : def.subcommands) setFlagBits(sub);
 }
 
@@ -28,6 +30,15 @@ void setAclFields(CommandDef& def, std::vector<const CommandDef*>& byId) {
 }
 
 }  // namespace
+
+uint8_t keyAccessBits(const std::vector<std::string_view>& flags) {
+  uint8_t bits = 0;
+  for (auto f : flags) {
+    if (f == "access") bits |= kKeyRead;
+    if (f == "insert" || f == "delete" || f == "update") bits |= kKeyWrite;
+  }
+  return bits;
+}
 
 CommandTable::CommandTable() : defs_(commandDefs()) {
   for (auto& d : defs_) setFlagBits(d);

@@ -122,41 +122,57 @@ struct CommandFlagName {
   constexpr CommandFlagName(CommandFlag f) : bit(static_cast<uint32_t>(f)) {}  // NOLINT
 };
 
-// Key argument positions: up to 8 inline (no allocation for ordinary commands), more on the
-// heap. The cluster gate fills one per keyed command.
-class KeyPositions {
+// A short list of trivially copyable items: up to N inline (no allocation for ordinary
+// commands), more on the heap. KeyPositions (the cluster gate fills one per keyed command) and
+// KeyRefs (command_keys.h: ACL's key check, COMMAND GETKEYS) are its two uses.
+template <typename T, size_t N = 8>
+class InlineVector {
  public:
-  void push_back(size_t pos) {
-    if (n_ < kInline) {
-      inline_[n_] = pos;
+  void push_back(const T& item) {
+    if (n_ < N) {
+      inline_[n_] = item;
     } else {
-      if (n_ == kInline) heap_.assign(inline_, inline_ + kInline);
-      heap_.push_back(pos);
+      if (n_ == N) heap_.assign(inline_, inline_ + N);
+      heap_.push_back(item);
     }
     ++n_;
   }
-  void clear() {
-    n_ = 0;
-    heap_.clear();
+  // Keeps the first `n` items (n <= size()).
+  void truncate(size_t n) {
+    if (n_ > N && n <= N) std::copy(heap_.begin(), heap_.begin() + n, inline_);
+    if (n <= N) {
+      heap_.clear();
+    } else {
+      heap_.resize(n);
+    }
+    n_ = n;
   }
+  void clear() { truncate(0); }
   size_t size() const { return n_; }
   bool empty() const { return n_ == 0; }
-  const size_t* begin() const { return n_ <= kInline ? inline_ : heap_.data(); }
-  const size_t* end() const { return begin() + n_; }
-  size_t operator[](size_t i) const { return begin()[i]; }
+  const T* begin() const { return n_ <= N ? inline_ : heap_.data(); }
+  const T* end() const { return begin() + n_; }
+  const T& operator[](size_t i) const { return begin()[i]; }
 
  private:
-  static constexpr size_t kInline = 8;
-  size_t inline_[kInline];
+  T inline_[N];
   size_t n_ = 0;
-  std::vector<size_t> heap_;
+  std::vector<T> heap_;
 };
+
+using KeyPositions = InlineVector<size_t>;
+
+// What a key's flags ask of ACL's %R~ / %W~ patterns (ACLSelectorCheckKey): kKeyRead for
+// "access", kKeyWrite for "insert", "delete" or "update". Found once, when the table loads.
+inline constexpr uint8_t kKeyRead = 1, kKeyWrite = 2;
+uint8_t keyAccessBits(const std::vector<std::string_view>& flags);
 
 struct KeySpec {
   std::string_view notes;
   std::vector<std::string_view> flags;
   BeginSearch begin;
   FindKeys find;
+  uint8_t access = 0;  // keyAccessBits(flags), set by CommandTable when it loads
 };
 
 struct CommandDef {

@@ -10,10 +10,12 @@
 #     inside MULTI (EXECABORT) and EXEC after the rules changed, and
 #     from scripts' redis.call / pcall; ACL DRYRUN, ACL CAT, ACL GENPASS, ACL LOG fields,
 #     ACL DELUSER disconnecting the user's clients, SETUSER applying to connected clients;
-#   - ACL LOAD / ACL SAVE with an aclfile, `user` lines in the TOML file and on the command line,
-#     CONFIG REWRITE writing the users back (the node alone: Redis's are .conf directives).
+#   - ACL LOAD / ACL SAVE with an aclfile (Redis 7.0's line splitting and error texts), `user`
+#     lines in the TOML file and on the command line, CONFIG REWRITE writing the users back (the
+#     node alone: Redis's are .conf directives).
 # Run: STRATA_NODE_BIN=build/node/node /usr/bin/python3 tests/integration/node/test_acl.py
 # ctest-timeout: 120
+import hashlib
 import os
 import shutil
 import subprocess
@@ -274,42 +276,119 @@ class Acl(DifferentialCase):
 
 
 class AclFile(DifferentialCase):
-    """ACL LOAD / SAVE with an aclfile (the node only: the file is our TOML/flag option)."""
+    """ACL LOAD / SAVE with an aclfile, side by side: each server has its own file, written with
+    the same text; replies are compared with the path replaced by <aclfile>."""
 
     @classmethod
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="strata-acl-")
-        cls.path = os.path.join(cls.dir, "users.acl")
-        with open(cls.path, "w") as f:
-            f.write("# users\nuser default on nopass ~* &* +@all\n"
-                    "user app on #" + "b" * 64 + " ~app:* resetchannels -@all +get +set\n")
-        cls.servers = {"node": Standalone(binary=node_bin(),
-                                          extra_args=("--aclfile", cls.path)).start()}
+        cls.paths = {}
+        for name in ("redis", "node"):
+            os.mkdir(os.path.join(cls.dir, name))
+            cls.paths[name] = os.path.join(cls.dir, name, "users.acl")
+        cls.write_all("user default on nopass ~* &* +@all\n"
+                      "user app on #" + "b" * 64 + " ~app:* resetchannels -@all +get +set\n")
+        cls.redis_args = ("--aclfile", cls.paths["redis"])
+        cls.node_args = ("--aclfile", cls.paths["node"])
+        super().setUpClass()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.dir, True)
+
+    @classmethod
+    def write_all(cls, text):
+        for path in cls.paths.values():
+            with open(path, "w") as f:
+                f.write(text)
+
+    def each(self, check):
+        """check(name, conn) on both servers; the transcripts, path-free, must be equal."""
+        got = {}
+        for name, server in self.servers.items():
+            out = check(name, self.conn(server.port))
+            got[name] = normalize_rules(
+                [RespError(o.replace(self.paths[name], "<aclfile>")) if isinstance(o, RespError) else o
+                 for o in out])
+        self.assertEqual(got["node"], got["redis"])
+        return got["redis"]
 
     def test_load_save(self):
-        port = self.servers["node"].port
-        c = self.conn(port)
-        self.assertEqual(normalize_rules(c.call("ACL", "LIST")), [
+        self.write_all("user default on nopass ~* &* +@all\n"
+                       "user app on #" + "b" * 64 + " ~app:* resetchannels -@all +get +set\n")
+
+        def load_setuser_save(name, c):
+            out = [c.call("ACL", "LOAD"), c.call("ACL", "LIST"),
+                   c.call("ACL", "SETUSER", "new", "on", ">pw", "+@all", "~*"),
+                   c.call("ACL", "SAVE")]
+            a = self.conn(self.servers[name].port)
+            out.append(a.call("AUTH", "new", "pw"))
+            with open(self.paths[name], "rb") as f:
+                out.append(sorted(f.read().splitlines()))
+            return out
+
+        got = self.each(load_setuser_save)
+        self.assertEqual(got[0], "OK")
+        self.assertEqual(got[1], [
             b"user app on #" + b"b" * 64 + b" ~app:* resetchannels -@all +get +set",
             b"user default on nopass ~* &* +@all"])
-        self.assertEqual(c.call("ACL", "SETUSER", "new", "on", ">pw", "+@all", "~*"), "OK")
+        self.assertIn(b"user new on #" + hashlib.sha256(b"pw").hexdigest().encode() +
+                      b" ~* resetchannels +@all", got[5])
+
+    def test_bad_files_change_nothing(self):
+        # Redis 7.0 splits a line on single spaces and allows no comments; it reports every
+        # line's first error (and every unknown command), then leaves the users as they were.
+        bad_files = [
+            "# a comment\nuser default on nopass ~* &* +@all\n",
+            "user default on nopass ~* &* +@all\nuser  two   spaces on\n",
+            "user default on nopass ~* &* +@all\nuser z on +nosuch w -nosuch2 x >a\n",
+            "user default on nopass ~* &* +@all\nuser x on >a\nfoo\nuser x off\nuser\n",
+            "user default on nopass ~* &* +@all\nuser a\tb on\n",
+            "user default on nopass ~* &* +@all\nuser q on \">p w\" ~*\n",
+            "user default on nopass ~* &* +@all\nuser k on ~a allkeys ~b\n",
+            "user default on nopass ~* &* +@all\nuser c on <nopass\n",
+        ]
+        before = {}
+        for name, server in self.servers.items():
+            before[name] = self.conn(server.port).call("ACL", "LIST")
+        for text in bad_files:
+            with self.subTest(text=text):
+                self.write_all(text)
+                got = self.each(lambda name, c: [c.call("ACL", "LOAD"), c.call("ACL", "LIST")])
+                self.assertIsInstance(got[0], RespError)
+                self.assertTrue(got[0].endswith(
+                    "WARNING: ACL errors detected, no change to the previously active ACL "
+                    "rules was performed"), got[0])
+        for name, server in self.servers.items():
+            self.assertEqual(self.conn(server.port).call("ACL", "LIST"), before[name])
+
+    def test_good_files(self):
+        # Blank lines, CRLF endings and spaces around a line are fine; a tab inside a rule is
+        # part of it (the password "pw\t~*" below), as in Redis.
+        good = ("\n  user default on nopass ~* &* +@all  \r\n\n"
+                "user bob on >pw\t~* +@all\r\nuser eve off\n")
+        self.write_all(good)
+        got = self.each(lambda name, c: [c.call("ACL", "LOAD"), c.call("ACL", "LIST")])
+        self.assertEqual(got[0], "OK")
+        self.assertEqual(len(got[1]), 3)
+
+    def test_missing_file(self):
+        for path in self.paths.values():
+            if os.path.exists(path):
+                os.remove(path)
+        got = self.each(lambda name, c: [c.call("ACL", "LOAD")])
+        self.assertEqual(got[0], RespError(
+            "ERR Error loading ACLs, opening file '<aclfile>': No such file or directory"))
+
+    def test_replaced_users_are_disconnected(self):
+        port = self.servers["node"].port
+        c = self.conn(port)
+        self.write_all("user default on nopass ~* &* +@all\nuser new on >pw +@all ~*\n")
+        self.assertEqual(c.call("ACL", "LOAD"), "OK")
         a = self.conn(port)
         self.assertEqual(a.call("AUTH", "new", "pw"), "OK")
-        self.assertEqual(c.call("ACL", "SAVE"), "OK")
-        with open(self.path) as f:
-            saved = f.read().splitlines()
-        self.assertIn("user new on #" + __import__("hashlib").sha256(b"pw").hexdigest() +
-                      " ~* resetchannels +@all", saved)
-        with open(self.path, "a") as f:
-            f.write("user broken on +nosuch\n")
-        err = c.call("ACL", "LOAD")
-        self.assertIsInstance(err, RespError)
-        self.assertIn("users.acl:4: ", err)
-        self.assertIn("Unknown command or category name in ACL", err)
-        self.assertEqual(c.call("ACL", "WHOAMI"), b"default")
-        self.assertEqual(len(c.call("ACL", "USERS")), 3)  # nothing changed
-        with open(self.path, "w") as f:
-            f.write("user other on nopass +@all ~*\n")
+        self.write_all("user other on nopass +@all ~*\n")
         self.assertEqual(c.call("ACL", "LOAD"), "OK")
         self.assertEqual(c.call("ACL", "USERS"), [b"default", b"other"])
         self.assertEqual(c.call("ACL", "LIST")[0], b"user default on nopass ~* &* +@all")
@@ -322,6 +401,15 @@ class AclFile(DifferentialCase):
             except (ConnectionError, OSError):
                 gone = True
         self.assertTrue(gone)
+
+    def test_usernames(self):
+        def names(name, c):
+            return [c.call("ACL", "SETUSER", "a b", "on"), c.call("ACL", "SETUSER", "n\0", "on"),
+                    c.call("ACL", "SETUSER", "e", "", "on"), c.call("ACL", "GETUSER", "e")[1]]
+        got = self.each(names)
+        self.assertEqual(got[0], RespError(
+            "ERR Usernames can't contain spaces or null characters"))
+        self.assertEqual(got[2], "OK")
 
 
 class AclConfigUsers(unittest.TestCase):
@@ -346,14 +434,20 @@ class AclConfigUsers(unittest.TestCase):
         self.addCleanup(shutil.rmtree, d, True)
         path = os.path.join(d, "node.toml")
         with open(path, "w") as f:
-            f.write('user = ["app on >pw ~app:* -@all +get", "ro on nopass %R~* +@read"]\n')
+            f.write('user = ["app on >pw ~app:* -@all +get", "ro on nopass %R~* +@read", '
+                    "'qq on \">q q\" +@all ~*']\n")
         (port,) = allocate_ports(1)
         self.addCleanup(release_ports, [port])
         argv = [node_bin(), path, "--port", str(port), "--bind", HOST, "--save", "",
                 "--appendonly", "no"]
-        proc, c = self.start_node(argv + ["--user", "cli on nopass +@all ~*"], d, port)
+        # --user with one word is a whole line; with several, each is one word of the rule.
+        proc, c = self.start_node(argv + ["--user", "cli on nopass +@all ~*",
+                                           "--user", "sp", "on", ">p w", "+@all"], d, port)
         self.assertIsNotNone(c)
-        self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"ro"])
+        self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"qq", b"ro",
+                                                   b"sp"])
+        self.assertEqual(c.call("AUTH", "sp", "p w"), "OK")  # one shell word, spaces and all
+        self.assertEqual(c.call("AUTH", "qq", "q q"), "OK")  # quoted as in redis.conf
         self.assertEqual(c.call("AUTH", "app", "pw"), "OK")
         self.assertEqual(c.call("SET", "app:1", "v"),
                          RespError("NOPERM this user has no permissions to run the 'set' command"))
@@ -373,7 +467,9 @@ class AclConfigUsers(unittest.TestCase):
         self.assertIn("user = ", text)
         proc, c = self.start_node(argv, d, port)
         self.assertIsNotNone(c)
-        self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"later"])
+        self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"later", b"qq",
+                                                   b"sp"])
+        self.assertEqual(c.call("AUTH", "sp", "p w"), "OK")  # CONFIG REWRITE kept the hash
         self.assertEqual(c.call("AUTH", "later", "x"), "OK")
         self.assertEqual(c.call("ACL", "WHOAMI"), b"later")
         c.close()
@@ -386,6 +482,13 @@ class AclConfigUsers(unittest.TestCase):
         bad = subprocess.run(argv + ["--aclfile", acl], cwd=d, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL, timeout=20)
         self.assertNotEqual(bad.returncode, 0)
+        # A quoted user name with a space refuses the start, as redis-server's.
+        with open(path, "w") as f:
+            f.write("user = ['\"a b\" on']\n")
+        bad = subprocess.run(argv, cwd=d, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             timeout=20)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn(b"Spaces not allowed in ACL usernames", bad.stdout)
 
 
 if __name__ == "__main__":
