@@ -73,6 +73,7 @@ size_t Entry::stringLength() const {
 Keyspace::Keyspace() : seed_(std::random_device{}()), rng_(seed_ ^ 0x5bd1e995) {}
 
 Keyspace::~Keyspace() {
+  flushedHook_ = nullptr;  // its owner may be half destroyed: freeing the keys is no flush
   clear();
 }
 
@@ -408,7 +409,7 @@ void Keyspace::setExpireAt(Entry* e, Millis at) {
 
 void Keyspace::clear() {
   dirty_ += size();
-  if (modifiedHook_) modifiedHook_({});
+  if (flushedHook_) flushedHook_();
   for (Table& t : tables_) {
     for (size_t i = 0; i < t.size; ++i) {
       for (Entry* e = t.buckets[i]; e;) {

@@ -40,9 +40,11 @@ class Keyspace {
   // Called for every key removed because it expired (lazily or by the active cycle).
   using ExpiredHook = std::function<void(std::string_view key)>;
   // Called for every change a command makes to a key (set, erase, rename, copy, expiry change,
-  // in-place container change through reaccount); an empty key means "every key" (clear()).
-  // WATCH, the dirty counter and keyspace-change consumers hang off it.
+  // in-place container change through reaccount). WATCH and CLIENT TRACKING hang off it.
   using ModifiedHook = std::function<void(std::string_view key)>;
+  // Called by clear() (FLUSHDB, FLUSHALL) before the keys go: a change of every key. Separate
+  // from ModifiedHook so that "" stays an ordinary key name.
+  using FlushedHook = std::function<void()>;
 
   Keyspace();
   ~Keyspace();
@@ -51,6 +53,7 @@ class Keyspace {
 
   void setExpiredHook(ExpiredHook hook) { expiredHook_ = std::move(hook); }
   void setModifiedHook(ModifiedHook hook) { modifiedHook_ = std::move(hook); }
+  void setFlushedHook(FlushedHook hook) { flushedHook_ = std::move(hook); }
   // Changes made since start (Redis's server.dirty): one per modified key, flushes count the
   // keys they dropped. Persistence and replication propagate a command when it moved this.
   uint64_t dirty() const { return dirty_; }
@@ -212,6 +215,7 @@ class Keyspace {
   mutable std::mt19937_64 rng_;
   ExpiredHook expiredHook_;
   ModifiedHook modifiedHook_;
+  FlushedHook flushedHook_;
   uint64_t dirty_ = 0;
   size_t slotPrefix_ = 0;  // sizeof(SlotLinks) when the slot index is on
   std::unique_ptr<SlotHead[]> slotHeads_;

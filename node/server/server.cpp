@@ -80,7 +80,13 @@ Server::Server(NodeSettings settings)
   keyspace_.setModifiedHook([this](std::string_view key) {
     touchWatchedKey(key);  // WATCH
     if (tracking_) [[unlikely]] {
-      trackingKeyModified(key);  // CLIENT TRACKING
+      tracking_->invalidateKey(key, true, executingClient_, currentClient_);  // CLIENT TRACKING
+    }
+  });
+  keyspace_.setFlushedHook([this] {
+    touchAllWatchedKeys();
+    if (tracking_) [[unlikely]] {
+      tracking_->invalidateOnFlush(currentClient_);
     }
   });
   keyspace_.setExpiredHook([this](std::string_view key) {

@@ -184,8 +184,10 @@ class Server {
   // (propagation wraps what they change in MULTI ... EXEC; blocking commands do not block).
   bool inExec() const { return txps_.inExec; }
   TxPubSub& txps() { return txps_; }
-  // The Keyspace ModifiedHook: marks the clients WATCHing `key` (empty: a flush) dirty.
+  // The Keyspace hooks' WATCH side: marks the clients WATCHing `key` dirty; on a flush, those
+  // WATCHing a key that exists (Redis's touchAllWatchedKeysInDb).
   void touchWatchedKey(std::string_view key);
+  void touchAllWatchedKeys();
   // A command refused before it ran (unknown, arity, a gate; its error starts at replyStart of
   // the output): EXEC will answer EXECABORT; a refused EXEC itself answers "EXECABORT
   // Transaction discarded because of: <error>" and discards the transaction.
@@ -200,11 +202,10 @@ class Server {
   bool unblockFromCommand(Client& target, bool error);
 
   // Client-side caching (server/tracking.h): created by the first CLIENT TRACKING ON; until then
-  // a key change or a call() costs a null test. trackingKeyModified/trackingAfterCall are the
-  // keyspace hook's and call()'s side of it.
+  // a key change or a call() costs a null test. trackingAfterCall is call()'s side of it (the
+  // keyspace hooks call Tracking directly).
   Tracking& tracking();
   bool trackingInUse() const { return tracking_ != nullptr; }
-  void trackingKeyModified(std::string_view key);
   void trackingAfterCall(Client& client, const CommandDef& def,
                          const std::vector<std::string_view>& argv);
 

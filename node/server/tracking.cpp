@@ -215,15 +215,6 @@ Tracking& Server::tracking() {
   return *tracking_;
 }
 
-void Server::trackingKeyModified(std::string_view key) {
-  // Keyspace::clear() calls the hook with a default (null) view; a real key, even "", has data.
-  if (key.data() == nullptr) {
-    tracking_->invalidateOnFlush(currentClient_);
-  } else {
-    tracking_->invalidateKey(key, true, executingClient_, currentClient_);
-  }
-}
-
 void Server::trackingAfterCall(Client& client, const CommandDef& def,
                                const std::vector<std::string_view>& argv) {
   // A read-only command ran for the client whose request it is: its keys are remembered. Inside

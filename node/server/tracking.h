@@ -5,8 +5,8 @@
 //   read command of a tracking client ──Server::call──> rememberKeys ──> TrackingTable
 //   Keyspace ModifiedHook / ExpiredHook ──> invalidateKey ──> "invalidate" message (or pending
 //        for the running client: sent after its reply, flushPending) + PrefixTable keys
-//   Keyspace::clear (FLUSHALL/FLUSHDB) ──> invalidateOnFlush: a null invalidation to every
-//        tracking client
+//   Keyspace FlushedHook (FLUSHALL/FLUSHDB) ──> invalidateOnFlush: a null invalidation to
+//        every tracking client
 //   beforeSleep ──> broadcast(): one message per BCAST prefix with its modified keys
 //
 // A message goes to the client itself as a RESP3 push (>2 "invalidate" [keys]), or to its

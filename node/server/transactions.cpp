@@ -92,12 +92,12 @@ void Server::flagTransaction(Client& client, const CommandDef* def, size_t reply
 
 void Server::touchWatchedKey(std::string_view key) {
   if (txps_.watched.empty()) return;  // the common case: one branch per key change
-  if (!key.empty()) {
-    auto it = txps_.watched.find(key);
-    if (it == txps_.watched.end()) return;
-    for (Client* c : it->second) c->session.dirtyCas = true;
-    return;
-  }
+  auto it = txps_.watched.find(key);
+  if (it == txps_.watched.end()) return;
+  for (Client* c : it->second) c->session.dirtyCas = true;
+}
+
+void Server::touchAllWatchedKeys() {
   // A flush (the hook runs before the keys go): only keys that exist now count as touched.
   for (auto& [k, clients] : txps_.watched) {
     if (keyspace_.peek(k) == nullptr) continue;

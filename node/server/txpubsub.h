@@ -3,7 +3,8 @@
 // of Client) and the server-wide registries (TxPubSub, one member of Server).
 //
 //   MULTI ──> transactionGate queues ──> EXEC: each queued command through Server::call()
-//   WATCH ──> watched_[key] ──(Keyspace ModifiedHook: touchWatchedKey)──> session.dirtyCas
+//   WATCH ──> watched_[key] ──(Keyspace ModifiedHook: touchWatchedKey; FlushedHook:
+//        touchAllWatchedKeys)──> session.dirtyCas
 //   SUBSCRIBE ──> channels_[ch] ──PUBLISH──> publishLocal(): one encoding, appended to each
 //                                             subscriber's output buffer
 //   CLIENT PAUSE ──> transactionGate postpones the request (pipeline stops) ──> unpause: re-run

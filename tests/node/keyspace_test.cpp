@@ -1,10 +1,12 @@
 // Keyspace: set/find/erase with every string encoding, in-place overwrite and relocation, lazy
 // and active expiry through the volatile index, SCAN returning every key across growth and
-// shrink rehashes, RANDOMKEY, RENAME/COPY keeping expiry, memory accounting back to zero.
+// shrink rehashes, RANDOMKEY, RENAME/COPY keeping expiry, memory accounting back to zero, and
+// the modified / flushed hooks.
 #include <doctest/doctest.h>
 
 #include <set>
 #include <string>
+#include <vector>
 
 #include "node/keyspace/keyspace.h"
 
@@ -156,5 +158,26 @@ TEST_SUITE("node.keyspace") {
     CHECK(ks.expireAt(ks.find("c")) == 1000);
     CHECK(ks.volatileCount() == 2);
     CHECK_FALSE(ks.rename("zz", "b"));
+  }
+
+  TEST_CASE("a change of the key \"\" is a modification, clear() a flush") {
+    std::vector<std::string> modified;
+    int flushes = 0;
+    {
+      Keyspace ks;
+      ks.setModifiedHook([&](std::string_view k) { modified.emplace_back(k); });
+      ks.setFlushedHook([&] { ++flushes; });
+      ks.set("", Value::string("v"));
+      ks.set("a", Value::string("1"));
+      CHECK(modified == std::vector<std::string>{"", "a"});
+      CHECK(flushes == 0);
+      const uint64_t dirty = ks.dirty();
+      ks.clear();
+      CHECK(flushes == 1);
+      CHECK(modified.size() == 2);  // a flush is not a per-key change
+      CHECK(ks.dirty() == dirty + 2);
+      ks.set("b", Value::string("2"));
+    }
+    CHECK(flushes == 1);  // freeing the keys at destruction is no flush
   }
 }

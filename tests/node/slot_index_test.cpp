@@ -111,7 +111,7 @@ TEST_SUITE("node.keyspace.slots") {
   }
 
   TEST_CASE("deleteKeysInSlot removes exactly that slot, through the modified hook") {
-    std::vector<std::string> modified;  // outlives ks: its destructor's clear() calls the hook
+    std::vector<std::string> modified;
     Keyspace ks;
     ks.enableSlotIndex();
     ks.setModifiedHook([&](std::string_view k) { modified.emplace_back(k); });

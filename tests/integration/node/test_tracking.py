@@ -225,6 +225,17 @@ class Tracking(DifferentialCase):
         self.assertEqual(t[6:9], ["OK", invalidate("k"), "PONG"])
         self.assertEqual(t[-1], invalidate("list"))
 
+    def test_empty_key_is_not_a_flush(self):
+        def check(port, proto):
+            c, w = self.resp3_tracker(port), self.conn(port)
+            out = [c.call("MGET", "", "k"), w.call("SET", "", "v"), c.read(),
+                   self.pending(c, 0.1), w.call("SET", "k", "v"), c.read()]
+            return out
+        t = self.same(check, protos=(3,))[3]
+        self.assertEqual(t[2], invalidate(""))  # the key "", not a flush's null
+        self.assertEqual(t[3], "nothing")
+        self.assertEqual(t[5], invalidate("k"))  # still tracked
+
     def test_resp2_redirect(self):
         def check(port, proto):
             sub, sid = self.subscriber(port)

@@ -112,6 +112,19 @@ class Transactions(DifferentialCase):
         self.assertEqual(r[2][4], ["PONG"])
         self.assertIsNone(r[2][10])
 
+    def test_empty_key_is_not_a_flush(self):
+        # "" is an ordinary key: changing it touches only its own watchers.
+        def check(port, proto):
+            c, e, d = self.conn(port, proto), self.conn(port, proto), self.conn(port)
+            d.call("SET", "x", "1")
+            out = [c.call("WATCH", "x"), e.call("WATCH", ""), d.call("SET", "", "v")]
+            for client in (c, e):
+                out += [client.call("MULTI"), client.call("GET", "x"), client.call("EXEC")]
+            return out
+        r = self.same(check)
+        self.assertEqual(r[2][5], [b"1"])  # x's watcher: EXEC ran
+        self.assertIsNone(r[2][8])  # ""'s watcher: aborted
+
     def test_watch_and_expiry(self):
         def check(port, proto):
             c, d = self.conn(port, proto), self.conn(port)
