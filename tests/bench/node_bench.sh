@@ -3,10 +3,10 @@
 # pass/fail test). Both servers run pinned to CPU $SERVER_CPU, redis-benchmark to $CLIENT_CPU:
 #   - SET and GET at -c 50 with -P 1 and -P 16, $ROUNDS rounds (default 3) alternating which
 #     server goes first: the median ops/s and p50 of each, the median of the per-round ratios, and
-#     the server's CPU time per request (user+sys of its process over the run, from /proc). At
-#     -P 1 both servers wait on redis-benchmark (one process on one CPU does as many syscalls per
-#     request as the server), so ops/s ratios there are client-bound and noisy; CPU per request
-#     is the server's own cost;
+#     the server's CPU time per request (user+sys of its process over the run, from /proc, and
+#     the two parts). At -P 1 both servers wait on redis-benchmark (one process on one CPU does
+#     as many syscalls per request as the server), so ops/s ratios there are client-bound and
+#     noisy; CPU per request is the server's own cost, mostly the kernel's read/write/epoll;
 #   - memory for 1M keys of 16 bytes with 100-byte values, loaded with `redis-cli --pipe`
 #     (used_memory and RSS from INFO memory, after the load).
 # Prints a markdown table with node/redis ratios (the node issue's goal: memory <= 0.9x Redis).
@@ -64,16 +64,16 @@ bench() {  # port test pipeline -> "rps p50"
     -r 100000 -d 100 --csv 2>/dev/null | awk -F, 'NR==2 {gsub(/"/,""); print $2, $5}'
 }
 
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }  # pid -> user+sys clock ticks
+cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }  # pid -> "user sys" clock ticks
 
-# measure pid port test pipeline -> "rps p50 cpu_us_per_request"
+# measure pid port test pipeline -> "rps p50 cpu_us_per_request user_us sys_us"
 measure() {
-  local t0 t1 rps p50
-  t0=$(cpu_ticks "$1")
+  local u0 s0 u1 s1 rps p50
+  read -r u0 s0 <<<"$(cpu_ticks "$1")"
   read -r rps p50 <<<"$(bench "$2" "$3" "$4")"
-  t1=$(cpu_ticks "$1")
-  echo "$rps $p50 $(awk -v d=$((t1 - t0)) -v n="$requests" -v hz="$(getconf CLK_TCK)" \
-    'BEGIN {printf "%.2f", d * 1e6 / hz / n}')"
+  read -r u1 s1 <<<"$(cpu_ticks "$1")"
+  echo "$rps $p50 $(awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v n="$requests" \
+    -v hz="$(getconf CLK_TCK)" 'BEGIN {k = 1e6 / hz / n; printf "%.2f %.2f %.2f", (u + s) * k, u * k, s * k}')"
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
@@ -90,15 +90,17 @@ echo "|---|---|---|---|"
 for p in 1 16; do
   for t in set get; do
     r_rps=() n_rps=() r_p50=() n_p50=() r_cpu=() n_cpu=() ratios=()
+    r_usr=() r_sys=() n_usr=() n_sys=()
     for ((i = 0; i < rounds; i++)); do
       if ((i % 2 == 0)); then
-        read -r a b c <<<"$(measure "$redis_pid" "$redis_port" "$t" "$p")"
-        read -r d e f <<<"$(measure "$node_pid" "$node_port" "$t" "$p")"
+        read -r a b c ru rs <<<"$(measure "$redis_pid" "$redis_port" "$t" "$p")"
+        read -r d e f nu ns <<<"$(measure "$node_pid" "$node_port" "$t" "$p")"
       else
-        read -r d e f <<<"$(measure "$node_pid" "$node_port" "$t" "$p")"
-        read -r a b c <<<"$(measure "$redis_pid" "$redis_port" "$t" "$p")"
+        read -r d e f nu ns <<<"$(measure "$node_pid" "$node_port" "$t" "$p")"
+        read -r a b c ru rs <<<"$(measure "$redis_pid" "$redis_port" "$t" "$p")"
       fi
       r_rps+=("$a") r_p50+=("$b") r_cpu+=("$c") n_rps+=("$d") n_p50+=("$e") n_cpu+=("$f")
+      r_usr+=("$ru") r_sys+=("$rs") n_usr+=("$nu") n_sys+=("$ns")
       ratios+=("$(awk -v a="$d" -v b="$a" 'BEGIN {printf "%.3f", a / b}')")
     done
     rr=$(echo "${r_rps[*]}" | median) nr=$(echo "${n_rps[*]}" | median)
@@ -106,7 +108,9 @@ for p in 1 16; do
       "$nr ($(echo "${n_p50[*]}" | median)) |" \
       "$(echo "${ratios[*]}" | median | awk '{printf "%.2fx", $1}') (rounds: ${ratios[*]}) |"
     rc=$(echo "${r_cpu[*]}" | median) nc=$(echo "${n_cpu[*]}" | median)
-    echo "| ${t^^} -P $p server CPU us/request | $rc | $nc | $(ratio "$nc" "$rc") |"
+    echo "| ${t^^} -P $p server CPU us/request (user + sys) | $rc ($(echo "${r_usr[*]}" | median) +" \
+      "$(echo "${r_sys[*]}" | median)) | $nc ($(echo "${n_usr[*]}" | median) +" \
+      "$(echo "${n_sys[*]}" | median)) | $(ratio "$nc" "$rc") |"
   done
 done
 
