@@ -46,8 +46,8 @@ Persistence::Persistence(Server& server) : server_(server) {
   }
   NodeMetrics& m = server_.metrics();
   prometheus::Gauge& enabled = m.gauge("strata_node_aof_enabled", "1 while the AOF is on");
-  prometheus::Gauge& writeOk = m.gauge(
-      "strata_node_aof_last_write_ok", "0 from a failed AOF write until a write succeeds again");
+  prometheus::Gauge& writeOk = m.gauge("strata_node_aof_last_write_ok",
+                                       "0 from a failed AOF write until a write succeeds again");
   m.addCollector([this, &enabled, &writeOk] {  // loop thread, before each export
     enabled.Set(aof_ ? 1 : 0);
     writeOk.Set(aof_ && !aof_->writeOk() ? 0 : 1);
@@ -189,10 +189,11 @@ void Server::persistenceShutdown() {
   p.aof_->disable();
 }
 
-bool Server::persistenceGate(Client& client, const CommandDef& def) {
+bool Server::persistenceGate(Client& client, const CommandDef& def,
+                             const std::vector<std::string_view>& argv) {
   Aof* aof = persistence_->aof_.get();
   if (aof == nullptr || aof->writeOk()) return true;
-  if (!def.hasFlag("write") && def.name != "ping") return true;
+  if (!writesByAdmission(def, argv) && def.name != "ping") return true;
   client.writer().error(aof->writeError());
   return false;
 }

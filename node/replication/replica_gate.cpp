@@ -8,20 +8,21 @@
 
 namespace strata::node {
 
-bool Server::replicaGate(Client& client, const CommandDef& def) {
+bool Server::replicaGate(Client& client, const CommandDef& def,
+                         const std::vector<std::string_view>& argv) {
   Replication& repl = *replication_;
   if (repl.isReplica()) {
     if (repl.loading() && !def.hasFlag("loading")) {
       client.writer().error("LOADING Redis is loading the dataset in memory");
       return false;
     }
-    if (settings_.replicaReadOnly && def.hasFlag("write") && !repl.isMasterClient(client)) {
+    if (settings_.replicaReadOnly && writesByAdmission(def, argv) && !repl.isMasterClient(client)) {
       client.writer().error("READONLY You can't write against a read only replica.");
       return false;
     }
     return true;
   }
-  if (def.hasFlag("write") && !repl.enoughGoodReplicas()) {
+  if (!repl.enoughGoodReplicas() && writesByAdmission(def, argv)) {
     client.writer().error("NOREPLICAS Not enough good replicas to write.");
     return false;
   }

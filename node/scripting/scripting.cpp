@@ -215,6 +215,40 @@ bool Scripting::createEvalFunction(std::string_view body, const std::string& sha
   return true;
 }
 
+// ---- command flags ---------------------------------------------------------------------------
+
+uint32_t Scripting::commandFlags(const CommandDef& def,
+                                 const std::vector<std::string_view>& argv) const {
+  const uint32_t own = def.flagBits;
+  if (argv.size() < 2) return own;
+  const std::string_view name = def.name;
+  uint64_t flags = kFlagEvalCompat;
+  if (name == "fcall" || name == "fcall_ro") {
+    const Function* f = findFunction(argv[1]);
+    if (f == nullptr) return own;
+    flags = f->flags;
+  } else if (name == "eval" || name == "eval_ro" || name == "evalsha" || name == "evalsha_ro") {
+    const bool bySha = name.starts_with("evalsha");
+    if (bySha && argv[1].size() != 40) return own;
+    auto it = scripts_.find(bySha ? lower(argv[1]) : sha1hex(argv[1]));
+    if (it == scripts_.end() && bySha) return own;
+    const std::string_view body = it == scripts_.end() ? argv[1] : std::string_view(it->second);
+    size_t shebangLen = 0;
+    std::string err;
+    if (!shebangFlags(body, flags, shebangLen, err)) return own;
+  } else {
+    return own;
+  }
+  if (flags & kFlagEvalCompat) return own;
+  constexpr auto bit = [](CommandFlag f) { return static_cast<uint32_t>(f); };
+  uint32_t bits =
+      own & ~(bit(CommandFlag::kStale) | bit(CommandFlag::kDenyoom) | bit(CommandFlag::kWrite));
+  if (!(flags & (kFlagAllowOom | kFlagNoWrites))) bits |= bit(CommandFlag::kDenyoom);
+  if (!(flags & kFlagNoWrites)) bits |= bit(CommandFlag::kWrite);
+  if (flags & kFlagAllowStale) bits |= bit(CommandFlag::kStale);
+  return bits;
+}
+
 // ---- EVAL ------------------------------------------------------------------------------------
 
 bool Scripting::numkeysOrReply(CommandContext& ctx, std::string_view notInteger, int64_t& numkeys) {
@@ -301,14 +335,14 @@ void Scripting::runScript(CommandContext& ctx, lua_State* L, bool isFunction,
   if (s.settings().maxmemory != 0 && !obey && client_) {
     const CommandDef* setDef = s.commands().find("set");
     const size_t before = client_->out().size();
-    oom = setDef != nullptr && !s.memoryGate(*client_, *setDef);
+    oom = setDef != nullptr && !s.memoryGate(*client_, *setDef, {});
     client_->out().resize(before);
   }
   if ((flags & kFlagEvalCompat) == 0) {
     if ((flags & kFlagNoCluster) && s.cluster() != nullptr) {
       return refuse("ERR Can not run script on cluster, 'no-cluster' flag is set.");
     }
-    if (!(flags & kFlagAllowOom) && oom) {
+    if (!(flags & (kFlagAllowOom | kFlagNoWrites)) && oom) {  // no-writes implies allow-oom
       return refuse(
           "OOM allow-oom flag is not set on the script, can not run it when used memory > "
           "'maxmemory'");

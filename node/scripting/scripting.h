@@ -58,6 +58,13 @@ class Scripting {
   void functionStats(CommandContext& ctx);
 
   // INFO memory fields.
+  // Redis's getCommandFlags for EVAL* / FCALL*: when the script declared flags (a shebang, a
+  // function's flags) the command's denyoom / write / stale come from them
+  // (scriptFlagsToCmdFlags): denyoom unless allow-oom or no-writes, write unless no-writes,
+  // stale with allow-stale. An unknown script, one without a shebang and every other command
+  // keep def.flagBits. Hashes an EVAL body: only the gates that act on the flags call it.
+  uint32_t commandFlags(const CommandDef& def, const std::vector<std::string_view>& argv) const;
+
   size_t cachedScripts() const { return scripts_.size(); }
   size_t luaMemory() const;
   size_t scriptsMemory() const;

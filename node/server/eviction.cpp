@@ -162,16 +162,22 @@ bool Eviction::evictOne(int kind, bool volatileOnly) {
   return true;
 }
 
-bool Server::memoryGate(Client& client, const CommandDef& def) {
+bool Server::memoryGate(Client& client, const CommandDef& def,
+                        const std::vector<std::string_view>& argv) {
   if (settings_.maxmemory == 0) return true;
   if (eviction_->evict(kEvictTimeLimitUs) != Eviction::Result::kFail) return true;
-  // Out of memory. As Redis's processCommand: refuse denyoom commands, EXEC of a transaction
-  // that queued one, and inside MULTI anything but EXEC/DISCARD/QUIT/RESET (the queue itself
-  // would grow without bound).
+  // Out of memory. As Redis's processCommand: refuse denyoom commands (a script's by its
+  // declared flags), EXEC of a transaction that queued one, and inside MULTI anything but
+  // EXEC/DISCARD/QUIT/RESET (the queue itself would grow without bound).
+  constexpr auto kDenyoom = static_cast<uint32_t>(CommandFlag::kDenyoom);
   const std::string_view name = def.name;
-  bool reject = def.hasFlag("denyoom");
+  bool reject = (admissionFlags(def, argv) & kDenyoom) != 0;
   if (!reject && name == "exec") {
-    for (const auto& q : client.session.queued) reject = reject || q.def->hasFlag("denyoom");
+    std::vector<std::string_view> args;
+    for (const auto& q : client.session.queued) {
+      args.assign(q.argv.begin(), q.argv.end());
+      reject = reject || (admissionFlags(*q.def, args) & kDenyoom) != 0;
+    }
   }
   if (!reject && client.session.multi) {
     reject = name != "exec" && name != "discard" && name != "quit" && name != "reset";

@@ -113,6 +113,12 @@ void Server::updateClock() {
   keyspace_.setLruClock(static_cast<uint32_t>(nowCachedMs_ / 1000));
 }
 
+uint32_t Server::admissionFlags(const CommandDef& def, const std::vector<std::string_view>& argv) {
+  // Only the six script commands carry no_mandatory_keys: one bit test for every other one.
+  if (!def.hasFlag("no_mandatory_keys")) return def.flagBits;
+  return scripting().commandFlags(def, argv);
+}
+
 bool Server::bindOne(const std::string& address, int port, bool tls, bool optional) {
   std::string host = address;
   bool v6 = host.find(':') != std::string::npos;
@@ -366,12 +372,12 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
   }
   // Admission, in redis-server's processCommand order. Each gate answers the client itself and
   // returns false to refuse (or, for MULTI, to queue); each lives with the feature it guards.
-  const bool admitted = clusterGate(client, *def, argv) &&    // node/cluster: MOVED, ASK, ...
-                        memoryGate(client, *def) &&           // eviction.cpp: maxmemory, OOM
-                        persistenceGate(client, *def) &&      // node/persistence: AOF errors
-                        replicaGate(client, *def) &&          // node/replication: read-only
-                        pubsubGate(client, *def) &&           // pubsub.cpp: RESP2 subscribers
-                        transactionGate(client, *def, argv);  // transactions.cpp: MULTI queue
+  const bool admitted = clusterGate(client, *def, argv) &&      // node/cluster: MOVED, ASK, ...
+                        memoryGate(client, *def, argv) &&       // eviction.cpp: maxmemory, OOM
+                        persistenceGate(client, *def, argv) &&  // node/persistence: AOF errors
+                        replicaGate(client, *def, argv) &&      // node/replication: read-only
+                        pubsubGate(client, *def) &&             // pubsub.cpp: RESP2 subscribers
+                        transactionGate(client, *def, argv);    // transactions.cpp: MULTI queue
   if (!admitted) {
     if (client.out().size() > before && client.out()[before] == '-') {
       countErrorReply(std::string_view(client.out()).substr(before));

@@ -94,8 +94,9 @@ class Server {
   // replication/replica_gate.cpp, server/pubsub.cpp, server/transactions.cpp.
   bool clusterGate(Client& client, const CommandDef& def,
                    const std::vector<std::string_view>& argv);
-  bool memoryGate(Client& client, const CommandDef& def);
-  bool replicaGate(Client& client, const CommandDef& def);
+  bool memoryGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);
+  bool replicaGate(Client& client, const CommandDef& def,
+                   const std::vector<std::string_view>& argv);
   bool pubsubGate(Client& client, const CommandDef& def);
   // server/acl_gate.cpp: -NOPERM for a command, key or channel the client's user may not use
   // (only called for users without allcommands + allkeys + allchannels).
@@ -105,7 +106,14 @@ class Server {
   bool transactionGate(Client& client, const CommandDef& def,
                        const std::vector<std::string_view>& argv);
   // node/persistence: write commands fail with -MISCONF while the AOF cannot be written.
-  bool persistenceGate(Client& client, const CommandDef& def);
+  bool persistenceGate(Client& client, const CommandDef& def,
+                       const std::vector<std::string_view>& argv);
+  // The flag bits the gates judge a request by (Redis's getCommandFlags): EVAL* / FCALL* take
+  // their script's declared flags (Scripting::commandFlags), every other command its own.
+  uint32_t admissionFlags(const CommandDef& def, const std::vector<std::string_view>& argv);
+  bool writesByAdmission(const CommandDef& def, const std::vector<std::string_view>& argv) {
+    return (admissionFlags(def, argv) & static_cast<uint32_t>(CommandFlag::kWrite)) != 0;
+  }
   // After-call hooks (see call()): server/slowlog.cpp, server/command_stats.cpp,
   // persistence/propagation.cpp (AOF and replicas).
   void slowlogRecord(Client& client, const CommandDef& def,

@@ -486,6 +486,46 @@ class Scripting(DifferentialCase):
             return out
         self.same(check)
 
+    def test_declared_flags_at_admission_out_of_memory(self):
+        # A script's declared flags decide admission as the command's own would (Redis's
+        # getCommandFlags): under OOM a no-writes or allow-oom script runs, one declaring no
+        # flags is refused as a denyoom command; a script without a shebang is admitted and its
+        # writes are refused inside. EVALSHA and FCALL by the cached script / function's flags.
+        scripts = ["#!lua flags=no-writes\nreturn redis.call('get', 'k')",
+                   "#!lua flags=allow-oom\nreturn redis.call('set', 'k', 'w')",
+                   "#!lua\nreturn 1",
+                   "return 2",
+                   "return redis.call('set', 'k', 'x')"]
+        lib = ("#!lua name=oomlib\n"
+               "redis.register_function{function_name='ro', callback=function() return 3 end, "
+               "flags={'no-writes'}}\n"
+               "redis.register_function('rw', function() return 4 end)")
+
+        def check(port, proto):
+            c = self.conn(port, proto)
+            c.call("SET", "k", "v")
+            c.call("FUNCTION", "FLUSH")
+            out = [c.call("FUNCTION", "LOAD", lib)]
+            shas = [c.call("SCRIPT", "LOAD", s) for s in scripts]
+            c.call("CONFIG", "SET", "maxmemory", "1")
+            try:
+                out += [c.call("EVAL", s, "0") for s in scripts]
+                out += [c.call("EVALSHA", sha, "0") for sha in shas]
+                out += [c.call("FCALL", "ro", "0"), c.call("FCALL", "rw", "0"),
+                        c.call("FCALL_RO", "ro", "0")]
+                out += [c.call("MULTI"), c.call("EVAL", scripts[0], "0")]
+                c.call("DISCARD")
+            finally:
+                c.call("CONFIG", "SET", "maxmemory", "0")
+                c.call("FUNCTION", "FLUSH")
+            return out
+        r = self.same(check)
+        oom = RespError("OOM command not allowed when used memory > 'maxmemory'.")
+        self.assertEqual(r[2][1:5], [b"v", "OK", oom, 2])
+        self.assertIsInstance(r[2][5], RespError)  # refused inside, by redis.call('set')
+        self.assertTrue(r[2][5].startswith(str(oom) + " script: "), r[2][5])
+        self.assertEqual(r[2][11:14], [3, oom, 3])
+
     def test_dump_restore_roundtrip(self):
         for name in ("redis", "node"):
             c = self.conn(self.servers[name].port)
