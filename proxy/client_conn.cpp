@@ -205,7 +205,7 @@ bool ClientConn::takeReply(Request* r, const char* data, size_t len) {
   r->state = Request::State::kDone;
   worker_.metrics().commandDone(r->commandId, r->commandName, worker_.now() - r->started,
                                 len > 0 && data[0] == '-');
-  out_.append(data, len);
+  if (!r->silent) out_.append(data, len);
   unanswered_ = r->nextInClient;
   moveDoneReplies();  // replies that completed earlier behind this one
   worker_.markDirty(this);
@@ -217,7 +217,7 @@ void ClientConn::moveDoneReplies() {
   bool moved = false;
   while (unanswered_ && unanswered_->done()) {
     Request* r = unanswered_;
-    out_.append(r->reply);
+    if (!r->silent) out_.append(r->reply);
     doneBytes_ -= r->reply.size();
     unanswered_ = r->nextInClient;
     moved = true;

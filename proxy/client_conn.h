@@ -184,6 +184,10 @@ class ClientConn {
   uint64_t writeSeq_ = 0;
   uint64_t lastWriteLink_ = 0;  // BackendConn::id(); 0: not known (never written, not sent yet)
 
+  // CLIENT REPLY: kOff drops every reply (and pub/sub message), kSkipNext the next command's.
+  enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext };
+  ReplyMode replyMode_ = ReplyMode::kOn;
+
   // Transaction state: MULTI queues commands locally; EXEC ships them to one node.
   bool inMulti_ = false;
   bool multiFailed_ = false;  // a queued command was refused: EXEC answers EXECABORT

@@ -28,6 +28,7 @@ void Request::resetForReuse() {
   pinned = false;
   inRetry = false;
   routed = false;
+  silent = false;
   redirects = 0;
   retries = 0;
   slot = -1;

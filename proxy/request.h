@@ -51,6 +51,7 @@ struct Request {
   bool inRetry = false;    // waiting in the worker's retry list (backoff before re-routing)
   bool routed = false;     // went through Worker::route on a shared link: the deadline sweep may
                            // answer it (exclusive, pub/sub and local requests have other owners)
+  bool silent = false;     // CLIENT REPLY OFF / SKIP: its reply is dropped, not written
   uint8_t redirects = 0;
   uint8_t retries = 0;
   int slot = -1;          // -1: keyless

@@ -256,6 +256,8 @@ void ClientConn::cmdReset(Request* r) {
   dropPubSub();
   name_.clear();
   protocol_ = resp::Protocol::kResp2;
+  replyMode_ = ReplyMode::kOn;
+  r->silent = false;
   if (worker_.settings().authRequired()) {
     authenticated_ = false;
     parser_.setAuthenticated(false);
@@ -293,8 +295,25 @@ void ClientConn::cmdClient(Request* r, const Args& args) {
     std::string all;
     worker_.forEachClient([&](ClientConn& c) { all += c.infoLine() + "\n"; });
     writer(r).verbatim("txt", all);
+  } else if (config::equalsNoCase(sub, "reply") && args.size() == 3) {
+    // As Redis: ON answers OK; OFF answers nothing from now on; SKIP answers nothing and drops
+    // the next command's reply (dispatch() marks the requests silent).
+    if (config::equalsNoCase(args[2], "on")) {
+      replyMode_ = ReplyMode::kOn;
+      r->silent = false;
+    } else if (config::equalsNoCase(args[2], "off")) {
+      replyMode_ = ReplyMode::kOff;
+      r->silent = true;
+    } else if (config::equalsNoCase(args[2], "skip")) {
+      if (replyMode_ != ReplyMode::kOff) replyMode_ = ReplyMode::kSkipNext;
+      r->silent = true;
+    } else {
+      replyError(r, "ERR syntax error");
+      return;
+    }
+    writer(r).ok();
   } else if (config::equalsNoCase(sub, "setinfo") || config::equalsNoCase(sub, "no-evict") ||
-             config::equalsNoCase(sub, "no-touch") || config::equalsNoCase(sub, "reply")) {
+             config::equalsNoCase(sub, "no-touch")) {
     writer(r).ok();
   } else {
     replyError(r, "ERR unknown subcommand '" + std::string(sub) + "'. Try CLIENT HELP.");

@@ -63,6 +63,10 @@ void ClientConn::dispatch(Request* r, const Args& args) {
   r->commandId = info ? info->id : 0;
   lastCommandId_ = r->commandId;
   lastCommand_ = r->commandName;
+  if (replyMode_ != ReplyMode::kOn) [[unlikely]] {  // CLIENT REPLY OFF / SKIP
+    r->silent = true;
+    if (replyMode_ == ReplyMode::kSkipNext) replyMode_ = ReplyMode::kOn;
+  }
 
   // Fast path: an ordinary keyed command on an ordinary connection.
   if (info && !info->special && authenticated_ && !inMulti_ && !isSubscribed()) {

@@ -198,6 +198,7 @@ void ClientConn::onPubSubFrame(BackendConn* conn, const char* data, size_t len) 
   std::string kind = config::toLower(v.elements[0].str);
   if (kind == "message" || kind == "pmessage" || kind == "smessage") {
     Request* m = newRequest({}, {});
+    m->silent = replyMode_ == ReplyMode::kOff;  // CLIENT REPLY OFF drops messages too
     enqueue(m);
     m->reply.assign(data, len);
     worker_.complete(m);

@@ -490,6 +490,25 @@ class Connection(TargetTestCase):
         self.assertEqual(self.raw().call("CLIENT", "SETNAME", "a b"),
                          RespError("ERR Client names cannot contain spaces, newlines or special characters."))
 
+    def test_client_reply(self):
+        c, k = self.raw(), self.tag("reply")
+        # OFF: no reply at all until ON, which answers OK.
+        c.send("CLIENT", "REPLY", "OFF")
+        c.send("SET", k, "1")
+        c.send("GET", k)
+        self.assertEqual(c.call("CLIENT", "REPLY", "ON"), "OK")
+        self.assertEqual(c.call("GET", k), b"1")
+        # SKIP: no reply to itself nor to the next command.
+        c.send("CLIENT", "REPLY", "SKIP")
+        c.send("INCR", k)
+        self.assertEqual(c.call("GET", k), b"2")
+        self.assertEqual(c.call("CLIENT", "REPLY", "maybe"), RespError("ERR syntax error"))
+        # RESET turns replies back on (and answers).
+        c.send("CLIENT", "REPLY", "OFF")
+        c.send("INCR", k)
+        self.assertEqual(c.call("RESET"), "RESET")
+        self.assertEqual(c.call("GET", k), b"3")
+
     def test_command(self):
         self.assertGreater(self.r.command_count(), 100)
         got = self.raw().call("COMMAND", "INFO", "get", "nosuchcommand")
