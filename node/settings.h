@@ -118,6 +118,7 @@ struct NodeSettings {
   int replPingReplicaPeriod = 10;
   int replTimeout = 60;
   bool replicaReadOnly = true;
+  bool replicaServeStaleData = true;
   int minReplicasToWrite = 0;
   int minReplicasMaxLag = 10;
   std::string masterauth;

@@ -401,6 +401,9 @@ config::Schema<NodeSettings> build() {
             "Seconds without traffic before a replication link is dropped");
   s.boolean("replica-read-only", &S::replicaReadOnly, true, kReloadable,
             "Replicas refuse writes from normal clients");
+  s.boolean("replica-serve-stale-data", &S::replicaServeStaleData, true, kReloadable,
+            "A replica whose link to the master is down still answers (no: only commands "
+            "flagged stale, such as INFO and REPLICAOF; the others get -MASTERDOWN)");
   s.integer("min-replicas-to-write", &S::minReplicasToWrite, 0, Range{0, 2147483647}, kReloadable,
             "Refuse writes unless this many replicas are connected and lagging less");
   s.integer("min-replicas-max-lag", &S::minReplicasMaxLag, 10, Range{0, 2147483647}, kReloadable,

@@ -3,7 +3,8 @@
 
 namespace strata::resp {
 
-void writeHelloReply(Writer& w, int proto, int64_t clientId, std::string_view mode) {
+void writeHelloReply(Writer& w, int proto, int64_t clientId, std::string_view mode,
+                     std::string_view role) {
   w.mapHeader(7);
   w.bulk("server");
   w.bulk("redis");
@@ -16,7 +17,7 @@ void writeHelloReply(Writer& w, int proto, int64_t clientId, std::string_view mo
   w.bulk("mode");
   w.bulk(mode);
   w.bulk("role");
-  w.bulk("master");
+  w.bulk(role);
   w.bulk("modules");
   w.arrayHeader(0);
 }

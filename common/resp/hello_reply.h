@@ -1,6 +1,7 @@
 // The reply map of HELLO, as Redis 7.0 sends it: server, version, proto, id, mode, role and
-// modules. The node (mode "cluster" or "standalone") and the proxy ("standalone") both answer
-// HELLO with it once they have checked the arguments and switched the connection's protocol.
+// modules. The node (mode "cluster" or "standalone", role "master" or "replica") and the proxy
+// ("standalone", "master") both answer HELLO with it once they have checked the arguments and
+// switched the connection's protocol.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 namespace strata::resp {
 
-void writeHelloReply(Writer& w, int proto, int64_t clientId, std::string_view mode);
+void writeHelloReply(Writer& w, int proto, int64_t clientId, std::string_view mode,
+                     std::string_view role = "master");
 
 }  // namespace strata::resp

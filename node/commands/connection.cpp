@@ -120,7 +120,8 @@ void hello(CommandContext& ctx) {
   if (ver) ctx.client.setProtocol(ver == 3 ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
   resp::writeHelloReply(ctx.w, ctx.client.protocol() == resp::Protocol::kResp3 ? 3 : 2,
                         static_cast<int64_t>(ctx.client.id()),
-                        ctx.server.settings().clusterEnabled ? "cluster" : "standalone");
+                        ctx.server.settings().clusterEnabled ? "cluster" : "standalone",
+                        ctx.server.isReplica() ? "replica" : "master");
 }
 
 void auth(CommandContext& ctx) {

@@ -1,12 +1,31 @@
 // Replication's admission gate (Redis's processCommand checks, in its order): -LOADING while a
-// replica loads a full sync, -READONLY for writes on a read-only replica, -NOREPLICAS when
-// min-replicas-to-write is not met on a master. The master's own stream never comes here (the
-// link calls Server::call() directly).
+// replica loads a full sync, -READONLY for writes on a read-only replica, -MASTERDOWN for
+// non-stale commands while the master link is down and replica-serve-stale-data is no,
+// -NOREPLICAS when min-replicas-to-write is not met on a master. The master's own stream never
+// comes here (the link calls Server::call() directly).
 #include "node/replication/replication.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
 namespace strata::node {
+
+namespace {
+
+constexpr auto kStale = static_cast<uint32_t>(CommandFlag::kStale);
+
+}  // namespace
+
+bool Server::deniedWhenStale(Client& client, const CommandDef& def,
+                             const std::vector<std::string_view>& argv) {
+  if (!(admissionFlags(def, argv) & kStale)) return true;
+  if (def.name != "exec") return false;
+  std::vector<std::string_view> args;
+  for (const auto& q : client.session.queued) {
+    args.assign(q.argv.begin(), q.argv.end());
+    if (!(admissionFlags(*q.def, args) & kStale)) return true;
+  }
+  return false;
+}
 
 bool Server::replicaGate(Client& client, const CommandDef& def,
                          const std::vector<std::string_view>& argv) {
@@ -18,6 +37,14 @@ bool Server::replicaGate(Client& client, const CommandDef& def,
     }
     if (settings_.replicaReadOnly && writesByAdmission(def, argv) && !repl.isMasterClient(client)) {
       client.writer().error("READONLY You can't write against a read only replica.");
+      return false;
+    }
+    // replica-serve-stale-data no: while the link is down only "stale" commands are served (a
+    // script by its allow-stale flag; EXEC only if every queued command is one).
+    if (!settings_.replicaServeStaleData && !repl.masterLinkUp() &&
+        deniedWhenStale(client, def, argv)) {
+      client.writer().error(
+          "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
       return false;
     }
     return true;

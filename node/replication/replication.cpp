@@ -289,6 +289,10 @@ bool Replication::isReplicaClient(const Client& client) const {
   return false;
 }
 
+bool Replication::masterLinkUp() const {
+  return link_ != nullptr && link_->up();
+}
+
 bool Replication::isMasterClient(const Client& client) const {
   return link_ && link_->masterClient() == &client;
 }

@@ -57,6 +57,8 @@ class Replication : public PropagationSink {
   void replicateFrom(const std::string& host, int port);
   void stopReplicating();
   bool isReplica() const { return link_ != nullptr; }
+  // A replica whose link is connected and synchronised (master_link_status:up).
+  bool masterLinkUp() const;
   bool sameMaster(const std::string& host, int port) const;
   int64_t offset() const { return offset_; }
 

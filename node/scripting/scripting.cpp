@@ -239,7 +239,9 @@ uint32_t Scripting::commandFlags(const CommandDef& def,
   } else {
     return own;
   }
-  if (flags & kFlagEvalCompat) return own;
+  // A script without a shebang keeps the command's flags but "stale": redis-server 7.0 refuses
+  // it on a stale replica (-MASTERDOWN) while EVAL's error paths (unknown sha) stay admitted.
+  if (flags & kFlagEvalCompat) return own & ~static_cast<uint32_t>(CommandFlag::kStale);
   constexpr auto bit = [](CommandFlag f) { return static_cast<uint32_t>(f); };
   uint32_t bits =
       own & ~(bit(CommandFlag::kStale) | bit(CommandFlag::kDenyoom) | bit(CommandFlag::kWrite));
@@ -472,6 +474,11 @@ int Scripting::luaCall(lua_State* L, bool raise) {
     return refuse("Wrong number of args calling Redis command from script");
   }
   if (def->hasFlag("noscript")) return refuse("This Redis command is not allowed from script");
+  // scriptVerifyAllowStale: an allow-stale script on a stale replica runs stale commands only.
+  if (!run->obey && !server_.settings().replicaServeStaleData && server_.isReplica() &&
+      !server_.replication().masterLinkUp() && !def->hasFlag("stale")) {
+    return refuse("Can not execute the command on a stale replica");
+  }
   // scriptVerifyACL: the calling client's user (an ACL LOG entry with context lua).
   if (!run->obey && !run->caller->user->unrestricted) {
     size_t pos = 0;

@@ -114,6 +114,10 @@ class Server {
   bool writesByAdmission(const CommandDef& def, const std::vector<std::string_view>& argv) {
     return (admissionFlags(def, argv) & static_cast<uint32_t>(CommandFlag::kWrite)) != 0;
   }
+  // replica-serve-stale-data no (replication/replica_gate.cpp): a command without the stale
+  // flag, or an EXEC that queued one, is refused while the master link is down.
+  bool deniedWhenStale(Client& client, const CommandDef& def,
+                       const std::vector<std::string_view>& argv);
   // After-call hooks (see call()): server/slowlog.cpp, server/command_stats.cpp,
   // persistence/propagation.cpp (AOF and replicas).
   void slowlogRecord(Client& client, const CommandDef& def,

@@ -1,0 +1,95 @@
+# replica-serve-stale-data no, side by side with redis-server 7.0 (RESP2 and RESP3): both servers
+# become replicas of a port nobody listens on, so their master link stays down. Then only
+# commands flagged "stale" are served (INFO, ECHO, CONFIG, REPLICAOF ...); the others, an EXEC
+# that queued one, and scripts without allow-stale get -MASTERDOWN; an allow-stale script may
+# call stale commands only; HELLO reports the replica role.
+# Run: STRATA_NODE_BIN=build/node/node /usr/bin/python3 tests/integration/node/test_stale_replica.py
+# ctest-timeout: 120
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+
+from harness.resp import RespError  # noqa: E402
+from harness.differential import DifferentialCase  # noqa: E402
+from harness.ports import allocate_ports, release_ports  # noqa: E402
+from harness.runner import main  # noqa: E402
+
+def role_of(hello):
+    """HELLO's role field: a map in RESP3, a flat list in RESP2."""
+    if isinstance(hello, dict):
+        return hello[b"role"]
+    return hello[hello.index(b"role") + 1]
+
+
+MASTERDOWN = RespError(
+    "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+
+
+class StaleReplica(DifferentialCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        (cls.nobody,) = allocate_ports(1)  # reserved, never listened on
+
+    @classmethod
+    def tearDownClass(cls):
+        release_ports([cls.nobody])
+        super().tearDownClass()
+
+    def test_only_stale_commands_are_served(self):
+        def check(port, proto):
+            c = self.conn(port, proto)
+            c.call("SET", "k", "v")
+            out = [c.call("REPLICAOF", "127.0.0.1", str(self.nobody)),
+                   c.call("GET", "k"),  # stale data is still served by default
+                   c.call("CONFIG", "SET", "replica-serve-stale-data", "no")]
+            try:
+                out += [c.call("GET", "k"), c.call("PING"), c.call("ECHO", "x"),
+                        c.call("CONFIG", "GET", "replica-serve-stale-data"),
+                        c.call("DBSIZE"), role_of(c.call("HELLO", str(proto))),
+                        c.call("EVAL", "return 1", "0"),
+                        c.call("EVALSHA", "0" * 40, "0"),
+                        c.call("EVAL", "#!lua flags=allow-stale,no-writes\nreturn 2", "0"),
+                        c.call("EVAL", "#!lua flags=no-writes\nreturn 3", "0"),
+                        c.call("EVAL", "#!lua flags=allow-stale,no-writes\n"
+                               "return redis.pcall('get', 'k')", "0"),
+                        c.call("EVAL", "#!lua flags=allow-stale,no-writes\n"
+                               "return redis.pcall('echo', 'y')", "0"),
+                        c.call("MULTI"), c.call("ECHO", "z"), c.call("EXEC"),
+                        c.call("MULTI"), c.call("GET", "k"), c.call("EXEC")]
+            finally:
+                c.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+                c.call("REPLICAOF", "NO", "ONE")
+            return out
+        r = self.same(check)
+        t = r[2]
+        self.assertEqual(t[1], b"v")
+        self.assertEqual(t[3:6], [MASTERDOWN, MASTERDOWN, b"x"])
+        self.assertEqual(t[7:9], [MASTERDOWN, b"replica"])
+        self.assertEqual(t[9:13], [MASTERDOWN, RespError(
+            "NOSCRIPT No matching script. Please use EVAL."), 2, MASTERDOWN])
+        self.assertEqual(t[13], RespError("ERR Can not execute the command on a stale replica"))
+        self.assertEqual(t[14], b"y")
+        self.assertEqual(t[17], [b"z"])
+        self.assertEqual(t[20], RespError(
+            "EXECABORT Transaction discarded because of previous errors."))
+
+    def test_hello_reports_the_role(self):
+        def check(port, proto):
+            c = self.conn(port, proto)
+            out = [c.call("HELLO", "3")]
+            c.call("REPLICAOF", "127.0.0.1", str(self.nobody))
+            try:
+                out.append(c.call("HELLO", "3"))
+            finally:
+                c.call("REPLICAOF", "NO", "ONE")
+            return [role_of(h) for h in out]
+        r = self.same(check, protos=(2,))
+        self.assertEqual(r[2], [b"master", b"replica"])
+
+
+if __name__ == "__main__":
+    main()
