@@ -107,7 +107,16 @@ void aclGetuser(CommandContext& ctx) {
   w.bulk("channels");
   w.bulk(Acl::describeChannels(*u));
   w.bulk("selectors");
-  w.arrayHeader(0);
+  w.arrayHeader(u->selectors.size());
+  for (const AclSelector& s : u->selectors) {
+    w.mapHeader(3);
+    w.bulk("commands");
+    w.bulk(acl.describeCommands(s));
+    w.bulk("keys");
+    w.bulk(Acl::describeKeys(s));
+    w.bulk("channels");
+    w.bulk(Acl::describeChannels(s));
+  }
 }
 
 void aclDeluser(CommandContext& ctx) {

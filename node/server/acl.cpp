@@ -100,10 +100,16 @@ std::shared_ptr<AclUser> Acl::find(std::string_view name) const {
 }
 
 std::optional<std::string> Acl::setUser(std::string_view name,
-                                        const std::vector<std::string_view>& rules) {
+                                        const std::vector<std::string_view>& args) {
+  std::vector<std::string> rules;
+  size_t unmatched = 0;
+  if (!mergeSelectorArguments(args, rules, unmatched)) {
+    return "ERR Unmatched parenthesis in acl selector starting at '" +
+           std::string(args[unmatched]) + "'.";
+  }
   std::shared_ptr<AclUser> existing = find(name);
   AclUser copy = existing ? *existing : *newUser(name);
-  for (auto rule : rules) {
+  for (const std::string& rule : rules) {
     std::string reason = applyRule(copy, rule);
     if (!reason.empty()) {
       return "ERR Error in ACL SETUSER modifier '" + std::string(rule) + "': " + reason;
@@ -146,10 +152,6 @@ std::shared_ptr<AclUser> Acl::authenticate(std::string_view name, std::string_vi
 }
 
 std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
-  const auto finish = [&u] {
-    u.unrestricted = u.allCommands && u.allKeys && u.allChannels;
-    return std::string();
-  };
   if (rule.empty()) {
     return std::string();  // ACLSetUser: an empty string is a no-operation
   } else if (equalsNoCase(rule, "on")) {
@@ -168,8 +170,7 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
   } else if (equalsNoCase(rule, "resetpass")) {
     u.nopass = false;
     u.passwords.clear();
-  } else if (!rule.empty() &&
-             (rule[0] == '>' || rule[0] == '#' || rule[0] == '<' || rule[0] == '!')) {
+  } else if (rule[0] == '>' || rule[0] == '#' || rule[0] == '<' || rule[0] == '!') {
     // >pass / <pass name a password (kept as its SHA-256), #hash / !hash the hash itself.
     const std::string_view text = rule.substr(1);
     const bool clear = rule[0] == '>' || rule[0] == '<';
@@ -183,13 +184,46 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
       u.passwords.erase(it);
     }
     u.nopass = false;
+  } else if (rule[0] == '(' && rule.back() == ')') {
+    // aclCreateSelectorFromOpSet: the words between the parentheses, split as sdssplitargs
+    // (unbalanced quotes give no words: an empty selector), each a selector rule.
+    AclSelector selector;
+    selector.allowed.assign(u.allowed.size(), false);
+    std::vector<std::string> words;
+    if (rule.size() >= 2 && !config::splitArgs(rule.substr(1, rule.size() - 2), words).isOk()) {
+      words.clear();
+    }
+    for (const std::string& word : words) {
+      std::string reason = applySelectorRule(selector, word);
+      if (!reason.empty()) return reason;
+    }
+    u.selectors.push_back(std::move(selector));
+  } else if (equalsNoCase(rule, "clearselectors")) {
+    u.selectors.clear();
+  } else if (equalsNoCase(rule, "reset")) {
+    for (auto r : {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload",
+                   "clearselectors", "-@all"}) {
+      applyRule(u, r);
+    }
+  } else {
+    std::string reason = applySelectorRule(u, rule);
+    if (!reason.empty()) return reason;
+  }
+  const auto all = [](const AclSelector& s) { return s.allCommands && s.allKeys && s.allChannels; };
+  u.unrestricted = all(u) || std::any_of(u.selectors.begin(), u.selectors.end(), all);
+  return std::string();
+}
+
+std::string Acl::applySelectorRule(AclSelector& u, std::string_view rule) const {
+  if (rule.empty()) {
+    return std::string(kErrSyntax);
   } else if (equalsNoCase(rule, "allkeys") || rule == "~*") {
     u.allKeys = true;
     u.keys.clear();
   } else if (equalsNoCase(rule, "resetkeys")) {
     u.allKeys = false;
     u.keys.clear();
-  } else if (!rule.empty() && (rule[0] == '~' || rule[0] == '%')) {
+  } else if (rule[0] == '~' || rule[0] == '%') {
     if (u.allKeys) return std::string(kErrAllKeys);
     uint8_t flags = 0;
     size_t offset = 1;
@@ -233,7 +267,7 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
   } else if (equalsNoCase(rule, "resetchannels")) {
     u.allChannels = false;
     u.channels.clear();
-  } else if (!rule.empty() && rule[0] == '&') {
+  } else if (rule[0] == '&') {
     if (u.allChannels) return std::string(kErrAllChannels);
     const std::string_view pattern = rule.substr(1);
     if (aclHasSpaces(pattern)) return std::string(kErrSyntax);
@@ -251,27 +285,51 @@ std::string Acl::applyRule(AclUser& u, std::string_view rule) const {
     u.allowed.assign(u.allowed.size(), false);
     u.allCommands = u.futureCommands = false;
     u.firstArgs.clear();
-  } else if (equalsNoCase(rule, "reset")) {
-    for (auto r : {"resetpass", "resetkeys", "resetchannels", "off", "sanitize-payload", "-@all"}) {
-      applyRule(u, r);
-    }
-  } else if (!rule.empty() && (rule[0] == '+' || rule[0] == '-')) {
-    std::string reason = applyCommandRule(u, rule);
-    if (!reason.empty()) return reason;
+  } else if (rule[0] == '+' || rule[0] == '-') {
+    return applyCommandRule(u, rule);
   } else {
     return std::string(kErrSyntax);
   }
-  return finish();
+  return std::string();
 }
 
-void Acl::setCommand(AclUser& u, const CommandDef& def, bool allow) const {
+bool Acl::mergeSelectorArguments(const std::vector<std::string_view>& args,
+                                 std::vector<std::string>& merged, size_t& unmatched) {
+  merged.clear();
+  std::string selector;
+  bool open = false;
+  for (size_t j = 0; j < args.size(); ++j) {
+    const std::string_view op = args[j];
+    const bool closes = !op.empty() && op.back() == ')';
+    if (!op.empty() && op[0] == '(' && !closes) {
+      selector.assign(op);  // as 7.0: a second '(' starts over
+      open = true;
+      unmatched = j;
+      continue;
+    }
+    if (open) {
+      selector += ' ';
+      selector += op;
+      if (closes) {
+        open = false;
+        merged.push_back(std::move(selector));
+        selector.clear();
+      }
+      continue;
+    }
+    merged.emplace_back(op);
+  }
+  return !open;
+}
+
+void Acl::setCommand(AclSelector& u, const CommandDef& def, bool allow) const {
   u.allowed[def.aclId] = allow;
   if (!allow) u.allCommands = false;
   u.firstArgs.erase(def.aclId);
   for (const auto& sub : def.subcommands) setCommand(u, sub, allow);
 }
 
-void Acl::setCategory(AclUser& u, uint32_t bit, bool allow) const {
+void Acl::setCategory(AclSelector& u, uint32_t bit, bool allow) const {
   for (const CommandDef* def : commands_.byAclId()) {
     if (def->aclCategoryBits & bit) {
       u.allowed[def->aclId] = allow;
@@ -281,7 +339,7 @@ void Acl::setCategory(AclUser& u, uint32_t bit, bool allow) const {
   if (!allow) u.allCommands = false;
 }
 
-std::string Acl::applyCommandRule(AclUser& u, std::string_view rule) const {
+std::string Acl::applyCommandRule(AclSelector& u, std::string_view rule) const {
   const bool allow = rule[0] == '+';
   const std::string_view what = rule.substr(1);
   if (!what.empty() && what[0] == '@') {
@@ -290,27 +348,38 @@ std::string Acl::applyCommandRule(AclUser& u, std::string_view rule) const {
     setCategory(u, bit, allow);
     return {};
   }
-  const size_t bar = what.find('|');
-  if (bar == std::string_view::npos) {
-    const CommandDef* def = commands_.find(what);
+  // ACLLookupCommand: "cmd" or "container|sub" (more parts, or a sub of a command without
+  // subcommands, name nothing); `isSub` tells a subcommand.
+  const auto lookup = [this](std::string_view name, bool& isSub) -> const CommandDef* {
+    const size_t bar = name.find('|');
+    isSub = bar != std::string_view::npos;
+    if (!isSub) return commands_.find(name);
+    const std::string_view sub = name.substr(bar + 1);
+    if (sub.find('|') != std::string_view::npos) return nullptr;
+    const CommandDef* parent = commands_.find(name.substr(0, bar));
+    if (parent == nullptr || parent->subcommands.empty()) return nullptr;
+    return CommandTable::findSub(*parent, sub);
+  };
+  bool isSub = false;
+  const size_t bar = what.rfind('|');
+  if (!allow || bar == std::string_view::npos) {
+    const CommandDef* def = lookup(what, isSub);
     if (def == nullptr) return std::string(kErrUnknownCommand);
     setCommand(u, *def, allow);
     return {};
   }
-  const CommandDef* parent = commands_.find(what.substr(0, bar));
+  // +cmd|x as 7.0: `cmd` (up to the last '|') must exist and not be a subcommand, x must not be
+  // empty; then a subcommand of a container, or an allowed first argument (+select|0).
+  const CommandDef* parent = lookup(what.substr(0, bar), isSub);
   if (parent == nullptr) return std::string(kErrUnknownCommand);
+  if (isSub) return std::string(kErrSubFirstArg);
   const std::string_view rest = what.substr(bar + 1);
+  if (rest.empty()) return std::string(kErrSyntax);
   if (!parent->subcommands.empty()) {
-    const size_t bar2 = rest.find('|');
-    const CommandDef* sub = CommandTable::findSub(*parent, rest.substr(0, bar2));
+    const CommandDef* sub = CommandTable::findSub(*parent, rest);
     if (sub == nullptr) return std::string(kErrUnknownCommand);
-    if (bar2 != std::string_view::npos) return std::string(kErrSubFirstArg);
     setCommand(u, *sub, allow);
     return {};
-  }
-  // A first argument of a command without subcommands (+select|0): allowed only with '+'.
-  if (!allow || rest.empty() || rest.find('|') != std::string_view::npos) {
-    return std::string(allow && !rest.empty() ? kErrSubFirstArg : kErrUnknownCommand);
   }
   if (u.allowed[parent->aclId]) return {};
   auto& args = u.firstArgs[parent->aclId];
@@ -321,6 +390,28 @@ std::string Acl::applyCommandRule(AclUser& u, std::string_view rule) const {
 
 Acl::Verdict Acl::check(const AclUser& u, const CommandDef& def,
                         const std::vector<std::string_view>& argv, size_t& errorPos) const {
+  // ACLCheckAllUserCommandPerm: the root, then each selector; the keys are found once.
+  std::optional<KeyRefs> keys;
+  Verdict verdict = checkSelector(u, def, argv, keys, errorPos);
+  if (verdict == Verdict::kOk || u.selectors.empty()) return verdict;
+  for (const AclSelector& selector : u.selectors) {
+    size_t pos = 0;
+    const Verdict v = checkSelector(selector, def, argv, keys, pos);
+    if (v == Verdict::kOk) {
+      errorPos = 0;
+      return v;
+    }
+    if (v > verdict || (v == verdict && pos > errorPos)) {
+      verdict = v;
+      errorPos = pos;
+    }
+  }
+  return verdict;
+}
+
+Acl::Verdict Acl::checkSelector(const AclSelector& u, const CommandDef& def,
+                                const std::vector<std::string_view>& argv,
+                                std::optional<KeyRefs>& keys, size_t& errorPos) const {
   errorPos = 0;
   if (!u.allCommands && !def.hasFlag("no_auth") && !u.allowed[def.aclId]) {
     auto it = u.firstArgs.find(def.aclId);
@@ -332,7 +423,8 @@ Acl::Verdict Acl::check(const AclUser& u, const CommandDef& def,
     }
   }
   if (!u.allKeys && commandHasKeys(def)) {
-    for (const KeyRef& key : keysWithSpecs(def, argv)) {
+    if (!keys) keys.emplace(keysWithSpecs(def, argv));
+    for (const KeyRef& key : *keys) {
       const uint8_t needs = key.access;
       const std::string_view name = argv[key.pos];
       const bool ok = std::any_of(u.keys.begin(), u.keys.end(), [&](const AclKeyPattern& p) {
@@ -365,14 +457,20 @@ Acl::Verdict Acl::check(const AclUser& u, const CommandDef& def,
   return Verdict::kOk;
 }
 
-bool Acl::channelAllowed(const AclUser& u, std::string_view channel, bool pattern) {
+bool Acl::channelAllowed(const AclSelector& u, std::string_view channel, bool pattern) {
   if (u.allChannels) return true;
   return std::any_of(u.channels.begin(), u.channels.end(), [&](const std::string& p) {
     return pattern ? p == channel : config::globMatch(p, channel);
   });
 }
 
-std::string Acl::describeKeys(const AclUser& u) {
+bool Acl::channelAllowed(const AclUser& u, std::string_view channel, bool pattern) {
+  if (channelAllowed(static_cast<const AclSelector&>(u), channel, pattern)) return true;
+  return std::any_of(u.selectors.begin(), u.selectors.end(),
+                     [&](const AclSelector& s) { return channelAllowed(s, channel, pattern); });
+}
+
+std::string Acl::describeKeys(const AclSelector& u) {
   if (u.allKeys) return "~*";
   std::string out;
   for (const auto& p : u.keys) {
@@ -382,7 +480,7 @@ std::string Acl::describeKeys(const AclUser& u) {
   return out;
 }
 
-std::string Acl::describeChannels(const AclUser& u) {
+std::string Acl::describeChannels(const AclSelector& u) {
   if (u.allChannels) return "&*";
   std::string out;
   for (const auto& c : u.channels) {
@@ -397,7 +495,7 @@ std::string Acl::describeChannels(const AclUser& u) {
 // fits what is left (more commands in common than different, the fewest differences, then the
 // most in common), then single commands to make the bitmap exact. Redis walks its command dict
 // (a per-process random order) for those; ours is the table's order.
-std::string Acl::describeCommands(const AclUser& u) const {
+std::string Acl::describeCommands(const AclSelector& u) const {
   const bool additive = !u.futureCommands;
   std::string rules = additive ? "-@all " : "+@all ";
   const auto& all = commands_.byAclId();
@@ -458,19 +556,27 @@ std::string Acl::describeCommands(const AclUser& u) const {
   return rules;
 }
 
+std::string Acl::describeSelector(const AclSelector& s) const {
+  std::string out = describeKeys(s);
+  if (!out.empty()) out += ' ';
+  out += s.allChannels ? "&*" : "resetchannels";
+  if (!s.allChannels) {
+    for (const auto& c : s.channels) out += " &" + c;
+  }
+  out += ' ';
+  out += describeCommands(s);
+  return out;
+}
+
 std::string Acl::describe(const AclUser& u) const {
   std::string out = "user " + u.name + (u.enabled ? " on" : " off");
   if (u.nopass) out += " nopass";
   if (u.skipSanitizePayload) out += " skip-sanitize-payload";
   if (u.sanitizePayload) out += " sanitize-payload";
   for (const auto& p : u.passwords) out += " #" + p;
-  const std::string keys = describeKeys(u);
-  if (!keys.empty()) out += " " + keys;
-  out += u.allChannels ? " &*" : " resetchannels";
-  if (!u.allChannels) {
-    for (const auto& c : u.channels) out += " &" + c;
-  }
-  out += " " + describeCommands(u);
+  out += ' ';
+  out += describeSelector(u);
+  for (const AclSelector& s : u.selectors) out += " (" + describeSelector(s) + ")";
   return out;
 }
 

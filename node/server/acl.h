@@ -1,8 +1,9 @@
 // ACL users as redis-server 7.0's acl.c: the user registry (`Acl`), the rules of ACL SETUSER
 // (on/off, passwords, +cmd / -cmd / +cmd|sub / +@category, key patterns ~ %R~ %W~ %RW~,
-// channel patterns &, allkeys / allchannels / allcommands, reset...), their description (ACL
-// LIST / GETUSER) and the permission check of one command (command bit, keys with their RW
-// flags from command_keys.h's keysWithSpecs, pub/sub channels).
+// channel patterns &, allkeys / allchannels / allcommands, reset, selectors `(...)`...), their
+// description (ACL LIST / GETUSER) and the permission check of one command (command bit, keys
+// with their RW flags from command_keys.h's keysWithSpecs, pub/sub channels; the user's root
+// selector, then each `(...)` selector).
 //
 //   AUTH / HELLO AUTH ──> Acl::authenticate ──> Client::user (shared: SETUSER applies at once)
 //   Server::execute ──user->unrestricted?──no──> Server::aclGate ──> Acl::check ──> -NOPERM
@@ -21,6 +22,7 @@
 #include <string_view>
 #include <vector>
 
+#include "node/server/command_keys.h"
 #include "node/server/command_table.h"
 
 namespace strata::node {
@@ -44,12 +46,9 @@ struct AclKeyPattern {
   uint8_t flags = kAll;
 };
 
-struct AclUser {
-  std::string name;
-  bool enabled = false;
-  bool nopass = false;
-  bool sanitizePayload = false, skipSanitizePayload = false;
-  std::vector<std::string> passwords;  // SHA-256, lower-case hex, in the order added
+// Redis 7.0's aclSelector: commands, key patterns and channels. A user's own permissions are its
+// root selector (AclUser derives from it); `(...)` rules add further selectors.
+struct AclSelector {
   // Commands: a bit per CommandDef::aclId; allCommands (Redis's SELECTOR_FLAG_ALLCOMMANDS) until a
   // command is removed; futureCommands: the last of +@all / -@all was +@all (its reserved bit).
   std::vector<bool> allowed;
@@ -59,7 +58,16 @@ struct AclUser {
   std::vector<AclKeyPattern> keys;
   bool allChannels = false;
   std::vector<std::string> channels;
-  // allCommands && allKeys && allChannels: nothing to check per command.
+};
+
+struct AclUser : AclSelector {
+  std::string name;
+  bool enabled = false;
+  bool nopass = false;
+  bool sanitizePayload = false, skipSanitizePayload = false;
+  std::vector<std::string> passwords;  // SHA-256, lower-case hex, in the order added
+  std::vector<AclSelector> selectors;  // the `(...)` selectors, in the order added
+  // The root or a selector has allcommands + allkeys + allchannels: nothing to check per command.
   bool unrestricted = false;
 };
 
@@ -100,19 +108,30 @@ class Acl {
   // The user if it is enabled and `password` is one of its passwords (or it is nopass).
   std::shared_ptr<AclUser> authenticate(std::string_view name, std::string_view password) const;
 
-  // Whether `user` may run `def` with `argv`; on a refusal `errorPos` is the argument refused
-  // (the key or channel; 0 for the command).
+  // Whether `user` may run `def` with `argv`: its root selector or one of its selectors allows
+  // the command, its keys and its channels (ACLCheckAllUserCommandPerm). On a refusal
+  // `errorPos` is the argument refused (the key or channel; 0 for the command): as 7.0, the
+  // refusal of the highest kind (channel > key > command) at the largest position.
   Verdict check(const AclUser& user, const CommandDef& def,
                 const std::vector<std::string_view>& argv, size_t& errorPos) const;
 
-  // Whether `user` may use `channel` (a PSUBSCRIBE pattern: only if it equals a user pattern).
+  // Whether one of the user's selectors lets it use `channel` (a PSUBSCRIBE pattern: only if it
+  // equals a pattern of the selector).
   static bool channelAllowed(const AclUser& user, std::string_view channel, bool pattern);
+  static bool channelAllowed(const AclSelector& selector, std::string_view channel, bool pattern);
 
   // ACL LIST's line ("user <name> on #<hash> ~* &* +@all") and GETUSER's parts.
   std::string describe(const AclUser& user) const;
-  std::string describeCommands(const AclUser& user) const;
-  static std::string describeKeys(const AclUser& user);
-  static std::string describeChannels(const AclUser& user);
+  std::string describeCommands(const AclSelector& selector) const;
+  static std::string describeKeys(const AclSelector& selector);
+  static std::string describeChannels(const AclSelector& selector);
+  // ACLDescribeSelector: "~b* resetchannels -@all +set" (a `(...)` selector's text in ACL LIST).
+  std::string describeSelector(const AclSelector& selector) const;
+
+  // ACLMergeSelectorArguments: a selector spanning several arguments ("(~x*" "+get)") becomes
+  // one ("(~x* +get)"); false if a '(' argument is never closed (`unmatched`: its index).
+  static bool mergeSelectorArguments(const std::vector<std::string_view>& args,
+                                     std::vector<std::string>& merged, size_t& unmatched);
 
   // aclfile (acl_file.cpp): ACL LOAD replaces every user with the file's `user <name> <rules>`
   // lines (all or nothing; the default user, if the file lacks it, gets its initial rules);
@@ -137,9 +156,14 @@ class Acl {
  private:
   // One rule; empty on success, else the reason (Redis's ACLSetUserStringError texts).
   std::string applyRule(AclUser& user, std::string_view rule) const;
-  std::string applyCommandRule(AclUser& user, std::string_view rule) const;
-  void setCommand(AclUser& user, const CommandDef& def, bool allow) const;
-  void setCategory(AclUser& user, uint32_t bit, bool allow) const;
+  // A rule of a selector (keys, channels, commands; ACLSetSelector).
+  std::string applySelectorRule(AclSelector& selector, std::string_view rule) const;
+  std::string applyCommandRule(AclSelector& selector, std::string_view rule) const;
+  void setCommand(AclSelector& selector, const CommandDef& def, bool allow) const;
+  void setCategory(AclSelector& selector, uint32_t bit, bool allow) const;
+  Verdict checkSelector(const AclSelector& selector, const CommandDef& def,
+                        const std::vector<std::string_view>& argv, std::optional<KeyRefs>& keys,
+                        size_t& errorPos) const;
   std::shared_ptr<AclUser> newUser(std::string_view name) const;
 
   const CommandTable& commands_;

@@ -69,10 +69,16 @@ std::optional<std::string> Acl::loadFile(const std::string& path) {
                 std::to_string(lineNo + 1) + ". ";
       continue;
     }
+    // A selector may span several words: "(~x*" "+get)" is one rule.
+    std::vector<std::string> rules;
+    size_t unmatched = 0;
+    if (!mergeSelectorArguments({words.begin() + 2, words.end()}, rules, unmatched)) {
+      errors += where + ": Unmatched parenthesis in selector definition.";
+    }
     auto user = fresh.newUser(name);
     bool syntaxError = false;
-    for (size_t i = 2; i < words.size(); ++i) {
-      const std::string_view rule = trim(words[i], "\t\r\n");
+    for (const std::string& word : rules) {
+      const std::string_view rule = trim(word, "\t\r\n");
       const std::string reason = applyRule(*user, rule);
       if (reason.empty()) continue;
       // An unknown command or category is named every time; of the other errors only the

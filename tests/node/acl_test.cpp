@@ -1,6 +1,8 @@
 // Acl (node/server/acl.h): SETUSER rule parsing and its error texts, the descriptions of ACL
 // LIST / GETUSER, passwords, and the permission check of commands, keys (with %R~ / %W~ against
-// the key specs' access flags) and channels, on the node's real command table.
+// the key specs' access flags) and channels, and selectors `(...)` (merging, description, a
+// command allowed by any selector, 7.0's choice of the refusal reported), on the node's real
+// command table.
 #include "node/server/acl.h"
 
 #include <doctest/doctest.h>
@@ -22,13 +24,16 @@ std::optional<std::string> set(Acl& acl, std::string_view name,
   return acl.setUser(name, rules);
 }
 
-Acl::Verdict check(const Acl& acl, std::string_view user, std::vector<std::string_view> argv) {
+Acl::Verdict check(const Acl& acl, std::string_view user, std::vector<std::string_view> argv,
+                   size_t* refused = nullptr) {
   const CommandDef* def = table().find(argv[0]);
   REQUIRE(def != nullptr);
   if (!def->subcommands.empty()) def = CommandTable::findSub(*def, argv[1]);
   REQUIRE(def != nullptr);
   size_t pos = 0;
-  return acl.check(*acl.find(user), *def, argv, pos);
+  const Acl::Verdict v = acl.check(*acl.find(user), *def, argv, pos);
+  if (refused != nullptr) *refused = pos;
+  return v;
 }
 
 }  // namespace
@@ -151,6 +156,69 @@ TEST_CASE("Acl: keys with their read/write needs, channels and patterns") {
   CHECK(!set(acl, "u", {"allkeys", "allchannels"}));
   CHECK(acl.find("u")->unrestricted);
   CHECK(check(acl, "u", {"set", "anything", "v"}) == Acl::Verdict::kOk);
+}
+
+TEST_CASE("Acl: selectors are merged, described and cleared as 7.0") {
+  Acl acl(table());
+  CHECK(!set(
+      acl, "u",
+      {"on", "nopass", "~a*", "-@all", "+get", "(~b*", "+set)", "(%R~c*", "&ch", "+publish", ")"}));
+  const auto& u = *acl.find("u");
+  REQUIRE(u.selectors.size() == 2);
+  CHECK(acl.describe(u) ==
+        "user u on nopass ~a* resetchannels -@all +get (~b* resetchannels -@all +set) "
+        "(%R~c* resetchannels &ch -@all +publish)");
+  CHECK(acl.describeCommands(u.selectors[1]) == "-@all +publish");
+  CHECK(Acl::describeKeys(u.selectors[1]) == "%R~c*");
+  CHECK(Acl::describeChannels(u.selectors[1]) == "&ch");
+  CHECK(set(acl, "u", {"(~x"}) == "ERR Unmatched parenthesis in acl selector starting at '(~x'.");
+  CHECK(set(acl, "u", {"(on)"}) == "ERR Error in ACL SETUSER modifier '(on)': Syntax error");
+  CHECK(set(acl, "u", {"(~a", "", "x)"}) ==
+        "ERR Error in ACL SETUSER modifier '(~a  x)': Syntax error");
+  CHECK(set(acl, "u", {"(+nosuch)"}) ==
+        "ERR Error in ACL SETUSER modifier '(+nosuch)': Unknown command or category name in ACL");
+  CHECK(set(acl, "u", {")"}) == "ERR Error in ACL SETUSER modifier ')': Syntax error");
+  CHECK(acl.find("u")->selectors.size() == 2);  // errors changed nothing
+  // A second '(' starts over (7.0 drops the first); "()" and unbalanced quotes: empty selectors.
+  CHECK(!set(acl, "v", {"(~x", "(~y", "+get)", "()", "(\"a b)"}));
+  CHECK(acl.describe(*acl.find("v")) ==
+        "user v off resetchannels -@all (~y resetchannels -@all +get) (resetchannels -@all) "
+        "(resetchannels -@all)");
+  CHECK(!set(acl, "v", {"clearselectors"}));
+  CHECK(acl.find("v")->selectors.empty());
+  CHECK(!set(acl, "u", {"reset"}));
+  CHECK(acl.describe(*acl.find("u")) == "user u off sanitize-payload resetchannels -@all");
+  // A selector with every permission makes the user unrestricted.
+  CHECK(!set(acl, "w", {"(allkeys", "allchannels", "allcommands)"}));
+  CHECK(acl.find("w")->unrestricted);
+  CHECK(!set(acl, "w", {"clearselectors"}));
+  CHECK(!acl.find("w")->unrestricted);
+}
+
+TEST_CASE("Acl: a command is allowed by the root or by one selector entirely") {
+  Acl acl(table());
+  CHECK(!set(acl, "s",
+             {"on", "nopass", "-@all", "+get", "+mget", "~a*", "(~b*", "+set", "+get)", "(&ch*",
+              "+publish", "+subscribe)", "(%R~r*", "+@read)"}));
+  size_t pos = 0;
+  CHECK(check(acl, "s", {"get", "a1"}) == Acl::Verdict::kOk);
+  CHECK(check(acl, "s", {"get", "b1"}) == Acl::Verdict::kOk);
+  CHECK(check(acl, "s", {"set", "b1", "v"}) == Acl::Verdict::kOk);
+  CHECK(check(acl, "s", {"mget", "r1", "r2"}) == Acl::Verdict::kOk);
+  CHECK(check(acl, "s", {"publish", "ch1", "m"}) == Acl::Verdict::kOk);
+  // No selector allows all of it: the refusal of the highest kind, at the largest position.
+  CHECK(check(acl, "s", {"set", "a1", "v"}, &pos) == Acl::Verdict::kKey);
+  CHECK(pos == 1);
+  CHECK(check(acl, "s", {"mget", "a1", "b1"}, &pos) == Acl::Verdict::kKey);
+  CHECK(pos == 2);  // the root refuses b1; the read selector a1
+  CHECK(check(acl, "s", {"del", "b1"}, &pos) == Acl::Verdict::kCommand);
+  CHECK(pos == 0);
+  CHECK(check(acl, "s", {"subscribe", "ch1", "zz"}, &pos) == Acl::Verdict::kChannel);
+  CHECK(pos == 2);
+  CHECK(check(acl, "s", {"publish", "zz", "m"}) == Acl::Verdict::kChannel);
+  CHECK(Acl::channelAllowed(*acl.find("s"), "ch9", false));
+  CHECK(!Acl::channelAllowed(*acl.find("s"), "zz", false));
+  CHECK(!acl.find("s")->unrestricted);
 }
 
 }  // namespace strata::node

@@ -10,6 +10,9 @@
 #     inside MULTI (EXECABORT) and EXEC after the rules changed, and
 #     from scripts' redis.call / pcall; ACL DRYRUN, ACL CAT, ACL GENPASS, ACL LOG fields,
 #     ACL DELUSER disconnecting the user's clients, SETUSER applying to connected clients;
+#   - selectors "(...)" and clearselectors: SETUSER forms (a selector over several arguments)
+#     and errors, GETUSER's selectors, ACL LIST, -NOPERM / DRYRUN / ACL LOG for what only a
+#     selector allows, the refusal reported when none does, the aclfile and CONFIG REWRITE;
 #   - ACL LOAD / ACL SAVE with an aclfile (Redis 7.0's line splitting and error texts), `user`
 #     lines in the TOML file and on the command line, CONFIG REWRITE writing the users back (the
 #     node alone: Redis's are .conf directives).
@@ -47,7 +50,12 @@ def fresh(c):
 
 def sort_single_commands(text):
     """Command rules as 'the +@all/-@all and category part, then the single commands sorted':
-    Redis 7.0 lists single commands in its command dict's order, random per process."""
+    Redis 7.0 lists single commands in its command dict's order, random per process. An ACL
+    LIST line's selectors "(... -@all +set +get)" are sorted each on its own."""
+    if b" (" in text and text.endswith(b")"):
+        root, *selectors = text.split(b" (")
+        return b" (".join([sort_single_commands(root)] +
+                          [sort_single_commands(sel[:-1]) + b")" for sel in selectors])
     tokens = text.split(b" ")
     starts = [i for i, tok in enumerate(tokens) if tok in (b"+@all", b"-@all")]
     if not starts:
@@ -273,6 +281,79 @@ class Acl(DifferentialCase):
         got = self.same(check)
         self.assertEqual(got[2][-1], "disconnected")
         self.assertEqual(got[2][-3], 1)
+
+    def test_selectors_setuser_getuser_list(self):
+        def check(port, proto):
+            c = self.admin(port, proto)
+            out = []
+            for user, rules in (
+                    ("u", ["on", "nopass", "~a*", "-@all", "+get", "(~b*", "+set)",
+                           "(%R~c*", "&ch", "+publish", "+subscribe", ")"]),
+                    ("u", ["(~d* %W~e* allchannels +@hash -hget +config|get +select|0)"]),
+                    ("v", ["(~x", "(~y", "+get)", "()", '("a b)', "(  ~z  )"]),
+                    ("v", ["clearselectors", "(allkeys allchannels allcommands)"]),
+                    ("w", ["(~x*", "+get)", "reset", "on", "(+@read", "~r*)"]),
+                    ("w", ["(-@all +@all -@dangerous ~* &* resetkeys resetchannels)"])):
+                out.append(c.call("ACL", "SETUSER", user, *rules))
+                out.append(c.call("ACL", "GETUSER", user))
+                out.append(c.call("ACL", "LIST"))
+            for bad in (["(~x"], ["(~x", "+get"], ["ok", "(~x", "y", "(z"], ["(on)"], [")"],
+                        ["(foo bar)"], ["(+nosuch)"], ["(+@nosuch)"], ["(~a", "", "x)"],
+                        ["(~* ~x)"], ["(&* &x)"], ["(reset)"], ["(clearselectors)"],
+                        ["(>pw)"], ["(%X~a)"], ["(~a b)"], ['(~"a b")'], ['(~a "")'],
+                        ["(+get|x|y)"], ["(+config|get|x)"], ["(-config|get|x)"], ["(+get|)"],
+                        ["(-get|x)"], ["(+select|0|1)"], ["(+|x)"], ["(+)"],
+                        ["+get|x|y"], ["+get|"], ["-config|get|x"], ["+nosuch|x"],
+                        ["on", "(~a)", "bad"]):
+                out.append(c.call("ACL", "SETUSER", "e", *bad))
+            out.append(c.call("ACL", "GETUSER", "e"))
+            out.append(c.call("ACL", "GETUSER", "u"))  # unchanged by the errors above
+            return out
+
+        self.same(check)
+
+    def test_selectors_noperm_dryrun_log(self):
+        def check(port, proto):
+            c = self.admin(port, proto)
+            out = [c.call("ACL", "SETUSER", "s", "on", ">pw", "-@all", "+get", "+mget", "~a*",
+                          "(~b*", "+set", "+get)", "(&ch*", "+publish", "+subscribe)",
+                          "(%R~r*", "+@read)")]
+            s = self.conn(port, proto)
+            out.append(s.call("AUTH", "s", "pw"))
+            for cmd in (["GET", "a1"], ["GET", "b1"], ["SET", "b1", "v"], ["MGET", "r1", "r2"],
+                        ["PUBLISH", "ch1", "m"], ["SET", "a1", "v"], ["MGET", "a1", "b1"],
+                        ["MGET", "b1", "a1", "x"], ["DEL", "b1"], ["PUBLISH", "zz", "m"],
+                        ["SUBSCRIBE", "ch1", "zz"], ["PSUBSCRIBE", "ch*"],
+                        ["EVAL", "return redis.pcall('set', 'a1', 'v')", "0"],
+                        ["MULTI"], ["SET", "b2", "v"], ["SET", "a2", "v"], ["DISCARD"]):
+                out.append(s.call(*cmd))
+            for cmd in (["get", "b1"], ["set", "a1", "v"], ["mget", "a1", "b1"], ["del", "b1"],
+                        ["publish", "zz", "m"], ["subscribe", "ch1", "zz"],
+                        ["psubscribe", "ch*"], ["hget", "r1", "f"], ["hset", "r1", "f", "v"]):
+                out.append(c.call("ACL", "DRYRUN", "s", *cmd))
+            entries = []
+            for e in c.call("ACL", "LOG"):
+                e = dict(e) if isinstance(e, dict) else dict(zip(e[::2], e[1::2]))
+                entries.append((e[b"count"], e[b"reason"], e[b"context"], e[b"object"],
+                                e[b"username"]))
+            out.append(entries)
+            # A subscriber whose channel only a selector allows stays; clearselectors drops it.
+            sub = self.conn(port, proto)
+            out.append(sub.call("AUTH", "s", "pw"))
+            out.append(sub.call("SUBSCRIBE", "ch1"))
+            out.append(c.call("ACL", "SETUSER", "s", "(~q*", "+get)"))
+            out.append(c.call("PUBLISH", "ch1", "m"))
+            out.append(sub.read())
+            out.append(c.call("ACL", "SETUSER", "s", "clearselectors"))
+            try:
+                out.append(sub.call("PING"))
+            except (ConnectionError, OSError):
+                out.append("disconnected")
+            out.append(s.call("GET", "b1"))  # SETUSER applied to the connected client
+            return out
+
+        got = self.same(check)
+        self.assertEqual(got[2][-2], "disconnected")
 
 
 class AclFile(DifferentialCase):
