@@ -454,6 +454,60 @@ class AclFile(DifferentialCase):
         self.assertEqual(got[0], "OK")
         self.assertEqual(len(got[1]), 3)
 
+    def test_selectors_round_trip(self):
+        # Selector words are merged after the single-space split ("(~b*  +get )" has an empty
+        # word inside); ACL SAVE writes them in ACL LIST's form and ACL LOAD reads that back.
+        self.write_all("user default on nopass ~* &* +@all\n"
+                       "user a on nopass ~a* (~b*  +get ) (&x  ~y +publish) (allkeys +@read)\n")
+
+        def round_trip(name, c):
+            out = [c.call("ACL", "LOAD"), c.call("ACL", "LIST"), c.call("ACL", "GETUSER", "a"),
+                   c.call("ACL", "SETUSER", "n", "on", ">pw", "-@all", "+get", "~n*",
+                          "(~m*", "+set", "&c*", "+subscribe)", "(%W~w*", "+@write)"),
+                   c.call("ACL", "SAVE")]
+            with open(self.paths[name], "rb") as f:
+                out.append(normalize_rules(sorted(f.read().splitlines())))
+            out += [c.call("ACL", "LOAD"), c.call("ACL", "LIST")]
+            a = self.conn(self.servers[name].port)
+            out += [a.call("AUTH", "n", "pw"), a.call("SET", "m1", "v"), a.call("SET", "n1", "v"),
+                    a.call("SET", "w1", "v"), a.call("GET", "w1")]
+            return out
+
+        got = self.each(round_trip)
+        self.assertEqual(got[0], "OK")
+        self.assertEqual(got[1][0], b"user a on nopass ~a* resetchannels -@all (~b* resetchannels "
+                         b"-@all +get) (~y resetchannels &x -@all +publish) (~* resetchannels "
+                         b"-@all +@read)")
+        self.assertEqual(got[6], "OK")
+        self.assertEqual(got[7], got[1][:1] + [
+            b"user default on nopass ~* &* +@all",
+            b"user n on #" + hashlib.sha256(b"pw").hexdigest().encode() +
+            b" ~n* resetchannels -@all +get (~m* resetchannels &c* -@all +set +subscribe) "
+            b"(%W~w* resetchannels -@all +@write)"])
+        self.assertEqual(got[8:10], ["OK", "OK"])  # AUTH; SET m1 only a selector allows
+        self.assertIsInstance(got[10], RespError)
+        self.assertEqual(got[11], "OK")  # %W~w* +@write
+        self.assertIsInstance(got[12], RespError)
+
+    def test_selector_errors_in_file(self):
+        self.write_all("user default on nopass ~* &* +@all\n"
+                       "user b on (~x +nosuch) (~y foo) (+nosuch2) (on)\n"
+                       "user c on (~* ~x) &a\n")
+        got = self.each(lambda name, c: [c.call("ACL", "LOAD")])
+        self.assertIsInstance(got[0], RespError)
+        self.assertIn("Error in applying operation '(~x +nosuch)'", got[0])
+        # An unclosed selector: redis-server 7.0.15 crashes, the node refuses the file.
+        port = self.servers["node"].port
+        c = self.conn(port)
+        before = c.call("ACL", "LIST")
+        with open(self.paths["node"], "w") as f:
+            f.write("user default on nopass ~* &* +@all\nuser u on (~x +get\n")
+        self.assertEqual(c.call("ACL", "LOAD"), RespError(
+            "ERR " + self.paths["node"] + ":2: Unmatched parenthesis in selector definition."
+            "WARNING: ACL errors detected, no change to the previously active ACL rules was "
+            "performed"))
+        self.assertEqual(c.call("ACL", "LIST"), before)
+
     def test_missing_file(self):
         for path in self.paths.values():
             if os.path.exists(path):
@@ -522,11 +576,13 @@ class AclConfigUsers(unittest.TestCase):
         argv = [node_bin(), path, "--port", str(port), "--bind", HOST, "--save", "",
                 "--appendonly", "no"]
         # --user with one word is a whole line; with several, each is one word of the rule.
-        proc, c = self.start_node(argv + ["--user", "cli on nopass +@all ~*",
+        proc, c = self.start_node(argv + ["--user", "cli on nopass +@all ~* (~x +get)",
                                            "--user", "sp", "on", ">p w", "+@all"], d, port)
         self.assertIsNotNone(c)
         self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"qq", b"ro",
                                                    b"sp"])
+        self.assertEqual(c.call("ACL", "LIST")[1],
+                         b"user cli on nopass ~* resetchannels +@all (~x resetchannels -@all +get)")
         self.assertEqual(c.call("AUTH", "sp", "p w"), "OK")  # one shell word, spaces and all
         self.assertEqual(c.call("AUTH", "qq", "q q"), "OK")  # quoted as in redis.conf
         self.assertEqual(c.call("AUTH", "app", "pw"), "OK")
@@ -538,6 +594,11 @@ class AclConfigUsers(unittest.TestCase):
                                    "can't set immutable config"))
         self.assertEqual(c.call("ACL", "SETUSER", "later", "on", ">x", "+ping", "+acl|whoami"),
                          "OK")
+        self.assertEqual(c.call("ACL", "SETUSER", "sel", "on", "nopass", "-@all", "+get",
+                                "~a*", "(~b*", "+set)", "(&ch +publish)"), "OK")
+        selLine = c.call("ACL", "LIST")[-2]  # sel, sp
+        self.assertEqual(selLine, b"user sel on nopass ~a* resetchannels -@all +get (~b* "
+                         b"resetchannels -@all +set) (resetchannels &ch -@all +publish)")
         self.assertEqual(c.call("ACL", "DELUSER", "ro"), 1)
         self.assertEqual(c.call("CONFIG", "REWRITE"), "OK")
         c.close()
@@ -549,7 +610,8 @@ class AclConfigUsers(unittest.TestCase):
         proc, c = self.start_node(argv, d, port)
         self.assertIsNotNone(c)
         self.assertEqual(c.call("ACL", "USERS"), [b"app", b"cli", b"default", b"later", b"qq",
-                                                   b"sp"])
+                                                   b"sel", b"sp"])
+        self.assertEqual(c.call("ACL", "LIST")[-2], selLine)  # the selectors came back
         self.assertEqual(c.call("AUTH", "sp", "p w"), "OK")  # CONFIG REWRITE kept the hash
         self.assertEqual(c.call("AUTH", "later", "x"), "OK")
         self.assertEqual(c.call("ACL", "WHOAMI"), b"later")
