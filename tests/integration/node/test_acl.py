@@ -76,6 +76,15 @@ def normalize_rules(value):
     return value
 
 
+def log_summary(c):
+    """ACL LOG's entries as (count, reason, context, object, username) (RESP2 or RESP3)."""
+    entries = []
+    for e in c.call("ACL", "LOG"):
+        e = dict(e) if isinstance(e, dict) else dict(zip(e[::2], e[1::2]))
+        entries.append((e[b"count"], e[b"reason"], e[b"context"], e[b"object"], e[b"username"]))
+    return entries
+
+
 class Acl(DifferentialCase):
     node_args = ("--auth-failure-delay-ms", "0")
 
@@ -178,12 +187,7 @@ class Acl(DifferentialCase):
             out.append(a.call("ACL", "SETUSER", "default", "nopass", "-@all", "+acl"))
             out.append(a.call("PING"))
             out.append(a.call("ACL", "SETUSER", "default", "+@all"))
-            entries = []
-            for e in a.call("ACL", "LOG"):
-                e = dict(e) if isinstance(e, dict) else dict(zip(e[::2], e[1::2]))
-                entries.append((e[b"count"], e[b"reason"], e[b"context"], e[b"object"],
-                                e[b"username"]))
-            out.append(entries)
+            out.append(log_summary(a))
             return out
 
         self.same(check)
@@ -331,12 +335,7 @@ class Acl(DifferentialCase):
                         ["publish", "zz", "m"], ["subscribe", "ch1", "zz"],
                         ["psubscribe", "ch*"], ["hget", "r1", "f"], ["hset", "r1", "f", "v"]):
                 out.append(c.call("ACL", "DRYRUN", "s", *cmd))
-            entries = []
-            for e in c.call("ACL", "LOG"):
-                e = dict(e) if isinstance(e, dict) else dict(zip(e[::2], e[1::2]))
-                entries.append((e[b"count"], e[b"reason"], e[b"context"], e[b"object"],
-                                e[b"username"]))
-            out.append(entries)
+            out.append(log_summary(c))
             # A subscriber whose channel only a selector allows stays; clearselectors drops it.
             sub = self.conn(port, proto)
             out.append(sub.call("AUTH", "s", "pw"))
