@@ -11,6 +11,7 @@
 
 #include "common/config/help.h"
 #include "common/config/loader.h"
+#include "common/net/open_files.h"
 #include "common/observe/logging.h"
 #include "node/server/config_apply.h"
 #include "node/server/config_rewrite.h"
@@ -55,7 +56,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   node::clampHz(settings);  // as Redis: CONFIG GET shows the adjusted values
-  settings.maxclients = node::adjustOpenFilesLimit(settings.maxclients);
+  settings.maxclients = net::adjustOpenFilesLimit(settings.maxclients, node::kReservedFds);
   if (settings.maxclients <= 0) return 1;
   node::Server server(settings);
   if (!server.listen()) return 1;

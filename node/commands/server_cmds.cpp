@@ -11,6 +11,7 @@
 
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
+#include "common/net/open_files.h"
 #include "node/commands/handlers.h"
 #include "node/persistence/persistence.h"
 #include "node/replication/replication.h"
@@ -217,7 +218,8 @@ void configSet(CommandContext& ctx) {
   }
   clampHz(ctx.server.settings());
   if (maxclientsSet && ctx.server.settings().maxclients != before->maxclients) {
-    const int64_t allowed = adjustOpenFilesLimit(ctx.server.settings().maxclients);
+    const int64_t allowed =
+        net::adjustOpenFilesLimit(ctx.server.settings().maxclients, kReservedFds);
     if (allowed != ctx.server.settings().maxclients) {
       ctx.server.settings() = std::move(*before);
       spdlog::warn(
