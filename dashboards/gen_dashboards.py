@@ -125,7 +125,7 @@ proxy = dashboard(
               "ops", desc="Commands answered with an error reply (any -ERR, -MOVED after max-redirects, ...)."),
         panel("Proxy errors/s by kind",
               [(f"sum by (kind) (rate(strata_proxy_errors_total{{{I}}}[{RI}]))", "{{kind}}")], "ops",
-              desc="request_failed (no backend answer in time), protocol, auth, client limits, maxclients."),
+              desc="request_failed (no backend answer in time), protocol, auth, client limits, maxclients, accept (listener out of descriptors)."),
         row("Cluster"),
         panel("MOVED / ASK / TRYAGAIN per second",
               [(f"sum by (kind) (rate(strata_proxy_redirections_total{{{I}}}[{RI}]))", "{{kind}}")], "ops",

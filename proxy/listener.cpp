@@ -1,4 +1,5 @@
-// Listener sockets via evconnlistener (non-blocking, close-on-exec, SO_REUSEADDR).
+// Listener sockets via evconnlistener (non-blocking, close-on-exec, SO_REUSEADDR), paused by
+// net::AcceptBackoff when accept() runs out of descriptors.
 #include "proxy/listener.h"
 
 #include <arpa/inet.h>
@@ -19,6 +20,12 @@ int boundPort(evconnlistener* l) {
   return ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port);
 }
 }  // namespace
+
+Listener::Listener(event_base* base, OnAccept onAccept, OnError onError)
+    : base_(base),
+      onAccept_(std::move(onAccept)),
+      onError_(std::move(onError)),
+      backoff_(base, "client", [this](bool on) { enable(on); }) {}
 
 bool Listener::listen(const std::string& host, int port, bool tls, std::string& error) {
   addrinfo hints{};
@@ -42,6 +49,8 @@ bool Listener::listen(const std::string& host, int port, bool tls, std::string& 
     error = "cannot listen on " + host + ":" + std::to_string(port) + ": " + strerror(err);
     return false;
   }
+  evconnlistener_set_error_cb(l, net::callback<&Listener::onAcceptError>);
+  if (backoff_.paused()) evconnlistener_disable(l);
   if (tls) {
     tls_.reset(l);
     tlsPort_ = boundPort(l);
@@ -53,8 +62,28 @@ bool Listener::listen(const std::string& host, int port, bool tls, std::string& 
 }
 
 void Listener::close() {
+  backoff_.cancel();
   plain_.reset();
   tls_.reset();
+}
+
+void Listener::enable(bool on) {
+  for (evconnlistener* l : {plain_.get(), tls_.get()}) {
+    if (l == nullptr) continue;
+    if (on) {
+      evconnlistener_enable(l);
+    } else {
+      evconnlistener_disable(l);
+    }
+  }
+}
+
+// libevent calls this for accept() errors other than EAGAIN, EINTR and ECONNABORTED, with errno
+// still set; without it, it logs "Error from accept() call" and returns to a readable socket.
+void Listener::onAcceptError(evconnlistener*) {
+  const int err = EVUTIL_SOCKET_ERROR();
+  backoff_.onAcceptError(err);
+  if (onError_) onError_(err);
 }
 
 void Listener::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr*, int) {

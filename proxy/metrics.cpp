@@ -48,7 +48,8 @@ ProxyMetrics::ProxyMetrics(std::shared_ptr<prometheus::Registry> registry)
           "Time from parsing a command to its reply being ready, by command")),
       errors(family<prometheus::Counter>(
           *registry, "strata_proxy_errors_total",
-          "Errors by kind: protocol, auth, request_failed, client_limit, maxclients")),
+          "Errors by kind: protocol, auth, request_failed, client_limit, maxclients, "
+          "client_paused, accept")),
       redirections(family<prometheus::Counter>(*registry, "strata_proxy_redirections_total",
                                                "MOVED, ASK and TRYAGAIN replies handled")),
       bytes(family<prometheus::Counter>(*registry, "strata_proxy_bytes_total",
@@ -76,6 +77,7 @@ ProxyMetrics::ProxyMetrics(std::shared_ptr<prometheus::Registry> registry)
       requestsInFlight(family<prometheus::Gauge>(*registry, "strata_proxy_requests_in_flight",
                                                  "Requests parsed and not yet answered")
                            .Add({})),
+      acceptErrors(errors.Add({{"kind", "accept"}})),
       registry_(std::move(registry)) {}
 
 WorkerMetrics::WorkerMetrics(ProxyMetrics& shared) : shared_(shared) {

@@ -45,6 +45,8 @@ class ProxyMetrics {
   prometheus::Gauge& slotsCovered;
   prometheus::Gauge& mastersKnown;
   prometheus::Gauge& requestsInFlight;
+  // accept() failures of the client listeners (main thread; EMFILE pauses them, listener.h).
+  prometheus::Counter& acceptErrors;
 
   std::mutex mutex;  // guards Add() on families from several workers
 

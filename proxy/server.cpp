@@ -89,10 +89,13 @@ int Server::run() {
     spdlog::warn("cluster not reachable yet ({}); serving errors until it is", error);
   }
 
-  listener_ = std::make_unique<Listener>(base_.get(), [this](net::UniqueFd fd, bool tls) {
-    Worker& w = *workers_[nextWorker_++ % workers_.size()];
-    w.adoptClient(std::move(fd), tls);
-  });
+  listener_ = std::make_unique<Listener>(
+      base_.get(),
+      [this](net::UniqueFd fd, bool tls) {
+        Worker& w = *workers_[nextWorker_++ % workers_.size()];
+        w.adoptClient(std::move(fd), tls);
+      },
+      [this](int) { shared_.metrics->acceptErrors.Increment(); });
   if (settings_.port > 0 && !listener_->listen(settings_.bind, settings_.port, false, error)) {
     spdlog::critical("{}", error);
     return 1;

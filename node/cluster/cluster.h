@@ -25,6 +25,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/net/accept_backoff.h"
 #include "common/net/handles.h"
 #include "common/slots/key_slot.h"
 #include "node/cluster/slot_bitmap.h"
@@ -237,6 +238,7 @@ class Cluster {
   // cluster_bus.cpp
   bool listenBus();
   void onAccept(evconnlistener* l, evutil_socket_t fd, sockaddr* sa, int len);
+  void onAcceptError(evconnlistener* l);
   void onTick(evutil_socket_t, short);
   ClusterLink* newLink(net::BufferEventPtr bev, ClusterNode* node, bool inbound);
   net::BufferEventPtr newBusBufferEvent(evutil_socket_t fd, bool inbound);
@@ -266,6 +268,7 @@ class Cluster {
   std::string configPath_;
   std::array<uint64_t, 3> savedEpochs_{~0ull, ~0ull, ~0ull};  // as last fsynced
   net::UniqueFd configLock_;
+  std::unique_ptr<net::AcceptBackoff> busAcceptBackoff_;  // pauses listeners_ on EMFILE...
   std::vector<net::EvConnListenerPtr> listeners_;
   std::vector<std::unique_ptr<ClusterLink>> links_;
   net::EventPtr tick_;

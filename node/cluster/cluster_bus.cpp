@@ -105,6 +105,16 @@ bool Cluster::listenBus() {
     spdlog::error("Cluster bus port {} out of range (port + 10000 must be < 65536)", port);
     return false;
   }
+  busAcceptBackoff_ =
+      std::make_unique<net::AcceptBackoff>(server_.base(), "cluster bus", [this](bool on) {
+        for (auto& l : listeners_) {
+          if (on) {
+            evconnlistener_enable(l.get());
+          } else {
+            evconnlistener_disable(l.get());
+          }
+        }
+      });
   std::vector<std::string> addresses = s.bind;
   if (addresses.empty()) addresses = {"*", "-::*"};
   for (std::string a : addresses) {
@@ -129,6 +139,7 @@ bool Cluster::listenBus() {
       spdlog::error("Could not bind the cluster bus on {}:{}: {}", a, port, std::strerror(errno));
       return false;
     }
+    evconnlistener_set_error_cb(l.get(), net::callback<&Cluster::onAcceptError>);
     listeners_.push_back(std::move(l));
   }
   if (listeners_.empty()) {
@@ -169,6 +180,12 @@ void Cluster::onAccept(evconnlistener*, evutil_socket_t fd, sockaddr* sa, int) {
   link->connected = true;
   link->peerIp = sockaddrIp(sa);
   link->localIp = localIp(fd);
+}
+
+// accept() errors other than EAGAIN, EINTR and ECONNABORTED (libevent's evconnlistener would
+// otherwise log and return to a still readable socket: a spin while descriptors are short).
+void Cluster::onAcceptError(evconnlistener*) {
+  busAcceptBackoff_->onAcceptError(EVUTIL_SOCKET_ERROR());
 }
 
 ClusterLink* Cluster::newLink(net::BufferEventPtr bev, ClusterNode* node, bool inbound) {

@@ -65,7 +65,10 @@ int64_t nowUs() {
 }
 
 Server::Server(NodeSettings settings)
-    : settings_(std::move(settings)), registry_(nodeSchema(), settings_), base_(event_base_new()) {
+    : settings_(std::move(settings)),
+      registry_(nodeSchema(), settings_),
+      base_(event_base_new()),
+      acceptBackoff_(base_.get(), "client", [this](bool on) { enableListeners(on); }) {
   startMs_ = nowMs();
   updateClock();
   commandStats_ = std::make_unique<CommandStats>(commands_);
@@ -212,8 +215,10 @@ void Server::acceptClients(int listenFd, bool tls) {
   for (int i = 0; i < kMaxAcceptsPerCall; ++i) {
     int raw = accept4(listenFd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (raw < 0) {
+      // Out of descriptors (EMFILE...): the listeners pause briefly instead of spinning on a
+      // socket that stays readable; other errors are logged at most once a second.
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        spdlog::warn("Accepting client connection: {}", std::strerror(errno));
+        acceptBackoff_.onAcceptError(errno);
       }
       return;
     }
@@ -247,6 +252,16 @@ void Server::acceptClients(int listenFd, bool tls) {
         new Client(*this, std::move(fd), id, std::move(peer), std::move(local), std::move(ssl));
     clients_.emplace(id, client);
     stats_.totalConnections++;
+  }
+}
+
+void Server::enableListeners(bool on) {
+  for (auto& ev : listenEvents_) {
+    if (on) {
+      event_add(ev.get(), nullptr);
+    } else {
+      event_del(ev.get());
+    }
   }
 }
 

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "common/config/registry.h"
+#include "common/net/accept_backoff.h"
 #include "common/net/handles.h"
 #include "node/keyspace/keyspace.h"
 #include "node/server/command_table.h"
@@ -279,6 +280,7 @@ class Server {
   void onAccept(evutil_socket_t fd, short what);
   void onAcceptTls(evutil_socket_t fd, short what);
   void acceptClients(int listenFd, bool tls);
+  void enableListeners(bool on);
   void onCron(evutil_socket_t fd, short what);
   void onSignal(evutil_socket_t fd, short what);
   void armCron();
@@ -308,6 +310,7 @@ class Server {
   Stats stats_;
   std::vector<net::UniqueFd> listenFds_;
   std::vector<net::EventPtr> listenEvents_;
+  net::AcceptBackoff acceptBackoff_;  // pauses listenEvents_ when accept() runs out of fds
   net::EventPtr cron_;
   int cronHz_ = 0;
   net::EventPtr sigterm_, sigint_;
