@@ -9,7 +9,9 @@
 
 #include "common/config/loader.h"
 #include "common/net/callback.h"
+#include "common/net/open_files.h"
 #include "common/net/tls_context.h"
+#include "proxy/open_files_reserve.h"
 #include "proxy/settings_schema.h"
 
 namespace strata::proxy {
@@ -23,7 +25,8 @@ Server::Server(ProxySettings settings, std::vector<std::string> args)
   if (settings_.threads <= 0) {
     settings_.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   }
-  shared_.settings.store(std::make_shared<const ProxySettings>(settings_));
+  effectiveMaxclients_ = settings_.maxclients;
+  publishSettings();
   shared_.metrics = std::make_unique<ProxyMetrics>(std::make_shared<prometheus::Registry>());
 }
 
@@ -66,8 +69,30 @@ bool Server::buildTls(const ProxySettings& s, std::string& error) {
   return true;
 }
 
+void Server::publishSettings() {
+  auto published = std::make_shared<ProxySettings>(settings_);
+  published->maxclients = effectiveMaxclients_;
+  shared_.settings.store(std::move(published));
+}
+
+bool Server::fitMaxclients() {
+  const int64_t reserve = openFilesReserve(settings_);
+  const int64_t allowed = net::adjustOpenFilesLimit(settings_.maxclients, reserve);
+  if (allowed <= 0) {
+    spdlog::critical(
+        "not enough open files: maxclients {} needs {} descriptors besides the clients' ({} "
+        "workers, backend-connections {}); raise 'ulimit -n' (LimitNOFILE= in a systemd unit)",
+        settings_.maxclients, reserve, settings_.threads, settings_.backendConnections);
+    return false;
+  }
+  effectiveMaxclients_ = static_cast<int>(allowed);
+  return true;
+}
+
 int Server::run() {
   signal(SIGPIPE, SIG_IGN);
+  if (!fitMaxclients()) return 1;  // before anything holds a descriptor
+  publishSettings();
   std::string error;
   if (!buildTls(settings_, error)) {
     spdlog::critical("{}", error);
@@ -131,8 +156,9 @@ int Server::run() {
     signals_.emplace_back(evsignal_new(base_.get(), sig, net::callback<&Server::onSignal>, this));
     evsignal_add(signals_.back().get(), nullptr);
   }
-  spdlog::info("proxy ready: port {} tls-port {} workers {} metrics {}", listener_->port(false),
-               listener_->port(true), workers_.size(), settings_.metricsPort);
+  spdlog::info("proxy ready: port {} tls-port {} workers {} metrics {} maxclients {}",
+               listener_->port(false), listener_->port(true), workers_.size(),
+               settings_.metricsPort, effectiveMaxclients_);
   event_base_dispatch(base_.get());
 
   topology_->stop();
@@ -163,8 +189,12 @@ void Server::reload() {
     spdlog::error("reload: {}; keeping the previous certificates", error);
   }
   fresh.threads = settings_.threads;
+  const bool maxclientsChanged = fresh.maxclients != settings_.maxclients;
   settings_ = fresh;
-  shared_.settings.store(std::make_shared<const ProxySettings>(settings_));
+  if (maxclientsChanged && !fitMaxclients()) {
+    spdlog::error("reload: keeping maxclients {}", effectiveMaxclients_);
+  }
+  publishSettings();
   for (auto& w : workers_) w->reloadSettings();
   for (const auto& name : result.ignored) {
     spdlog::warn("reload: '{}' changed but needs a restart", name);

@@ -2,6 +2,9 @@
 // listeners and the metrics/health endpoint, and handles signals on the main thread's loop:
 //   SIGHUP  re-reads the config file and command line; reloadable options (users, passwords,
 //           limits, certificates) apply to new requests and connections, nobody is dropped.
+// maxclients needs maxclients + openFilesReserve() descriptors (open_files_reserve.h): the start
+// and a reload that changes it raise RLIMIT_NOFILE, or lower the maxclients the workers see
+// (INFO proxy's maxclients) with Redis's warnings; too few for the reserve: exit status 1.
 //   SIGTERM / SIGINT  stop accepting, let in-flight requests finish (bounded), then exit 0.
 #pragma once
 
@@ -29,12 +32,17 @@ class Server {
 
  private:
   bool buildTls(const ProxySettings& s, std::string& error);
+  // Fits maxclients to the open-files limit (raising it if it can); false if not even the
+  // reserve fits. Sets effectiveMaxclients_; publishSettings() hands it to the workers.
+  bool fitMaxclients();
+  void publishSettings();
   void onSignal(evutil_socket_t sig, short);
   void onDrainCheck(evutil_socket_t, short);
   void reload();
   void beginShutdown();
 
-  ProxySettings settings_;
+  ProxySettings settings_;  // as configured; the published copy carries effectiveMaxclients_
+  int effectiveMaxclients_ = 0;
   std::vector<std::string> args_;
   SharedState shared_;
   net::EventBasePtr base_;

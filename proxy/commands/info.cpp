@@ -1,7 +1,8 @@
 // INFO through the proxy: every master's INFO is fetched; the reply is the first master's text
 // with the Keyspace section summed over all masters (db0 keys and expires), followed by a
-// `# Proxy` section describing the proxy itself (version, uptime, workers, clients, backends,
-// slot map). `INFO proxy` answers with the proxy section alone, without asking any node.
+// `# Proxy` section describing the proxy itself (version, uptime, workers, clients and the
+// effective maxclients, backends, slot map). `INFO proxy` answers with the proxy section alone,
+// without asking any node.
 #include <charconv>
 #include <thread>
 
@@ -92,6 +93,7 @@ void ClientConn::cmdInfo(Request* r, const Args& args) {
   add("uptime_in_seconds", std::to_string(uptime.count()));
   add("workers", std::to_string(s.threads));
   add("connected_clients", std::to_string(shared.clients.load()));
+  add("maxclients", std::to_string(s.maxclients));  // as fitted to the open-files limit
   add("worker_id", std::to_string(worker_.id()));
   add("worker_backend_connections", std::to_string(worker_.backends().connectionCount()));
   add("worker_requests_in_flight", std::to_string(worker_.requests().live()));

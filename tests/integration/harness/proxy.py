@@ -1,6 +1,7 @@
 # Proxy fixture: runs the strata proxy binary (env STRATA_PROXY_BIN, default
-# <repo>/build/proxy/proxy) as `proxy --port P --bind 127.0.0.1 --nodes A,B --threads 2
-# --metrics-port M [extra]`, waits (bounded) for PING, logs to a file whose tail is shown when it
+# <repo>/build/proxy/proxy) as `[wrapper...] proxy [config.toml] --port P --bind 127.0.0.1
+# --nodes A,B --threads 2 --metrics-port M [extra]` (a wrapper such as `prlimit --nofile=N:N --`
+# runs in front), waits (bounded) for PING, logs to a file whose tail is shown when it
 # fails to start (the runner prints it on test failures), stops with SIGTERM then SIGKILL.
 import os
 
@@ -18,12 +19,16 @@ def proxy_binary() -> str:
 
 
 class Proxy:
-    def __init__(self, seeds, binary: str = None, threads: int = 2, extra_args=()):
-        """seeds: list of "127.0.0.1:port" cluster node addresses given to --nodes."""
+    def __init__(self, seeds, binary: str = None, threads: int = 2, extra_args=(), wrapper=(),
+                 config_file: str = None):
+        """seeds: list of "127.0.0.1:port" cluster node addresses given to --nodes; wrapper: argv
+        run in front of the binary; config_file: the TOML file given as first argument."""
         self.seeds = list(seeds)
         self.binary = binary or proxy_binary()
         self.threads = threads
         self.extra_args = list(extra_args)
+        self.wrapper = [str(a) for a in wrapper]
+        self.config_file = config_file
         self.port = self.metrics_port = None
         self.proc = None
         self.dir = None
@@ -52,7 +57,8 @@ class Proxy:
         return self._launch(timeout)
 
     def _launch(self, timeout: float):
-        argv = [self.binary, "--port", self.port, "--bind", HOST, "--nodes", ",".join(self.seeds),
+        argv = [*self.wrapper, self.binary, *([self.config_file] if self.config_file else []),
+                "--port", self.port, "--bind", HOST, "--nodes", ",".join(self.seeds),
                 "--threads", self.threads, "--metrics-port", self.metrics_port, *self.extra_args]
         self.proc = Proc(f"proxy:{self.port}", argv, self.dir, self.log_path).start()
 
