@@ -184,7 +184,8 @@ class ClientConn {
   uint64_t writeSeq_ = 0;
   uint64_t lastWriteLink_ = 0;  // BackendConn::id(); 0: not known (never written, not sent yet)
 
-  // CLIENT REPLY: kOff drops every reply (and pub/sub message), kSkipNext the next command's.
+  // CLIENT REPLY: kOff drops every reply, kSkipNext the next command's; as Redis 7.0, pub/sub
+  // confirmations and messages are still delivered.
   enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext };
   ReplyMode replyMode_ = ReplyMode::kOn;
 

@@ -98,6 +98,8 @@ bool ClientConn::handlePubSub(Request* r, const Args& args, std::string_view nam
     replyError(r, "ERR wrong number of arguments for '" + std::string(name) + "' command");
     return true;
   }
+  // As redis-server 7.0: CLIENT REPLY OFF/SKIP does not silence (un)subscribe confirmations.
+  r->silent = false;
 
   if (name == "subscribe" || name == "psubscribe") {
     if (!subConn_) subConn_ = leaseSubscriber(nullptr);
@@ -198,7 +200,6 @@ void ClientConn::onPubSubFrame(BackendConn* conn, const char* data, size_t len) 
   std::string kind = config::toLower(v.elements[0].str);
   if (kind == "message" || kind == "pmessage" || kind == "smessage") {
     Request* m = newRequest({}, {});
-    m->silent = replyMode_ == ReplyMode::kOff;  // CLIENT REPLY OFF drops messages too
     enqueue(m);
     m->reply.assign(data, len);
     worker_.complete(m);

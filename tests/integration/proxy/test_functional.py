@@ -509,6 +509,24 @@ class Connection(TargetTestCase):
         self.assertEqual(c.call("RESET"), "RESET")
         self.assertEqual(c.call("GET", k), b"3")
 
+    def test_client_reply_off_keeps_pubsub(self):
+        # redis-server 7.0 pushes (un)subscribe confirmations and messages even with replies OFF.
+        ch = self.k("reply-ch")
+        for proto in (2, 3):
+            c = self.raw()
+            c.call("HELLO", proto)
+            c.send("CLIENT", "REPLY", "OFF")
+            c.send("SUBSCRIBE", ch)
+            self.assertEqual(list(c.read()), [b"subscribe", ch.encode(), 1])
+            self.assertIn(self.raw().call("PUBLISH", ch, "m%d" % proto), (0, 1) if self.t.is_proxy else (1,))
+            self.assertEqual(list(c.read()), [b"message", ch.encode(), b"m%d" % proto])
+            c.send("UNSUBSCRIBE", ch)
+            self.assertEqual(list(c.read()), [b"unsubscribe", ch.encode(), 0])
+            if proto == 3:
+                c.send("GET", k := self.k("reply-k"))  # still silent
+                self.assertEqual(c.call("CLIENT", "REPLY", "ON"), "OK")
+                self.assertIs(c.call("GET", k), NULL)
+
     def test_command(self):
         self.assertGreater(self.r.command_count(), 100)
         got = self.raw().call("COMMAND", "INFO", "get", "nosuchcommand")
