@@ -3,6 +3,7 @@
 // non-stale commands while the master link is down and replica-serve-stale-data is no,
 // -NOREPLICAS when min-replicas-to-write is not met on a master. The master's own stream never
 // comes here (the link calls Server::call() directly).
+#include "common/errors.h"
 #include "node/replication/replication.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -43,8 +44,7 @@ bool Server::replicaGate(Client& client, const CommandDef& def,
     // script by its allow-stale flag; EXEC only if every queued command is one).
     if (!settings_.replicaServeStaleData && !repl.masterLinkUp() &&
         deniedWhenStale(client, def, argv)) {
-      client.writer().error(
-          "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+      client.writer().error(errors::kMasterDown);
       return false;
     }
     return true;

@@ -15,6 +15,7 @@ extern "C" {
 #include <lua.h>
 }
 
+#include "common/errors.h"
 #include "common/slots/key_slot.h"
 #include "node/cluster/cluster.h"
 #include "node/commands/handlers.h"
@@ -239,9 +240,9 @@ uint32_t Scripting::commandFlags(const CommandDef& def,
   } else {
     return own;
   }
-  // A script without a shebang keeps the command's flags but "stale": redis-server 7.0 refuses
-  // it on a stale replica (-MASTERDOWN) while EVAL's error paths (unknown sha) stay admitted.
-  if (flags & kFlagEvalCompat) return own & ~static_cast<uint32_t>(CommandFlag::kStale);
+  // A script without a shebang keeps the command's flags (stale included): runScript refuses
+  // it on a stale replica, after EVAL's own argument checks (as 7.0's scriptPrepareForRun).
+  if (flags & kFlagEvalCompat) return own;
   constexpr auto bit = [](CommandFlag f) { return static_cast<uint32_t>(f); };
   uint32_t bits =
       own & ~(bit(CommandFlag::kStale) | bit(CommandFlag::kDenyoom) | bit(CommandFlag::kWrite));
@@ -360,6 +361,10 @@ void Scripting::runScript(CommandContext& ctx, lua_State* L, bool isFunction,
         return refuse("ERR Can not execute a script with write flag using *_ro command.");
       }
     }
+  } else if (!obey && !s.settings().replicaServeStaleData && s.isReplica() &&
+             !s.replication().masterLinkUp()) {
+    // A script without a shebang on a stale replica (admitted: EVAL is flagged stale).
+    return refuse(errors::kMasterDown);
   }
   if (!client_) return refuse("ERR scripting client could not be created");
 

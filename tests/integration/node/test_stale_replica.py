@@ -90,6 +90,24 @@ class StaleReplica(DifferentialCase):
         r = self.same(check, protos=(2,))
         self.assertEqual(r[2], [b"master", b"replica"])
 
+    def test_script_without_shebang_is_refused_when_it_runs(self):
+        # 7.0 admits EVAL (flagged stale) and refuses a shebang-less script only when it is
+        # about to run: EVAL's own argument errors come first, and inside MULTI it is queued and
+        # EXEC answers an array holding -MASTERDOWN (no EXECABORT).
+        def check(port, proto):
+            c = self.conn(port, proto)
+            c.call("REPLICAOF", "127.0.0.1", str(self.nobody))
+            c.call("CONFIG", "SET", "replica-serve-stale-data", "no")
+            try:
+                return [c.call("EVAL", "return 1", "-1"), c.call("EVAL", "return 1", "0"),
+                        c.call("MULTI"), c.call("EVAL", "return 1", "0"), c.call("EXEC")]
+            finally:
+                c.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+                c.call("REPLICAOF", "NO", "ONE")
+        r = self.same(check)
+        self.assertEqual(r[2], [RespError("ERR Number of keys can't be negative"), MASTERDOWN,
+                                "OK", "QUEUED", [MASTERDOWN]])
+
 
 if __name__ == "__main__":
     main()
