@@ -1,8 +1,8 @@
 // Replication's admission gate (Redis's processCommand checks, in its order): -LOADING while a
-// replica loads a full sync, -READONLY for writes on a read-only replica, -MASTERDOWN for
-// non-stale commands while the master link is down and replica-serve-stale-data is no,
-// -NOREPLICAS when min-replicas-to-write is not met on a master. The master's own stream never
-// comes here (the link calls Server::call() directly).
+// replica loads a full sync, -READONLY for writes on a read-only replica, -NOREPLICAS when
+// min-replicas-to-write is not met on a master; and staleGate: -MASTERDOWN for non-stale
+// commands while the master link is down and replica-serve-stale-data is no. The master's own
+// stream never comes here (the link calls Server::call() directly).
 #include "common/errors.h"
 #include "node/replication/replication.h"
 #include "node/server/client.h"
@@ -40,13 +40,6 @@ bool Server::replicaGate(Client& client, const CommandDef& def,
       client.writer().error("READONLY You can't write against a read only replica.");
       return false;
     }
-    // replica-serve-stale-data no: while the link is down only "stale" commands are served (a
-    // script by its allow-stale flag; EXEC only if every queued command is one).
-    if (!settings_.replicaServeStaleData && !repl.masterLinkUp() &&
-        deniedWhenStale(client, def, argv)) {
-      client.writer().error(errors::kMasterDown);
-      return false;
-    }
     return true;
   }
   if (!repl.enoughGoodReplicas() && writesByAdmission(def, argv)) {
@@ -54,6 +47,18 @@ bool Server::replicaGate(Client& client, const CommandDef& def,
     return false;
   }
   return true;
+}
+
+// replica-serve-stale-data no: while the link is down only "stale" commands are served (a script
+// by its allow-stale flag; EXEC only if every queued command is one). After pubsubGate, as in
+// 7.0's processCommand: a RESP2 subscriber's GET gets the pub/sub context error first.
+bool Server::staleGate(Client& client, const CommandDef& def,
+                       const std::vector<std::string_view>& argv) {
+  if (settings_.replicaServeStaleData) return true;
+  const Replication& repl = *replication_;
+  if (!repl.isReplica() || repl.masterLinkUp() || !deniedWhenStale(client, def, argv)) return true;
+  client.writer().error(errors::kMasterDown);
+  return false;
 }
 
 }  // namespace strata::node

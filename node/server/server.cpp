@@ -392,6 +392,7 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
                         persistenceGate(client, *def, argv) &&  // node/persistence: AOF errors
                         replicaGate(client, *def, argv) &&      // node/replication: read-only
                         pubsubGate(client, *def) &&             // pubsub.cpp: RESP2 subscribers
+                        staleGate(client, *def, argv) &&        // node/replication: MASTERDOWN
                         transactionGate(client, *def, argv);    // transactions.cpp: MULTI queue
   if (!admitted) {
     if (client.out().size() > before && client.out()[before] == '-') {

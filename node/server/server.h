@@ -99,6 +99,7 @@ class Server {
   bool replicaGate(Client& client, const CommandDef& def,
                    const std::vector<std::string_view>& argv);
   bool pubsubGate(Client& client, const CommandDef& def);
+  bool staleGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);
   // server/acl_gate.cpp: -NOPERM for a command, key or channel the client's user may not use
   // (only called for users without allcommands + allkeys + allchannels).
   bool aclGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);

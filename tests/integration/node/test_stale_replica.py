@@ -90,6 +90,25 @@ class StaleReplica(DifferentialCase):
         r = self.same(check, protos=(2,))
         self.assertEqual(r[2], [b"master", b"replica"])
 
+    def test_resp2_subscriber_gets_the_pubsub_context_error_first(self):
+        # 7.0's processCommand checks the RESP2 pub/sub context before MASTERDOWN.
+        def check(port, proto):
+            c = self.conn(port, proto)
+            c.call("REPLICAOF", "127.0.0.1", str(self.nobody))
+            c.call("CONFIG", "SET", "replica-serve-stale-data", "no")
+            try:
+                return [c.call("SUBSCRIBE", "ch"), c.call("GET", "k"), c.call("PING"),
+                        c.call("UNSUBSCRIBE", "ch"), c.call("GET", "k")]
+            finally:
+                c.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+                c.call("REPLICAOF", "NO", "ONE")
+        r = self.same(check, protos=(2,))
+        self.assertEqual(r[2][1], RespError(
+            "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+            "RESET are allowed in this context"))
+        self.assertEqual(r[2][2], MASTERDOWN)
+        self.assertEqual(r[2][4], MASTERDOWN)
+
     def test_script_without_shebang_is_refused_when_it_runs(self):
         # 7.0 admits EVAL (flagged stale) and refuses a shebang-less script only when it is
         # about to run: EVAL's own argument errors come first, and inside MULTI it is queued and
