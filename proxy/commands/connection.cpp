@@ -295,7 +295,10 @@ void ClientConn::cmdClient(Request* r, const Args& args) {
     std::string all;
     worker_.forEachClient([&](ClientConn& c) { all += c.infoLine() + "\n"; });
     writer(r).verbatim("txt", all);
-  } else if (config::equalsNoCase(sub, "reply") && args.size() == 3) {
+  } else if (config::equalsNoCase(sub, "reply") && args.size() != 3) {
+    replyError(r, "ERR wrong number of arguments for 'client|reply' command");
+    return;
+  } else if (config::equalsNoCase(sub, "reply")) {
     // As Redis: ON answers OK; OFF answers nothing from now on; SKIP answers nothing and drops
     // the next command's reply (dispatch() marks the requests silent).
     if (config::equalsNoCase(args[2], "on")) {

@@ -503,6 +503,8 @@ class Connection(TargetTestCase):
         c.send("INCR", k)
         self.assertEqual(c.call("GET", k), b"2")
         self.assertEqual(c.call("CLIENT", "REPLY", "maybe"), RespError("ERR syntax error"))
+        self.assertEqual(c.call("CLIENT", "REPLY"), RespError(
+            "ERR wrong number of arguments for 'client|reply' command"))
         # RESET turns replies back on (and answers).
         c.send("CLIENT", "REPLY", "OFF")
         c.send("INCR", k)
