@@ -7,6 +7,7 @@ import os
 import resource
 import select
 import socket
+import time
 
 HOST = "127.0.0.1"
 
@@ -16,6 +17,14 @@ def cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_over(pid: int, seconds: float):
+    """(CPU seconds `pid` used, wall seconds) over a sleep of `seconds`: a listener that spins
+    on a failing accept() burns about one CPU second per second, a paused one next to none."""
+    cpu0, wall0 = cpu_seconds(pid), time.monotonic()
+    time.sleep(seconds)
+    return cpu_seconds(pid) - cpu0, time.monotonic() - wall0
 
 
 def limit_to_open_descriptors(pid: int):

@@ -4,6 +4,8 @@
 # runs in front), waits (bounded) for PING, logs to a file whose tail is shown when it
 # fails to start (the runner prints it on test failures), stops with SIGTERM then SIGKILL.
 import os
+import re
+import urllib.request
 
 import redis
 
@@ -87,3 +89,15 @@ class Proxy:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def metric(proxy: Proxy, name: str, labels: str = "") -> float:
+    """Sum of the samples of `name` (whose label set contains `labels`) on the proxy's /metrics."""
+    with urllib.request.urlopen(f"http://{HOST}:{proxy.metrics_port}/metrics", timeout=5) as r:
+        body = r.read().decode(errors="replace")
+    total = 0.0
+    for line in body.splitlines():
+        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)", line)
+        if m and m.group(1) == name and labels in (m.group(2) or ""):
+            total += float(m.group(3))
+    return total

@@ -10,12 +10,11 @@
 import os
 import select
 import sys
-import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from harness.descriptors import (connect_until_backlogged, cpu_seconds,  # noqa: E402
+from harness.descriptors import (connect_until_backlogged, cpu_over,  # noqa: E402
                                  limit_to_open_descriptors)
 from harness.differential import node_bin  # noqa: E402
 from harness.procs import wait_until  # noqa: E402
@@ -47,9 +46,7 @@ class AcceptOutOfDescriptors(unittest.TestCase):
         waiting = connect_until_backlogged(node.port, sockets)
         self.assertIsNotNone(waiting, "every client was accepted: the limit did not bind")
 
-        cpu0, wall0 = cpu_seconds(pid), time.monotonic()
-        time.sleep(2)
-        cpu, wall = cpu_seconds(pid) - cpu0, time.monotonic() - wall0
+        cpu, wall = cpu_over(pid, 2)
         self.assertLess(cpu, wall / 2, f"the node used {cpu:.2f} s of CPU in {wall:.2f} s")
         for c in served:
             self.assertEqual(c.call("GET", "fdlimit:n"), b"1")

@@ -25,18 +25,16 @@ import select
 import signal
 import subprocess
 import sys
-import time
 import unittest
-import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from harness import Proxy, RedisCluster, RespConn, RespError, wait_until  # noqa: E402
-from harness.descriptors import (connect_until_backlogged, cpu_seconds,  # noqa: E402
+from harness.descriptors import (connect_until_backlogged, cpu_over,  # noqa: E402
                                  limit_to_open_descriptors)
 from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.procs import make_temp_dir  # noqa: E402
-from harness.proxy import proxy_binary  # noqa: E402
+from harness.proxy import metric, proxy_binary  # noqa: E402
 from harness.runner import main  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -86,17 +84,6 @@ def info_field(conn: RespConn, name: str) -> int:
     if not m:
         raise AssertionError(f"no {name} in INFO proxy: {text!r}")
     return int(m.group(1))
-
-
-def metric(proxy: Proxy, name: str, labels: str = "") -> float:
-    with urllib.request.urlopen(f"http://{HOST}:{proxy.metrics_port}/metrics", timeout=5) as r:
-        body = r.read().decode(errors="replace")
-    total = 0.0
-    for line in body.splitlines():
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)", line)
-        if m and m.group(1) == name and labels in (m.group(2) or ""):
-            total += float(m.group(3))
-    return total
 
 
 class Conns:
@@ -228,9 +215,7 @@ class AcceptOutOfDescriptors(unittest.TestCase):
 
         # While the client waits, the proxy neither spins (a spinning listener burns a whole
         # core: ~2 s of CPU in 2 s) nor stops serving the clients it has.
-        cpu0, wall0 = cpu_seconds(pid), time.monotonic()
-        time.sleep(2)
-        cpu, wall = cpu_seconds(pid) - cpu0, time.monotonic() - wall0
+        cpu, wall = cpu_over(pid, 2)
         self.assertLess(cpu, wall / 2, f"the proxy used {cpu:.2f} s of CPU in {wall:.2f} s")
         for c in served:
             self.assertEqual(c.call("PING"), "PONG")

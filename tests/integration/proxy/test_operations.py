@@ -31,6 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 from harness import Proxy, RedisCluster, RespConn, RespError, wait_until  # noqa: E402
 from harness.ports import allocate_ports, release_ports  # noqa: E402
 from harness.procs import Proc, group_members, make_temp_dir  # noqa: E402
+from harness.proxy import metric  # noqa: E402
 from harness.runner import main  # noqa: E402
 from harness.suite import Background  # noqa: E402
 
@@ -63,16 +64,6 @@ def http_get(port: int, path: str, timeout: float = 5.0):
     except urllib.error.HTTPError as e:
         return e.code, e.read().decode(errors="replace")
 
-
-def metric(proxy: Proxy, name: str, labels: str = "") -> float:
-    """Sum of the samples of `name` (whose label set contains `labels`) on the proxy's /metrics."""
-    _, body = http_get(proxy.metrics_port, "/metrics")
-    total = 0.0
-    for line in body.splitlines():
-        m = re.match(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)", line)
-        if m and m.group(1) == name and labels in (m.group(2) or ""):
-            total += float(m.group(3))
-    return total
 
 
 def connection_closed(conn: RespConn, timeout: float) -> bool:
