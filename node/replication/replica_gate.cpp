@@ -19,13 +19,7 @@ constexpr auto kStale = static_cast<uint32_t>(CommandFlag::kStale);
 bool Server::deniedWhenStale(Client& client, const CommandDef& def,
                              const std::vector<std::string_view>& argv) {
   if (!(admissionFlags(def, argv) & kStale)) return true;
-  if (def.name != "exec") return false;
-  std::vector<std::string_view> args;
-  for (const auto& q : client.session.queued) {
-    args.assign(q.argv.begin(), q.argv.end());
-    if (!(admissionFlags(*q.def, args) & kStale)) return true;
-  }
-  return false;
+  return def.name == "exec" && (queuedAdmissionFlags(client, true) & kStale) != 0;
 }
 
 bool Server::replicaGate(Client& client, const CommandDef& def,

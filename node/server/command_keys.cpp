@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 
 #include "common/config/value_parsers.h"
@@ -16,6 +17,8 @@ namespace strata::node {
 
 // A getkeys proc's flags for a key: the names (static storage) and their keyAccessBits.
 struct ProcKeyFlags {
+  explicit ProcKeyFlags(std::initializer_list<std::string_view> flagNames)
+      : names(flagNames), access(keyAccessBits(names)) {}
   std::vector<std::string_view> names;
   uint8_t access;
 };
@@ -45,11 +48,11 @@ using Argv = std::vector<std::string_view>;
 
 // The flag sets the procs report (CMD_KEY_* in COMMAND's order); genericGetKeys and
 // georadiusGetKeys report none.
-const ProcKeyFlags kNoFlags{{}, 0};
-const ProcKeyFlags kRoAccess{{"RO", "access"}, kKeyRead};
-const ProcKeyFlags kOwUpdate{{"OW", "update"}, kKeyWrite};
-const ProcKeyFlags kRwAccessUpdate{{"RW", "access", "update"}, kKeyRead | kKeyWrite};
-const ProcKeyFlags kRwAccessDelete{{"RW", "access", "delete"}, kKeyRead | kKeyWrite};
+const ProcKeyFlags kNoFlags{};
+const ProcKeyFlags kRoAccess{"RO", "access"};
+const ProcKeyFlags kOwUpdate{"OW", "update"};
+const ProcKeyFlags kRwAccessUpdate{"RW", "access", "update"};
+const ProcKeyFlags kRwAccessDelete{"RW", "access", "delete"};
 
 bool hasFlag(const KeySpec& spec, std::string_view flag) {
   return std::find(spec.flags.begin(), spec.flags.end(), flag) != spec.flags.end();

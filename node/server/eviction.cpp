@@ -172,13 +172,7 @@ bool Server::memoryGate(Client& client, const CommandDef& def,
   constexpr auto kDenyoom = static_cast<uint32_t>(CommandFlag::kDenyoom);
   const std::string_view name = def.name;
   bool reject = (admissionFlags(def, argv) & kDenyoom) != 0;
-  if (!reject && name == "exec") {
-    std::vector<std::string_view> args;
-    for (const auto& q : client.session.queued) {
-      args.assign(q.argv.begin(), q.argv.end());
-      reject = reject || (admissionFlags(*q.def, args) & kDenyoom) != 0;
-    }
-  }
+  if (!reject && name == "exec") reject = (queuedAdmissionFlags(client, false) & kDenyoom) != 0;
   if (!reject && client.session.multi) {
     reject = name != "exec" && name != "discard" && name != "quit" && name != "reset";
   }

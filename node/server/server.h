@@ -113,6 +113,9 @@ class Server {
   // The flag bits the gates judge a request by (Redis's getCommandFlags): EVAL* / FCALL* take
   // their script's declared flags (Scripting::commandFlags), every other command its own.
   uint32_t admissionFlags(const CommandDef& def, const std::vector<std::string_view>& argv);
+  // Redis's mstate.cmd_flags / cmd_inv_flags for EXEC's gates: the OR of the queued commands'
+  // admission flags, or with `complement` of their complements (a bit set: some command lacks it).
+  uint32_t queuedAdmissionFlags(const Client& client, bool complement);
   bool writesByAdmission(const CommandDef& def, const std::vector<std::string_view>& argv) {
     return (admissionFlags(def, argv) & static_cast<uint32_t>(CommandFlag::kWrite)) != 0;
   }

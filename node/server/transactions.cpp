@@ -65,6 +65,17 @@ bool Server::transactionGate(Client& client, const CommandDef& def,
   return false;
 }
 
+uint32_t Server::queuedAdmissionFlags(const Client& client, bool complement) {
+  uint32_t bits = 0;
+  std::vector<std::string_view> args;
+  for (const auto& q : client.session.queued) {
+    args.assign(q.argv.begin(), q.argv.end());
+    const uint32_t flags = admissionFlags(*q.def, args);
+    bits |= complement ? ~flags : flags;
+  }
+  return bits;
+}
+
 void Server::flagTransaction(Client& client, const CommandDef* def, size_t replyStart) {
   if (def == nullptr || def->handler != &cmd::exec) {
     if (client.session.multi) client.session.execAbort = true;
