@@ -73,6 +73,9 @@ struct NodeSettings {
   // percentiles INFO reports from them.
   bool latencyTracking = true;
   std::vector<double> latencyTrackingInfoPercentiles{50, 99, 99.9};
+  // Scripts and functions: after this many milliseconds a running script lets other clients in
+  // (they get -BUSY) and SCRIPT KILL / FUNCTION KILL can stop it (0: at once).
+  int64_t busyReplyThreshold = 5000;
 
   // Compact encodings (zset-max-listpack-*).
   int64_t zsetMaxListpackEntries = 128;

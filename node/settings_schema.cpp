@@ -322,6 +322,9 @@ config::Schema<NodeSettings> build() {
   s.custom("latency-tracking-info-percentiles", &S::latencyTrackingInfoPercentiles,
            std::vector<double>{50, 99, 99.9}, percentilesCodec(), kReloadable,
            "Percentiles INFO latencystats reports for each command");
+  s.integer("busy-reply-threshold", &S::busyReplyThreshold, 5000, Range{0, kNoMax}, kReloadable,
+            "Milliseconds a script or function runs before other clients get -BUSY and SCRIPT "
+            "KILL / FUNCTION KILL may stop it");
   // Compact encodings.
   s.integer("zset-max-listpack-entries", &S::zsetMaxListpackEntries, 128, Range{0, kNoMax},
             kReloadable, "Largest sorted set kept in the compact (listpack) encoding");
@@ -455,6 +458,23 @@ config::Schema<NodeSettings> build() {
             kReloadable, "Most cached TLS sessions (0: OpenSSL's default)");
   s.integer("tls-session-cache-timeout", &S::tlsSessionCacheTimeout, 300, Range{0, 2147483647},
             kReloadable, "Seconds a cached TLS session can be resumed");
+  // The names redis-server 7.0 still accepts for renamed options (config.c's aliases), so an
+  // older redis.conf's settings carry over.
+  s.alias("lua-time-limit", "busy-reply-threshold")
+      .alias("slaveof", "replicaof")
+      .alias("slave-read-only", "replica-read-only")
+      .alias("slave-serve-stale-data", "replica-serve-stale-data")
+      .alias("min-slaves-to-write", "min-replicas-to-write")
+      .alias("min-slaves-max-lag", "min-replicas-max-lag")
+      .alias("repl-ping-slave-period", "repl-ping-replica-period")
+      .alias("slave-announce-ip", "replica-announce-ip")
+      .alias("slave-announce-port", "replica-announce-port")
+      .alias("cluster-slave-no-failover", "cluster-replica-no-failover")
+      .alias("hash-max-ziplist-entries", "hash-max-listpack-entries")
+      .alias("hash-max-ziplist-value", "hash-max-listpack-value")
+      .alias("zset-max-ziplist-entries", "zset-max-listpack-entries")
+      .alias("zset-max-ziplist-value", "zset-max-listpack-value")
+      .alias("list-max-ziplist-size", "list-max-listpack-size");
   return s;
 }
 

@@ -81,11 +81,15 @@ std::optional<std::string> get(const SchemaBase& schema, const void* settings,
 std::vector<NameValue> getMatching(const SchemaBase& schema, const void* settings,
                                    const std::vector<std::string>& patterns) {
   std::vector<NameValue> out;
+  const auto matches = [&](const std::string& name) {
+    return std::any_of(patterns.begin(), patterns.end(),
+                       [&](const std::string& p) { return globMatch(p, name, /*nocase=*/true); });
+  };
   for (const Option& o : schema.options()) {
-    const bool matched = std::any_of(patterns.begin(), patterns.end(), [&](const std::string& p) {
-      return globMatch(p, o.name, /*nocase=*/true);
-    });
-    if (matched) out.emplace_back(o.name, o.render(settings));
+    if (matches(o.name)) out.emplace_back(o.name, o.render(settings));
+  }
+  for (const auto& [alias, position] : schema.aliases()) {
+    if (matches(alias)) out.emplace_back(alias, schema.options()[position].render(settings));
   }
   return out;
 }

@@ -36,8 +36,7 @@ void SchemaBase::applyDefaultsTo(void* settings) const {
   for (const Option& o : options_) o.set_default(settings);
 }
 
-void SchemaBase::add(Option option) {
-  const std::string& name = option.name;
+void SchemaBase::checkName(const std::string& name) {
   bool valid = !name.empty() && name.front() != '-' && name.back() != '-';
   for (char c : name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) valid = false;
@@ -46,10 +45,26 @@ void SchemaBase::add(Option option) {
   if (name == "help" || name == "version") {
     declarationError("'" + name + "' is reserved for the command line");
   }
+}
+
+void SchemaBase::add(Option option) {
+  const std::string& name = option.name;
+  checkName(name);
   if (!index_.emplace(name, options_.size()).second) {
     declarationError("'" + name + "' is declared twice");
   }
   options_.push_back(std::move(option));
+}
+
+void SchemaBase::addAlias(std::string alias, std::string_view canonical) {
+  checkName(alias);
+  const auto it = index_.find(std::string(canonical));
+  if (it == index_.end()) declarationError("alias '" + alias + "' of an undeclared option");
+  const size_t position = it->second;
+  if (!index_.emplace(alias, position).second) {
+    declarationError("'" + alias + "' is declared twice");
+  }
+  aliases_.emplace_back(std::move(alias), position);
 }
 
 void SchemaBase::declarationError(const std::string& message) {

@@ -101,8 +101,11 @@ struct Codec {
 class SchemaBase {
  public:
   const std::vector<Option>& options() const { return options_; }
-  // Case-insensitive exact lookup (Redis config names are case-insensitive); null if unknown.
+  // Case-insensitive exact lookup (Redis config names are case-insensitive) of a name or an
+  // alias; null if unknown.
   const Option* find(std::string_view name) const;
+  // Every alias with the position in options() of the option it names, in declaration order.
+  const std::vector<std::pair<std::string, size_t>>& aliases() const { return aliases_; }
 
   // Resets every bound field to its default.
   void applyDefaultsTo(void* settings) const;
@@ -110,14 +113,19 @@ class SchemaBase {
  protected:
   // Validates the name (lowercase kebab-case, unique) and appends; aborts on a bad declaration.
   void add(Option option);
+  // Declares `alias` as a second name of the declared option `canonical`.
+  void addAlias(std::string alias, std::string_view canonical);
   // Aborts with "config schema: <message>".
   [[noreturn]] static void declarationError(const std::string& message);
   // Aborts unless [range] fits the field type [lo, hi] and contains the default.
   static void checkBounds(const std::string& name, Range range, int64_t def, bool fits);
 
  private:
+  static void checkName(const std::string& name);
+
   std::vector<Option> options_;
-  std::unordered_map<std::string, size_t> index_;
+  std::unordered_map<std::string, size_t> index_;  // names and aliases -> options_ position
+  std::vector<std::pair<std::string, size_t>> aliases_;
 };
 
 template <class S>
@@ -131,6 +139,15 @@ class Schema : public SchemaBase {
     S s{};
     applyDefaults(s);
     return s;
+  }
+
+  // A second name for an option declared before, as Redis 7.0's renamed options keep their old
+  // names (`slaveof` for `replicaof`, `hash-max-ziplist-entries` for
+  // `hash-max-listpack-entries`): accepted wherever the name is (file, command line, CONFIG
+  // GET/SET), and listed under its own name too by CONFIG GET patterns, as Redis lists both.
+  Schema& alias(std::string name, std::string_view of) {
+    addAlias(std::move(name), of);
+    return *this;
   }
 
   Schema& boolean(std::string name, bool S::*field, bool def, Mutability mutability,

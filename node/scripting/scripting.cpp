@@ -37,7 +37,6 @@ namespace {
 
 constexpr uint64_t kScriptClientId = UINT64_MAX - 3;
 constexpr int kHookInstructions = 100000;
-constexpr int64_t kBusyReplyThresholdMs = 5000;  // lua-time-limit / busy-reply-threshold
 constexpr std::string_view kBusyEvalError =
     "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.";
 constexpr std::string_view kBusyFunctionError =
@@ -561,7 +560,7 @@ void Scripting::onHook(lua_State*) {
   Run* run = run_;
   if (run == nullptr) return;
   const int64_t elapsed = nowMs() - run->startMs;
-  if (elapsed < kBusyReplyThresholdMs) return;
+  if (elapsed < server_.settings().busyReplyThreshold) return;
   if (!run->busy) {
     run->busy = true;
     spdlog::warn(

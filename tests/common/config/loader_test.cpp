@@ -151,6 +151,15 @@ password = "pw"
     CHECK(s.nodes == std::vector<std::string>{"127.0.0.1:7000", "127.0.0.1:7001"});
   }
 
+  TEST_CASE("load: an alias sets its option from the file and the command line") {
+    TempDir dir;
+    std::string path = dir.write("node.toml", "slave-node-timeout = 3000\n");
+    CHECK(loadOk({path}).cluster_node_timeout == 3000);
+    CHECK(loadOk({path, "--slave-node-timeout", "4000"}).cluster_node_timeout == 4000);
+    CHECK(loadOk({"--slave-node-timeout", "5000", "--cluster-node-timeout", "6000"})
+              .cluster_node_timeout == 6000);
+  }
+
   TEST_CASE("load: command line without a file, later flags win") {
     TestSettings s = loadOk({"--port", "1", "--port", "2", "--maxmemory-policy", "volatile-lru"});
     CHECK(s.port == 2);

@@ -61,13 +61,28 @@ TEST_SUITE("common.config") {
           std::vector<std::string>{"cluster-enabled", "cluster-node-timeout"});
     CHECK(names(f.registry.getMatching("[^a-m]*")) ==
           std::vector<std::string>{"port", "proto-max-bulk-len", "tls-cert-file", "nodes", "save",
-                                   "users"});
+                                   "users", "slave-node-timeout"});
     CHECK(f.registry.getMatching("nothing*").empty());
-    CHECK(f.registry.all().size() == testSchema().options().size());
+    CHECK(f.registry.all().size() == testSchema().options().size() + testSchema().aliases().size());
     CHECK(f.registry.all().front() == NameValue{"port", "6379"});
     // Several patterns: each option once.
     CHECK(names(f.registry.getMatching(std::vector<std::string>{"port", "p*", "save"})) ==
           std::vector<std::string>{"port", "proto-max-bulk-len", "save"});
+  }
+
+  TEST_CASE("an alias reads and writes its option, and patterns list both names") {
+    Fixture f;
+    CHECK(testSchema().find("SLAVE-node-timeout") == testSchema().find("cluster-node-timeout"));
+    CHECK(f.registry.get("slave-node-timeout") == "15000");
+    CHECK(f.registry.set("slave-node-timeout", "2000").isOk());
+    CHECK(f.settings.cluster_node_timeout == 2000);
+    CHECK(f.registry.get("cluster-node-timeout") == "2000");
+    CHECK(f.registry.getMatching("*node-timeout") ==
+          std::vector<NameValue>{{"cluster-node-timeout", "2000"}, {"slave-node-timeout", "2000"}});
+    // Errors name the option as the client wrote it.
+    CHECK(f.registry.set("slave-node-timeout", "0").message() ==
+          "ERR CONFIG SET failed (possibly related to argument 'slave-node-timeout') - argument "
+          "must be between 1 and 3600000 inclusive");
   }
 
   TEST_CASE("CONFIG SET changes reloadable options with the loader's validation") {

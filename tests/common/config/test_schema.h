@@ -195,7 +195,8 @@ inline const Schema<TestSettings>& testSchema() {
                                     .render = renderUsers,
                                     .parse_toml = parseUsersToml,
                                     .hint = "name:password ..."},
-                                   kReloadable, "Proxy users.");
+                                   kReloadable, "Proxy users.")
+        .alias("slave-node-timeout", "cluster-node-timeout");  // an old name, as Redis's
     return s;
   }();
   return schema;
