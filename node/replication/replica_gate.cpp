@@ -1,8 +1,8 @@
-// Replication's admission gate (Redis's processCommand checks, in its order): -LOADING while a
-// replica loads a full sync, -READONLY for writes on a read-only replica, -NOREPLICAS when
-// min-replicas-to-write is not met on a master; and staleGate: -MASTERDOWN for non-stale
-// commands while the master link is down and replica-serve-stale-data is no. The master's own
-// stream never comes here (the link calls Server::call() directly).
+// Replication's admission gates (Redis 7.0's processCommand checks, in its order): replicaGate:
+// -READONLY for writes on a read-only replica, -NOREPLICAS when min-replicas-to-write is not met
+// on a master; staleGate: -MASTERDOWN for non-stale commands while the master link is down and
+// replica-serve-stale-data is no; loadingGate: -LOADING while a replica loads a full sync. The
+// master's own stream never comes here (the link calls Server::call() directly).
 #include "common/errors.h"
 #include "node/replication/replication.h"
 #include "node/server/client.h"
@@ -26,10 +26,6 @@ bool Server::replicaGate(Client& client, const CommandDef& def,
                          const std::vector<std::string_view>& argv) {
   Replication& repl = *replication_;
   if (repl.isReplica()) {
-    if (repl.loading() && !def.hasFlag("loading")) {
-      client.writer().error("LOADING Redis is loading the dataset in memory");
-      return false;
-    }
     if (settings_.replicaReadOnly && writesByAdmission(def, argv) && !repl.isMasterClient(client)) {
       client.writer().error("READONLY You can't write against a read only replica.");
       return false;
@@ -52,6 +48,14 @@ bool Server::staleGate(Client& client, const CommandDef& def,
   const Replication& repl = *replication_;
   if (!repl.isReplica() || repl.masterLinkUp() || !deniedWhenStale(client, def, argv)) return true;
   client.writer().error(errors::kMasterDown);
+  return false;
+}
+
+// After MASTERDOWN, as 7.0: a write sent to a read-only replica during its load gets -READONLY.
+bool Server::loadingGate(Client& client, const CommandDef& def) {
+  const Replication& repl = *replication_;
+  if (!repl.loading() || !repl.isReplica() || def.hasFlag("loading")) return true;
+  client.writer().error("LOADING Redis is loading the dataset in memory");
   return false;
 }
 

@@ -3,8 +3,10 @@
 // processEventsWhileBlocked): libevent cannot be re-entered from inside its own callback, so the
 // Lua hook polls the connected clients' sockets itself and lets each readable one read and run
 // its pending requests; Server::execute then answers -BUSY to everything but the commands flagged
-// allow-busy (SCRIPT KILL, FUNCTION KILL/STATS, SHUTDOWN NOSAVE, AUTH, ...). New connections wait
-// for the script's end. Event-loop thread only.
+// allow-busy (SCRIPT KILL, FUNCTION KILL/STATS, SHUTDOWN NOSAVE, AUTH, ...). New connections are
+// accepted too, as Redis does (the operator's SCRIPT KILL comes on one); the cluster bus and the
+// timers wait for the script's end. Event-loop thread only.
+#include <event2/event.h>
 #include <poll.h>
 
 #include <vector>
@@ -22,16 +24,30 @@ Scripting& Server::scripting() {
 
 void Server::serveWhileBusy(Client& running) {
   std::vector<pollfd> fds;
-  std::vector<uint64_t> ids;
-  fds.reserve(clients_.size());
+  std::vector<event*> listeners;  // the first fds: the listeners not paused by AcceptBackoff
+  std::vector<uint64_t> ids;      // then the clients
+  fds.reserve(listenEvents_.size() + clients_.size());
+  for (const net::EventPtr& ev : listenEvents_) {
+    if (event_pending(ev.get(), EV_READ, nullptr) == 0) continue;
+    fds.push_back(pollfd{event_get_fd(ev.get()), POLLIN, 0});
+    listeners.push_back(ev.get());
+  }
   for (const auto& [id, c] : clients_) {
     if (c == &running || c->closed()) continue;
     fds.push_back(pollfd{c->fd(), POLLIN, 0});
     ids.push_back(id);
   }
   if (fds.empty() || ::poll(fds.data(), fds.size(), 0) <= 0) return;
-  for (size_t i = 0; i < fds.size(); ++i) {
-    if ((fds[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
+  // A connection made now (an operator's redis-cli for SCRIPT KILL) is accepted through the
+  // listener's own callback (onAccept / onAcceptTls) and served from the next round on.
+  for (size_t i = 0; i < listeners.size(); ++i) {
+    if ((fds[i].revents & POLLIN) == 0) continue;
+    event_callback_fn accept = event_get_callback(listeners[i]);
+    accept(fds[i].fd, EV_READ, event_get_callback_arg(listeners[i]));
+  }
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const pollfd& p = fds[listeners.size() + i];
+    if ((p.revents & (POLLIN | POLLHUP | POLLERR)) == 0) continue;
     auto it = clients_.find(ids[i]);  // an earlier one's command may have closed it
     if (it == clients_.end() || it->second->closed()) continue;
     it->second->serveWhileBusy();

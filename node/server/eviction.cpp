@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "common/errors.h"
+#include "node/scripting/scripting.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
@@ -165,6 +166,9 @@ bool Eviction::evictOne(int kind, bool volatileOnly) {
 bool Server::memoryGate(Client& client, const CommandDef& def,
                         const std::vector<std::string_view>& argv) {
   if (settings_.maxmemory == 0) return true;
+  // While a busy script lets other clients in, nothing is evicted under it (7.0 skips the
+  // check then; the busy-script gate refuses what it must).
+  if (scripting_ && scripting_->running()) return true;
   if (eviction_->evict(kEvictTimeLimitUs) != Eviction::Result::kFail) return true;
   // Out of memory. As Redis's processCommand: refuse denyoom commands (a script's by its
   // declared flags), EXEC of a transaction that queued one, and inside MULTI anything but

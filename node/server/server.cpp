@@ -373,27 +373,19 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     commandStatsRejected(*def);
     return;
   }
-  // A MONITOR client stays out of the keyspace (Redis: a replica's restriction).
-  if (client.monitor && (def->hasFlag("write") || def->hasFlag("readonly") ||
-                         def->hasFlag("may_replicate"))) [[unlikely]] {
-    w.error("ERR Replica can't interact with the keyspace");
-    countIfErrorReply(client, before);
-    commandStatsRejected(*def);
-    return;
-  }
-  if (scripting_ && !scripting_->busyGate(client, *def)) {  // a script runs past its limit
-    countIfErrorReply(client, before);
-    return;
-  }
-  // Admission, in redis-server's processCommand order. Each gate answers the client itself and
-  // returns false to refuse (or, for MULTI, to queue); each lives with the feature it guards.
-  const bool admitted = clusterGate(client, *def, argv) &&      // node/cluster: MOVED, ASK, ...
-                        memoryGate(client, *def, argv) &&       // eviction.cpp: maxmemory, OOM
-                        persistenceGate(client, *def, argv) &&  // node/persistence: AOF errors
-                        replicaGate(client, *def, argv) &&      // node/replication: read-only
-                        pubsubGate(client, *def) &&             // pubsub.cpp: RESP2 subscribers
-                        staleGate(client, *def, argv) &&        // node/replication: MASTERDOWN
-                        transactionGate(client, *def, argv);    // transactions.cpp: MULTI queue
+  // Admission, in redis-server 7.0's processCommand order. Each gate answers the client itself
+  // and returns false to refuse (or, for MULTI, to queue); each lives with the feature it guards.
+  const bool admitted =
+      clusterGate(client, *def, argv) &&                      // node/cluster: MOVED, ASK, ...
+      memoryGate(client, *def, argv) &&                       // eviction.cpp: maxmemory, OOM
+      persistenceGate(client, *def, argv) &&                  // node/persistence: AOF errors
+      replicaGate(client, *def, argv) &&                      // node/replication: read-only
+      pubsubGate(client, *def) &&                             // pubsub.cpp: RESP2 subscribers
+      staleGate(client, *def, argv) &&                        // node/replication: MASTERDOWN
+      loadingGate(client, *def) &&                            // node/replication: LOADING
+      (!scripting_ || scripting_->busyGate(client, *def)) &&  // a script past its limit: BUSY
+      monitorGate(client, *def) &&                            // below: MONITOR clients
+      transactionGate(client, *def, argv);                    // transactions.cpp: MULTI queue
   if (!admitted) {
     if (client.out().size() > before && client.out()[before] == '-') {
       countErrorReply(std::string_view(client.out()).substr(before));
@@ -406,6 +398,19 @@ void Server::execute(Client& client, const std::vector<std::string_view>& argv) 
     tracking_->limitKeys(static_cast<size_t>(settings_.trackingTableMaxKeys));
   }
   call(client, *def, argv);
+}
+
+// A MONITOR client stays out of the keyspace (Redis: a replica's restriction, checked after the
+// busy-script gate).
+bool Server::monitorGate(Client& client, const CommandDef& def) {
+  if (!client.monitor) [[likely]] {
+    return true;
+  }
+  if (!def.hasFlag("write") && !def.hasFlag("readonly") && !def.hasFlag("may_replicate")) {
+    return true;
+  }
+  client.writer().error("ERR Replica can't interact with the keyspace");
+  return false;
 }
 
 void Server::countIfErrorReply(Client& client, size_t before) {

@@ -92,7 +92,8 @@ class Server {
 
   // Admission gates (see execute()); each answers and returns false to refuse. Defined by the
   // feature that owns them: cluster/cluster_gate.cpp, server/eviction.cpp,
-  // replication/replica_gate.cpp, server/pubsub.cpp, server/transactions.cpp.
+  // replication/replica_gate.cpp, server/pubsub.cpp, server/transactions.cpp (monitorGate:
+  // server.cpp; the busy-script gate is Scripting::busyGate).
   bool clusterGate(Client& client, const CommandDef& def,
                    const std::vector<std::string_view>& argv);
   bool memoryGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);
@@ -100,6 +101,8 @@ class Server {
                    const std::vector<std::string_view>& argv);
   bool pubsubGate(Client& client, const CommandDef& def);
   bool staleGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);
+  bool loadingGate(Client& client, const CommandDef& def);
+  bool monitorGate(Client& client, const CommandDef& def);
   // server/acl_gate.cpp: -NOPERM for a command, key or channel the client's user may not use
   // (only called for users without allcommands + allkeys + allchannels).
   bool aclGate(Client& client, const CommandDef& def, const std::vector<std::string_view>& argv);

@@ -2,11 +2,13 @@
 # become replicas of a port nobody listens on, so their master link stays down. Then only
 # commands flagged "stale" are served (INFO, ECHO, CONFIG, REPLICAOF ...); the others, an EXEC
 # that queued one, and scripts without allow-stale get -MASTERDOWN; an allow-stale script may
-# call stale commands only; HELLO reports the replica role.
+# call stale commands only; HELLO reports the replica role; a busy script's bystanders get
+# READONLY and MASTERDOWN before BUSY.
 # Run: STRATA_NODE_BIN=build/node/node /usr/bin/python3 tests/integration/node/test_stale_replica.py
 # ctest-timeout: 120
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -25,6 +27,8 @@ def role_of(hello):
 
 MASTERDOWN = RespError(
     "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+BUSY = RespError(
+    "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.")
 
 
 class StaleReplica(DifferentialCase):
@@ -126,6 +130,41 @@ class StaleReplica(DifferentialCase):
         r = self.same(check)
         self.assertEqual(r[2], [RespError("ERR Number of keys can't be negative"), MASTERDOWN,
                                 "OK", "QUEUED", [MASTERDOWN]])
+
+    def test_busy_script_answers_after_readonly_and_masterdown(self):
+        # 7.0's processCommand refuses a busy script's bystanders with -BUSY only after the
+        # READONLY and MASTERDOWN checks (and accepts their new connections meanwhile).
+        script = ("#!lua flags=no-writes,allow-stale\n"
+                  "local function now() local t = redis.call('time') "
+                  "return t[1] * 1000000 + t[2] end "
+                  "local s = now() while now() - s < 2000000 do end return 1")
+
+        def check(port, proto):
+            c = self.conn(port, proto)
+            c.call("REPLICAOF", "127.0.0.1", str(self.nobody))
+            c.call("CONFIG", "SET", "replica-serve-stale-data", "no")
+            c.call("CONFIG", "SET", "lua-time-limit", "100")
+            try:
+                runner = self.conn(port, proto)
+                runner.send("EVAL", script, "0")
+                busy = None
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    probe = self.conn(port, proto)  # a new connection each time
+                    busy = probe.call("ECHO", "x")
+                    if busy != b"x":
+                        break
+                    time.sleep(0.05)
+                out = [busy, probe.call("SET", "k", "v"), probe.call("GET", "k"),
+                       probe.call("PING"), runner.read(timeout=10)]
+            finally:
+                c.call("CONFIG", "SET", "busy-reply-threshold", "5000")
+                c.call("CONFIG", "SET", "replica-serve-stale-data", "yes")
+                c.call("REPLICAOF", "NO", "ONE")
+            return out
+        r = self.same(check, protos=(2,))
+        self.assertEqual(r[2], [BUSY, RespError(
+            "READONLY You can't write against a read only replica."), MASTERDOWN, MASTERDOWN, 1])
 
 
 if __name__ == "__main__":
