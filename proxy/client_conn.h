@@ -106,7 +106,10 @@ class ClientConn {
 
   // Multi-key split and fan-out (commands/multikey.cpp, commands/fanout.cpp).
   bool trySplit(Request* r, const Args& args, std::string_view name, const CommandInfo* info);
-  void fanOut(Request* r, const Args& args, Aggregator aggregate, bool mastersOnly = true);
+  // Sends `args` to every master and merges the replies with `aggregate`. `dedicated`: each on a
+  // leased connection, never behind the shared links' pipelines (SCRIPT KILL / FUNCTION KILL
+  // must reach a node whose shared link waits for the very script to kill).
+  void fanOut(Request* r, const Args& args, Aggregator aggregate, bool dedicated = false);
   void cmdScan(Request* r, const Args& args);
   void cmdInfo(Request* r, const Args& args);
   Request* addChild(Request* parent, int slot, const Args& args);

@@ -102,6 +102,22 @@ void aggregateFirstReply(Request& parent) {
   parent.reply = parent.children.empty() ? "$-1\r\n" : parent.children.front()->reply;
 }
 
+void aggregateKill(Request& parent) {
+  const Request* notBusy = nullptr;
+  const Request* other = nullptr;
+  for (const Request* c : parent.children) {
+    const std::string_view reply = c->reply;
+    if (reply.starts_with("+")) {
+      parent.reply = c->reply;
+      return;
+    }
+    const Request*& slot = reply.starts_with("-NOTBUSY") ? notBusy : other;
+    if (slot == nullptr) slot = c;
+  }
+  if (other == nullptr) other = notBusy;
+  parent.reply = other ? other->reply : "-NOTBUSY No scripts in execution right now.\r\n";
+}
+
 void aggregateAndIntegers(Request& parent) {
   if (const Request* e = firstError(parent)) return copyError(parent, *e);
   std::vector<int64_t> result;

@@ -18,6 +18,9 @@ void aggregateConcatArrays(Request& parent);  // KEYS, MGET
 void aggregateFirstNonNull(Request& parent);  // RANDOMKEY
 void aggregateFirstReply(Request& parent);    // SCRIPT LOAD (every master returns the SHA)
 void aggregateAndIntegers(Request& parent);   // SCRIPT EXISTS: 1 only where all masters say 1
+// SCRIPT KILL, FUNCTION KILL: +OK from the master that stopped its script; else the error of a
+// master with a script it cannot stop (UNKILLABLE, BUSY), else NOTBUSY.
+void aggregateKill(Request& parent);
 
 // Splits an array reply ("*N\r\n" + N element frames) into its element frames (views into
 // `reply`). False if `reply` is not an array.

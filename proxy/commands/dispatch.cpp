@@ -113,6 +113,17 @@ void ClientConn::dispatch(Request* r, const Args& args) {
     if (sub == "load") return fanOut(r, args, aggregateFirstReply);
     if (sub == "flush") return fanOut(r, args, aggregateAllOk);
     if (sub == "exists") return fanOut(r, args, aggregateAndIntegers);
+    if (sub == "kill") return fanOut(r, args, aggregateKill, /*dedicated=*/true);
+  }
+  // Function libraries live on every master, as scripts do: FCALL runs on the master of its
+  // keys. LIST, DUMP and STATS read one master (the libraries are the same everywhere).
+  if (name == "function" && args.size() >= 2) {
+    std::string sub = config::toLower(args[1]);
+    if (sub == "load") return fanOut(r, args, aggregateFirstReply);
+    if (sub == "delete" || sub == "flush" || sub == "restore") {
+      return fanOut(r, args, aggregateAllOk);
+    }
+    if (sub == "kill") return fanOut(r, args, aggregateKill, /*dedicated=*/true);
   }
   if (name == "wait") {
     // WAIT counts replicas that acknowledged the writes made on the connection it runs on, so it

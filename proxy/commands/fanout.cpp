@@ -1,6 +1,7 @@
 // Commands sent to every master and merged: DBSIZE, KEYS, FLUSHALL/FLUSHDB, RANDOMKEY,
-// SCRIPT LOAD/FLUSH/EXISTS (aggregators.h), SCAN with a composite cursor, and INFO with the
-// proxy's own section. The merged reply of KEYS is bounded by max-fanout-reply-bytes.
+// SCRIPT LOAD/FLUSH/EXISTS/KILL, FUNCTION LOAD/DELETE/FLUSH/RESTORE/KILL (aggregators.h), SCAN
+// with a composite cursor, and INFO with the proxy's own section. The merged reply of KEYS is
+// bounded by max-fanout-reply-bytes.
 //
 // SCAN cursor = node cursor * 1024 + shard index (shards sorted by address, so the index is
 // stable while the topology is): a scan walks shard 0 to the end, then shard 1, and so on.
@@ -59,7 +60,7 @@ void aggregateScan(Request& parent) {
 
 }  // namespace
 
-void ClientConn::fanOut(Request* r, const Args& args, Aggregator aggregate, bool) {
+void ClientConn::fanOut(Request* r, const Args& args, Aggregator aggregate, bool dedicated) {
   const auto& shards = worker_.slotMap().shards();
   if (shards.empty()) {
     worker_.fail(r, errors::kClusterDown);
@@ -69,6 +70,7 @@ void ClientConn::fanOut(Request* r, const Args& args, Aggregator aggregate, bool
   for (size_t i = 0; i < shards.size(); ++i) {
     Request* child = addChild(r, -1, args);
     child->shardIndex = static_cast<int>(i);
+    child->exclusive = dedicated;
   }
   std::vector<Request*> children = r->children;
   ++r->pendingChildren;

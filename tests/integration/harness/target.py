@@ -53,6 +53,12 @@ class Target:
             if part is not None:
                 part.stop()
 
+    def script_servers(self) -> list:
+        """Ports of the servers that run the scripts: the standalone one, or every master."""
+        if self.standalone is not None:
+            return [self.standalone.port]
+        return [m.port for m in self.cluster.masters()]
+
     def client(self, **kw) -> redis.Redis:
         """A plain single-node redis-py client for the endpoint (decoded str replies)."""
         kw.setdefault("decode_responses", True)

@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import redis  # noqa: E402
 
 from harness import NULL, Double, Map, Push, RespError, keys_in_distinct_slots, key_slot  # noqa: E402
-from harness.resp import RSet  # noqa: E402
+from harness.proxy import Proxy  # noqa: E402
+from harness.resp import RespConn, RSet  # noqa: E402
 from harness.suite import (CROSSSLOT, Background, TargetTestCase, proxy_only,  # noqa: E402,F401
                            setUpModule, tearDownModule)
 from harness.runner import main  # noqa: E402
@@ -446,6 +447,103 @@ class FanOut(TargetTestCase):
         self.assertTrue(server.startswith("# Server\r\n"))
         self.assertNotIn("# Clients", server)
         self.assertIn("redis_version", self.r.info())
+
+
+class Functions(TargetTestCase):
+    """Function libraries on every master (FCALL runs where its keys live) and SCRIPT KILL /
+    FUNCTION KILL reaching the master whose script is busy."""
+
+    LIB = ("#!lua name=plib\n"
+           "redis.register_function('pget', function(keys) return redis.call('get', keys[1]) end)\n"
+           "redis.register_function('spin', function(keys) while true do end end)")
+    NOTBUSY = RespError("NOTBUSY No scripts in execution right now.")
+
+    def keys_on_every_master(self):
+        keys = keys_in_distinct_slots(f"{self._testMethodName}:", 40)
+        if not self.t.is_proxy:
+            return keys[:1]
+        by_master = {}
+        for k in keys:
+            by_master.setdefault(self.t.cluster.master_for_key(k).port, k)
+        self.assertEqual(len(by_master), len(self.t.cluster.masters()))
+        return list(by_master.values())
+
+    def flush_functions_after(self):
+        self.addCleanup(lambda: self.raw().call("FUNCTION", "FLUSH"))
+
+    def test_libraries_on_every_master(self):
+        c = self.raw()
+        self.assertEqual(c.call("FUNCTION", "FLUSH"), "OK")
+        self.flush_functions_after()
+        keys = self.keys_on_every_master()
+        for k in keys:
+            self.r.set(k, "v:" + k)
+
+        def fcall_each():
+            return [c.call("FCALL", "pget", 1, k) for k in keys]
+        found = [("v:" + k).encode() for k in keys]
+        not_found = [RespError("ERR Function not found")] * len(keys)
+        self.assertEqual(c.call("FUNCTION", "LOAD", self.LIB), b"plib")
+        self.assertEqual(fcall_each(), found)
+        self.assertEqual(c.call("FUNCTION", "LOAD", self.LIB),
+                         RespError("ERR Library 'plib' already exists"))
+        self.assertEqual(c.call("FUNCTION", "LOAD", "REPLACE", self.LIB), b"plib")
+        dump = c.call("FUNCTION", "DUMP")
+        self.assertEqual(c.call("FUNCTION", "DELETE", "plib"), "OK")
+        self.assertEqual(fcall_each(), not_found)
+        self.assertEqual(c.call("FUNCTION", "RESTORE", dump), "OK")
+        self.assertEqual(fcall_each(), found)
+        self.assertEqual(c.call("FUNCTION", "FLUSH"), "OK")
+        self.assertEqual(fcall_each(), not_found)
+
+    def kill_busy(self, start, kill):
+        """Runs `start` on its own connection until its script is busy, kills it with `kill`
+        from another connection; returns (the kill's replies, the script's reply). Through a
+        one-worker proxy: both clients share its links, and the shared link to the busy master
+        waits behind the script."""
+        for port in self.t.script_servers():
+            node = redis.Redis(host="127.0.0.1", port=port)
+            self.addCleanup(node.close)
+            node.config_set("busy-reply-threshold", 100)
+            self.addCleanup(node.config_set, "busy-reply-threshold", 5000)
+        port = self.t.port
+        if self.t.is_proxy:
+            one = Proxy([m.addr for m in self.t.cluster.masters()], threads=1).start()
+            self.addCleanup(one.stop)
+            port = one.port
+        c = RespConn("127.0.0.1", port)
+        self.addCleanup(c.close)
+        replies = [c.call(*kill)]  # nothing runs yet
+        runner = RespConn("127.0.0.1", port, 20)
+        self.addCleanup(runner.close)
+        runner.send(*start)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            killed = c.call(*kill)
+            if killed != self.NOTBUSY:
+                break
+            time.sleep(0.05)
+        replies.append(killed)
+        script = runner.read(timeout=10)
+        self.assertEqual(runner.call("PING"), "PONG")
+        self.r.set(self.k(), "after")  # the key's master serves again, through the proxy
+        self.assertEqual(self.r.get(self.k()), "after")
+        return replies, script
+
+    def test_script_kill_reaches_the_busy_master(self):
+        replies, script = self.kill_busy(("EVAL", "while true do end", 1, self.k()),
+                                         ("SCRIPT", "KILL"))
+        self.assertEqual(replies, [self.NOTBUSY, "OK"])
+        self.assertTrue(str(script).startswith("ERR Script killed by user with SCRIPT KILL"),
+                        script)
+
+    def test_function_kill_reaches_the_busy_master(self):
+        self.assertEqual(self.raw().call("FUNCTION", "LOAD", "REPLACE", self.LIB), b"plib")
+        self.flush_functions_after()
+        replies, script = self.kill_busy(("FCALL", "spin", 1, self.k()), ("FUNCTION", "KILL"))
+        self.assertEqual(replies, [self.NOTBUSY, "OK"])
+        self.assertTrue(str(script).startswith("ERR Script killed by user with SCRIPT KILL"),
+                        script)
 
 
 class Connection(TargetTestCase):

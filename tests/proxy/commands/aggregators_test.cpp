@@ -1,7 +1,8 @@
 // Reply aggregators for split and fan-out commands: arrayElements on flat, nested, bulk, null and
 // truncated arrays; aggregateSum, aggregateAllOk, aggregateConcatArrays (RESP2 `*` and RESP3
-// `~`), aggregateFirstNonNull, aggregateFirstReply and aggregateAndIntegers on hand-built parent
-// and child Requests, including error propagation (the first child error in creation order wins).
+// `~`), aggregateFirstNonNull, aggregateFirstReply, aggregateAndIntegers and aggregateKill on
+// hand-built parent and child Requests, including error propagation (the first child error in
+// creation order wins).
 #include "proxy/commands/aggregators.h"
 
 #include <doctest/doctest.h>
@@ -107,6 +108,20 @@ TEST_SUITE("proxy.aggregators") {
     CHECK(ok.run(aggregateAllOk) == "+OK\r\n");
     Family err{"+OK\r\n", "-OOM command not allowed\r\n", "+OK\r\n"};
     CHECK(err.run(aggregateAllOk) == "-OOM command not allowed\r\n");
+  }
+
+  TEST_CASE("aggregateKill: OK from the master that killed, else its error, else NOTBUSY") {
+    constexpr std::string_view kNotBusy = "-NOTBUSY No scripts in execution right now.\r\n";
+    constexpr std::string_view kUnkillable =
+        "-UNKILLABLE Sorry the script already executed write commands against the dataset.\r\n";
+    Family killed{kNotBusy, "+OK\r\n", kNotBusy};
+    CHECK(killed.run(aggregateKill) == "+OK\r\n");
+    Family unkillable{kNotBusy, kNotBusy, kUnkillable};
+    CHECK(unkillable.run(aggregateKill) == kUnkillable);
+    Family idle{kNotBusy, kNotBusy};
+    CHECK(idle.run(aggregateKill) == kNotBusy);
+    Family none{};
+    CHECK(none.run(aggregateKill) == kNotBusy);
   }
 
   TEST_CASE("aggregateConcatArrays concatenates in child order") {
