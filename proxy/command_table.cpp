@@ -143,15 +143,16 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
   // Commands the proxy treats specially, by name, so the request path tests one flag instead of
   // comparing strings; subcommands inherit their container's mark.
   static const std::set<std::string> kSpecial = {
-      "ping",       "echo",       "hello",        "auth",         "quit",           "reset",
-      "select",     "client",     "command",      "readonly",     "readwrite",      "asking",
-      "multi",      "exec",       "discard",      "watch",        "unwatch",        "subscribe",
-      "psubscribe", "ssubscribe", "unsubscribe",  "punsubscribe", "sunsubscribe",   "dbsize",
-      "keys",       "flushall",   "flushdb",      "randomkey",    "scan",           "info",
-      "script",     "function",   "wait",         "mget",         "mset",           "del",
-      "unlink",     "exists",     "touch",        "monitor",      "sync",           "psync",
-      "replicaof",  "slaveof",    "shutdown",     "debug",        "cluster",        "failover",
-      "save",       "bgsave",     "bgrewriteaof", "migrate",      "restore-asking", "acl"};
+      "ping",       "echo",       "hello",       "auth",         "quit",         "reset",
+      "select",     "client",     "command",     "readonly",     "readwrite",    "asking",
+      "multi",      "exec",       "discard",     "watch",        "unwatch",      "subscribe",
+      "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "dbsize",
+      "keys",       "flushall",   "flushdb",     "randomkey",    "scan",         "info",
+      "script",     "function",   "pubsub",      "wait",         "mget",         "mset",
+      "del",        "unlink",     "exists",      "touch",        "monitor",      "sync",
+      "psync",      "replicaof",  "slaveof",     "shutdown",     "debug",        "cluster",
+      "failover",   "save",       "bgsave",      "bgrewriteaof", "migrate",      "restore-asking",
+      "acl"};
   auto oneKeyAt1 = [](const CommandInfo& c) {
     if (c.keySpecs.size() != 1) return false;
     const KeySpec& k = c.keySpecs[0];

@@ -3,6 +3,7 @@
 #include "proxy/commands/aggregators.h"
 
 #include <charconv>
+#include <unordered_set>
 
 #include "common/resp/reply_parser.h"
 #include "common/resp/writer.h"
@@ -32,12 +33,13 @@ const Request* firstError(const Request& parent) {
 
 bool arrayElements(std::string_view reply, std::vector<std::string_view>& out) {
   out.clear();
-  if (reply.size() < 4 || (reply[0] != '*' && reply[0] != '~')) return false;
+  if (reply.size() < 4 || (reply[0] != '*' && reply[0] != '~' && reply[0] != '%')) return false;
   size_t eol = reply.find("\r\n");
   if (eol == std::string_view::npos) return false;
   int64_t count = 0;
   auto [end, ec] = std::from_chars(reply.data() + 1, reply.data() + eol, count);
   if (ec != std::errc() || count < 0) return count == -1;
+  if (reply[0] == '%') count *= 2;  // a map: keys and values alternate
   size_t pos = eol + 2;
   resp::ReplyParser parser;
   for (int64_t i = 0; i < count; ++i) {
@@ -116,6 +118,54 @@ void aggregateKill(Request& parent) {
   }
   if (other == nullptr) other = notBusy;
   parent.reply = other ? other->reply : "-NOTBUSY No scripts in execution right now.\r\n";
+}
+
+void aggregateUnion(Request& parent) {
+  if (const Request* e = firstError(parent)) return copyError(parent, *e);
+  std::vector<std::string_view> elements;
+  std::unordered_set<std::string_view> seen;  // element frames: equal bytes, equal names
+  std::string body;
+  for (const Request* c : parent.children) {
+    if (!arrayElements(c->reply, elements)) continue;
+    for (std::string_view e : elements) {
+      if (seen.insert(e).second) body.append(e);
+    }
+  }
+  std::string reply;
+  resp::Writer(reply).arrayHeader(seen.size());
+  reply.append(body);
+  parent.reply = std::move(reply);
+}
+
+void aggregateCountsByName(Request& parent) {
+  if (const Request* e = firstError(parent)) return copyError(parent, *e);
+  if (parent.children.empty()) return;
+  // Every master answers the same names, in the request's order, each with its own count.
+  const std::string& first = parent.children.front()->reply;
+  std::vector<std::string_view> names;
+  std::vector<int64_t> counts;
+  std::vector<std::string_view> elements;
+  for (const Request* c : parent.children) {
+    if (!arrayElements(c->reply, elements)) continue;
+    for (size_t i = 0; i + 1 < elements.size(); i += 2) {
+      const size_t n = i / 2;
+      if (c == parent.children.front()) {
+        names.push_back(elements[i]);
+        counts.push_back(0);
+      }
+      int64_t v = 0;
+      if (n < counts.size() && integerOf(elements[i + 1], v)) counts[n] += v;
+    }
+  }
+  std::string reply;
+  const bool map = !first.empty() && first[0] == '%';
+  resp::Writer w(reply, map ? resp::Protocol::kResp3 : resp::Protocol::kResp2);
+  w.mapHeader(names.size());  // '%' N, or '*' 2N
+  for (size_t i = 0; i < names.size(); ++i) {
+    reply.append(names[i]);
+    w.integer(counts[i]);
+  }
+  parent.reply = std::move(reply);
 }
 
 void aggregateAndIntegers(Request& parent) {

@@ -115,6 +115,14 @@ void ClientConn::dispatch(Request* r, const Args& args) {
     if (sub == "exists") return fanOut(r, args, aggregateAndIntegers);
     if (sub == "kill") return fanOut(r, args, aggregateKill, /*dedicated=*/true);
   }
+  // Subscribers are spread over the masters (Redis Cluster broadcasts PUBLISH): PUBSUB counts and
+  // lists them all.
+  if (name == "pubsub" && args.size() >= 2) {
+    std::string sub = config::toLower(args[1]);
+    if (sub == "channels" || sub == "shardchannels") return fanOut(r, args, aggregateUnion);
+    if (sub == "numsub" || sub == "shardnumsub") return fanOut(r, args, aggregateCountsByName);
+    if (sub == "numpat") return fanOut(r, args, aggregateSum);
+  }
   // Function libraries live on every master, as scripts do: FCALL runs on the master of its
   // keys. LIST, DUMP and STATS read one master (the libraries are the same everywhere).
   if (name == "function" && args.size() >= 2) {

@@ -1,5 +1,6 @@
 // Commands sent to every master and merged: DBSIZE, KEYS, FLUSHALL/FLUSHDB, RANDOMKEY,
-// SCRIPT LOAD/FLUSH/EXISTS/KILL, FUNCTION LOAD/DELETE/FLUSH/RESTORE/KILL (aggregators.h), SCAN
+// SCRIPT LOAD/FLUSH/EXISTS/KILL, FUNCTION LOAD/DELETE/FLUSH/RESTORE/KILL, PUBSUB
+// CHANNELS/NUMSUB/NUMPAT/SHARDCHANNELS/SHARDNUMSUB (aggregators.h), SCAN
 // with a composite cursor, and INFO with the proxy's own section. The merged reply of KEYS is
 // bounded by max-fanout-reply-bytes.
 //

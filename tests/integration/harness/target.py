@@ -53,8 +53,8 @@ class Target:
             if part is not None:
                 part.stop()
 
-    def script_servers(self) -> list:
-        """Ports of the servers that run the scripts: the standalone one, or every master."""
+    def data_servers(self) -> list:
+        """Ports of the servers holding the data: the standalone one, or every master."""
         if self.standalone is not None:
             return [self.standalone.port]
         return [m.port for m in self.cluster.masters()]

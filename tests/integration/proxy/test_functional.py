@@ -501,7 +501,7 @@ class Functions(TargetTestCase):
         from another connection; returns (the kill's replies, the script's reply). Through a
         one-worker proxy: both clients share its links, and the shared link to the busy master
         waits behind the script."""
-        for port in self.t.script_servers():
+        for port in self.t.data_servers():
             node = redis.Redis(host="127.0.0.1", port=port)
             self.addCleanup(node.close)
             node.config_set("busy-reply-threshold", 100)
@@ -764,6 +764,31 @@ class PubSub(TargetTestCase):
     def publish_count(self, n):
         # A cluster node counts only its own subscribers, so through the proxy 0 is also right.
         return (0, n) if self.t.is_proxy else (n,)
+
+    def test_pubsub_introspection_counts_every_master(self):
+        # One subscriber on each data server, straight to it, and one through the endpoint:
+        # PUBSUB counts and lists them all, as one server holding them all would.
+        ch, other, pat = self.k("ch"), self.k("nobody"), self.k("pat.*")
+        c = self.raw()
+        numpat = c.call("PUBSUB", "NUMPAT")
+        subscribers = []
+        for port in self.t.data_servers():
+            s = RespConn("127.0.0.1", port)
+            self.addCleanup(s.close)
+            s.call("SUBSCRIBE", ch)
+            s.call("PSUBSCRIBE", pat)
+            subscribers.append(s)
+        via = self.raw()
+        via.call("SUBSCRIBE", ch)
+        n = len(subscribers) + 1
+        self.assertEqual(c.call("PUBSUB", "NUMSUB", ch, other), [ch.encode(), n, other.encode(), 0])
+        self.assertEqual(c.call("PUBSUB", "CHANNELS", self.k("*")), [ch.encode()])
+        self.assertEqual(c.call("PUBSUB", "NUMPAT"), numpat + len(subscribers))
+        resp3 = self.raw()
+        resp3.call("HELLO", "3")
+        self.assertEqual(resp3.call("PUBSUB", "NUMSUB", ch), [ch.encode(), n])  # 7.0: no map
+        self.assertEqual(c.call("PUBSUB", "SHARDNUMSUB", ch), [ch.encode(), 0])
+        self.assertEqual(c.call("PUBSUB", "SHARDCHANNELS", self.k("*")), [])
 
     def test_subscribe_publish(self):
         ch, p = self.k("ch"), self.r.pubsub()

@@ -77,7 +77,7 @@ TEST_SUITE("proxy.aggregators") {
   TEST_CASE("arrayElements rejects non-arrays and broken arrays") {
     std::vector<std::string_view> out;
     for (std::string_view bad :
-         {"", "*", "*1\r", ":1\r\n", "$3\r\nfoo\r\n", "-ERR x\r\n", "%1\r\n+a\r\n+b\r\n", "_\r\n",
+         {"", "*", "*1\r", ":1\r\n", "$3\r\nfoo\r\n", "-ERR x\r\n", "%1\r\n+a\r\n", "_\r\n",
           "*-2\r\n", "*x\r\n", "*2\r\n:1\r\n", "*1\r\n$5\r\nab\r\n", "*1\r\n?\r\n"}) {
       CAPTURE(bad);
       out.assign({"stale"});
@@ -122,6 +122,28 @@ TEST_SUITE("proxy.aggregators") {
     CHECK(idle.run(aggregateKill) == kNotBusy);
     Family none{};
     CHECK(none.run(aggregateKill) == kNotBusy);
+  }
+
+  TEST_CASE("aggregateUnion keeps every element once, in the order first met") {
+    Family f{"*2\r\n$1\r\na\r\n$1\r\nb\r\n", "*0\r\n", "*2\r\n$1\r\nc\r\n$1\r\na\r\n"};
+    CHECK(f.run(aggregateUnion) == "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+    Family err{"*0\r\n", "-ERR down\r\n"};
+    CHECK(err.run(aggregateUnion) == "-ERR down\r\n");
+  }
+
+  TEST_CASE("aggregateCountsByName sums each name's count, RESP2 pairs or RESP3 map") {
+    Family flat{"*4\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:0\r\n",
+                "*4\r\n$1\r\na\r\n:2\r\n$1\r\nb\r\n:5\r\n"};
+    CHECK(flat.run(aggregateCountsByName) == "*4\r\n$1\r\na\r\n:3\r\n$1\r\nb\r\n:5\r\n");
+    Family map{"%1\r\n$1\r\na\r\n:1\r\n", "%1\r\n$1\r\na\r\n:4\r\n"};
+    CHECK(map.run(aggregateCountsByName) == "%1\r\n$1\r\na\r\n:5\r\n");
+    Family none{"*0\r\n", "*0\r\n"};
+    CHECK(none.run(aggregateCountsByName) == "*0\r\n");
+  }
+
+  TEST_CASE("arrayElements reads a RESP3 map's keys and values in turn") {
+    CHECK(elementsOf("%2\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:2\r\n") ==
+          std::vector<std::string>{"$1\r\na\r\n", ":1\r\n", "$1\r\nb\r\n", ":2\r\n"});
   }
 
   TEST_CASE("aggregateConcatArrays concatenates in child order") {
