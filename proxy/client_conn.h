@@ -34,6 +34,7 @@ namespace strata::proxy {
 
 class Worker;
 class BackendConn;
+struct ClientFilter;
 struct CommandInfo;
 using Args = std::vector<std::string_view>;
 
@@ -52,7 +53,6 @@ class ClientConn {
   // BackendConn::send: the client's write number `seq` went out on the shared link `conn`.
   void noteWriteSent(uint64_t seq, const BackendConn& conn);
   void flush();
-  void close(std::string_view why);
   void stopReading();
   // Deadline sweep (Worker::onTick): answers every routed request of this client whose deadline
   // is before `cutoff` and that is still unanswered (Worker::expire). `scratch` is reused.
@@ -69,6 +69,9 @@ class ClientConn {
   void setFlushQueued(bool queued) { flushQueued_ = queued; }
   // `CLIENT INFO` / `CLIENT LIST` line for this connection.
   std::string infoLine() const;
+  // Whether CLIENT LIST / CLIENT KILL's filter selects this client (commands/client_admin.cpp).
+  bool matches(const ClientFilter& filter) const;
+  void close(std::string_view why);
 
  private:
   ClientConn(Worker& worker, std::unique_ptr<net::Stream> stream, uint64_t id, std::string peer);
@@ -96,6 +99,8 @@ class ClientConn {
   void cmdHello(Request* r, const Args& args);
   void cmdAuth(Request* r, const Args& args);
   void cmdClient(Request* r, const Args& args);
+  void cmdClientList(Request* r, const Args& args);  // commands/client_admin.cpp
+  void cmdClientKill(Request* r, const Args& args);
   void cmdCommand(Request* r, const Args& args);
   void cmdReset(Request* r);
   // A failed AUTH / HELLO AUTH: counted, logged (at most once a second per worker) and

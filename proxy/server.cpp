@@ -108,6 +108,7 @@ int Server::run() {
     workers_.push_back(std::make_unique<Worker>(i, shared_));
     raw.push_back(workers_.back().get());
   }
+  shared_.workers = raw;
   topology_ = std::make_unique<Topology>(shared_, raw);
   shared_.requestTopologyRefresh = [t = topology_.get()] { t->requestRefresh(); };
   if (!topology_->bootstrap(error)) {

@@ -4,8 +4,10 @@
 // SIGHUP; the server publishes a new immutable copy to the workers.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/resp/limits.h"
@@ -60,6 +62,11 @@ struct ProxySettings {
   std::string logFormat = "text";
 
   bool authRequired() const { return !requirepass.empty() || !users.empty(); }
+  // "default" or one of `users` (CLIENT KILL USER).
+  bool hasUser(std::string_view name) const {
+    return name == "default" || std::any_of(users.begin(), users.end(),
+                                            [&](const ProxyUser& u) { return u.name == name; });
+  }
   resp::Limits clientLimits() const {
     resp::Limits l;
     l.maxBulkLen = protoMaxBulkLen;

@@ -110,6 +110,42 @@ void Worker::post(std::function<void()> fn) {
   }
 }
 
+ClientConn* Worker::findClient(uint64_t id) const {
+  for (ClientConn* c : clients_) {
+    if (c->id() == id) return c;
+  }
+  return nullptr;
+}
+
+void Worker::onEveryWorker(std::function<std::string(Worker&)> collect,
+                           std::function<void(std::vector<std::string>)> done) {
+  struct Gather {
+    std::mutex mutex;
+    std::vector<std::string> results;
+    size_t remaining = 0;
+  };
+  std::vector<Worker*> all = shared_.workers;
+  if (all.empty()) all.push_back(this);  // a worker outside a Server (unit tests)
+  auto gather = std::make_shared<Gather>();
+  gather->results.resize(all.size());
+  gather->remaining = all.size();
+  auto shared = std::make_shared<std::function<std::string(Worker&)>>(std::move(collect));
+  auto finish = std::make_shared<std::function<void(std::vector<std::string>)>>(std::move(done));
+  for (size_t i = 0; i < all.size(); ++i) {
+    Worker* w = all[i];
+    w->post([gather, shared, finish, w, i, origin = this] {
+      std::string result = (*shared)(*w);
+      bool last = false;
+      {
+        std::lock_guard lock(gather->mutex);
+        gather->results[i] = std::move(result);
+        last = --gather->remaining == 0;
+      }
+      if (last) origin->post([gather, finish] { (*finish)(std::move(gather->results)); });
+    });
+  }
+}
+
 void Worker::onWakeup(evutil_socket_t, short) {
   // Drain the counter before taking the jobs: a post() after this read writes again.
   uint64_t count = 0;

@@ -44,6 +44,7 @@ struct SharedState {
   std::atomic<bool> draining{false};
   Clock::time_point startTime = Clock::now();
   std::atomic<std::shared_ptr<const SlotMap>> slotMap;  // latest published map (for INFO, readyz)
+  std::vector<Worker*> workers;  // every worker, set before any starts (CLIENT LIST / KILL)
 };
 
 class Worker {
@@ -113,6 +114,13 @@ class Worker {
   void forEachClient(F&& f) {
     for (ClientConn* c : clients_) f(*c);
   }
+  // The client with this id if it is still connected to this worker (a scan: admin paths only).
+  ClientConn* findClient(uint64_t id) const;
+  // Runs `collect` on every worker's thread (this one included), then `done` on this worker's
+  // thread with their results in worker order: what one server's CLIENT LIST / CLIENT KILL see
+  // of all its clients. `done` must look its client up again (findClient): it may be gone.
+  void onEveryWorker(std::function<std::string(Worker&)> collect,
+                     std::function<void(std::vector<std::string>)> done);
 
   // Request deadline from now.
   Clock::time_point deadlineFromNow() const;

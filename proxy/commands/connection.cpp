@@ -292,9 +292,11 @@ void ClientConn::cmdClient(Request* r, const Args& args) {
   } else if (config::equalsNoCase(sub, "info") && args.size() == 2) {
     writer(r).verbatim("txt", infoLine() + "\n");
   } else if (config::equalsNoCase(sub, "list")) {
-    std::string all;
-    worker_.forEachClient([&](ClientConn& c) { all += c.infoLine() + "\n"; });
-    writer(r).verbatim("txt", all);
+    cmdClientList(r, args);  // answered once every worker has listed its clients
+    return;
+  } else if (config::equalsNoCase(sub, "kill")) {
+    cmdClientKill(r, args);
+    return;
   } else if (config::equalsNoCase(sub, "reply") && args.size() != 3) {
     replyError(r, "ERR wrong number of arguments for 'client|reply' command");
     return;

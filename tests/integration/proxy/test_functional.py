@@ -588,6 +588,49 @@ class Connection(TargetTestCase):
         self.assertEqual(self.raw().call("CLIENT", "SETNAME", "a b"),
                          RespError("ERR Client names cannot contain spaces, newlines or special characters."))
 
+    def test_client_list_and_kill_see_every_client(self):
+        # Through the proxy, consecutive connections land on different workers: CLIENT LIST and
+        # CLIENT KILL must reach them all, as one server's do.
+        conns = [self.raw() for _ in range(5)]
+        ids = [c.call("CLIENT", "ID") for c in conns]
+        admin = conns[0]
+        listing = admin.call("CLIENT", "LIST").decode()
+        self.assertEqual([i for i in ids if f"id={i} " not in listing], [])
+        some = admin.call("CLIENT", "LIST", "ID", ids[2], ids[3]).decode().splitlines()
+        self.assertEqual(sorted(line.split()[0] for line in some),
+                         sorted([f"id={ids[2]}", f"id={ids[3]}"]))
+        self.assertEqual(admin.call("CLIENT", "LIST", "TYPE", "bogus"),
+                         RespError("ERR Unknown client type 'bogus'"))
+        self.assertEqual(admin.call("CLIENT", "LIST", "ID", "x"), RespError("ERR Invalid client ID"))
+        self.assertEqual(admin.call("CLIENT", "LIST", "TYPE"), RespError("ERR syntax error"))
+
+        def gone(c):
+            try:
+                c.call("PING")
+            except (ConnectionError, OSError):
+                return True
+            return False
+        self.assertEqual(admin.call("CLIENT", "KILL", "ID", ids[1]), 1)
+        self.assertTrue(gone(conns[1]))
+        self.assertEqual(admin.call("CLIENT", "KILL", "ID", ids[1]), 0)
+        addr = next(f[5:] for f in conns[2].call("CLIENT", "INFO").decode().split()
+                    if f.startswith("addr="))
+        self.assertEqual(admin.call("CLIENT", "KILL", addr), "OK")  # the old form
+        self.assertTrue(gone(conns[2]))
+        self.assertEqual(admin.call("CLIENT", "KILL", addr), RespError("ERR No such client"))
+        self.assertEqual(admin.call("CLIENT", "KILL", "ADDR", addr, "TYPE", "normal"), 0)
+        # SKIPME yes is the default of the new form: a client spares itself unless told not to.
+        self.assertEqual(conns[3].call("CLIENT", "KILL", "ID", ids[3]), 0)
+        self.assertEqual(conns[3].call("CLIENT", "KILL", "ID", ids[3], "SKIPME", "no"), 1)
+        self.assertTrue(gone(conns[3]))
+        self.assertEqual(conns[4].call("PING"), "PONG")
+        for args, error in [(("ID", "0"), "ERR client-id should be greater than 0"),
+                            (("USER", "nobody-here"), "ERR No such user 'nobody-here'"),
+                            (("TYPE", "bogus"), "ERR Unknown client type 'bogus'"),
+                            (("SKIPME", "maybe"), "ERR syntax error"),
+                            (("ID", "1", "SKIPME"), "ERR syntax error")]:
+            self.assertEqual(admin.call("CLIENT", "KILL", *args), RespError(error), args)
+
     def test_client_reply(self):
         c, k = self.raw(), self.tag("reply")
         # OFF: no reply at all until ON, which answers OK.
