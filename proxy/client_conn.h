@@ -62,6 +62,10 @@ class ClientConn {
   bool closed() const { return closed_; }
   bool hasInFlight() const { return head_ != nullptr || !out_.empty(); }
   bool isSubscribed() const { return subscriptionCount() > 0; }
+  // Worker::setSlotMap, when the masters may have changed: node-local subscriptions follow them.
+  void onMastersChanged() {
+    if (!localSubConns_.empty() || hasNodeLocalSubscriptions()) syncNodeLocal();
+  }
   Clock::time_point lastActive() const { return lastActive_; }
   uint64_t id() const { return id_; }
   // Worker::markDirty / endOfTurn: true while this client waits in the worker's flush list.
@@ -138,6 +142,17 @@ class ClientConn {
   void replyUnsubscribed(Request* r, std::string_view kind, const Args& args);
   void onResubscribeTimer(evutil_socket_t, short);
   void armResubscribe();
+  // Keyspace notifications from every master (commands/keyspace_events.cpp).
+  bool hasNodeLocalSubscriptions() const;
+  void syncNodeLocal();
+  void nodeLocalSubscribe(std::string_view verb, const Args& args);
+  void nodeLocalUnsubscribe(std::string_view verb, const std::vector<std::string>& removed);
+  void sendNodeLocal(BackendConn* conn, std::string_view verb,
+                     const std::vector<std::string_view>& names);
+  void onNodeLocalFrame(BackendConn* conn, const char* data, size_t len);
+  void onNodeLocalLost(BackendConn* conn);
+  bool duplicateOfNodeLocal(BackendConn* conn, const resp::Value& message) const;
+  void releaseNodeLocal();
   size_t subscriptionCount() const {
     return channels_.size() + patterns_.size() + shardChannelNode_.size() +
            resubscribeShard_.size();
@@ -222,6 +237,8 @@ class ClientConn {
   std::map<BackendConn*, int> swallow_;  // confirmations of resubscriptions: not for the client
   bool resubscribeGlobal_ = false;
   std::set<std::string> resubscribeShard_;
+  // Node-local channels and patterns (keyspace notifications): one connection per master.
+  std::map<Address, BackendConn*> localSubConns_;
   net::EventPtr resubscribeTimer_;
 
   // Failed AUTHs waiting for their delayed WRONGPASS, in order, with their due times.

@@ -177,9 +177,13 @@ void Worker::setSlotMap(std::shared_ptr<const SlotMap> map) {
       auto now = Clock::now();
       for (auto& entry : retries_) entry.first = std::min(entry.first, now);
     }
+    const bool changed = !slotMap_->sameAs(*map);
     slotMap_ = map;
     clearShardLinks();
     metrics_.slotMapUpdated();
+    if (changed) {
+      for (ClientConn* c : clients_) c->onMastersChanged();
+    }
   });
 }
 

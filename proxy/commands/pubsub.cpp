@@ -1,6 +1,7 @@
 // Pub/Sub through the proxy. SUBSCRIBE / PSUBSCRIBE go to one leased connection to any master
 // (Redis Cluster broadcasts PUBLISH to every node); SSUBSCRIBE channels go to their slot's
-// master, one leased connection per node. Every frame from those connections reaches
+// master, one leased connection per node; keyspace notification channels and patterns are heard
+// on every master too (keyspace_events.cpp). Every frame from those connections reaches
 // onPubSubFrame: confirmations complete the client's (S|P)(UN)SUBSCRIBE request (one frame per
 // channel), messages are queued to the client in order after its pending replies.
 //
@@ -108,16 +109,20 @@ bool ClientConn::handlePubSub(Request* r, const Args& args, std::string_view nam
     for (size_t i = 1; i < args.size(); ++i) set.emplace(args[i]);
     expectFrames(r, subConn_, static_cast<int>(args.size() - 1));
     subConn_->sendRaw(r->cmd);
+    nodeLocalSubscribe(name, args);  // keyspace notifications: every master
     return true;
   }
   if (name == "unsubscribe" || name == "punsubscribe") {
     auto& set = name == "unsubscribe" ? channels_ : patterns_;
     size_t frames = args.size() > 1 ? args.size() - 1 : std::max<size_t>(1, set.size());
+    std::vector<std::string> removed(args.begin() + 1, args.end());
+    if (args.size() == 1) removed.assign(set.begin(), set.end());
     if (args.size() > 1) {
       for (size_t i = 1; i < args.size(); ++i) set.erase(std::string(args[i]));
     } else {
       set.clear();
     }
+    nodeLocalUnsubscribe(name, removed);
     if (!subConn_) {
       replyUnsubscribed(r, name, args);
       return true;
@@ -199,6 +204,7 @@ void ClientConn::onPubSubFrame(BackendConn* conn, const char* data, size_t len) 
   if (v.elements.empty()) return;
   std::string kind = config::toLower(v.elements[0].str);
   if (kind == "message" || kind == "pmessage" || kind == "smessage") {
+    if (duplicateOfNodeLocal(conn, v)) return;  // its master's own connection delivers it
     Request* m = newRequest({}, {});
     enqueue(m);
     m->reply.assign(data, len);
@@ -396,6 +402,7 @@ void ClientConn::onResubscribeTimer(evutil_socket_t, short) {
     worker_.shared().requestTopologyRefresh();
     armResubscribe();
   }
+  onMastersChanged();  // node-local subscriptions on a master that was missing (re-arms itself)
 }
 
 void ClientConn::dropPubSub() {
@@ -405,6 +412,7 @@ void ClientConn::dropPubSub() {
   subConn_ = nullptr;
   shardSubConns_.clear();
   for (BackendConn* c : conns) worker_.backends().release(c, false);
+  releaseNodeLocal();
   // Requests waiting for confirmations are answered by the close path of their connections.
   for (auto& [conn, waiters] : subWaiters_) {
     for (auto& w : waiters) {

@@ -5,6 +5,7 @@ import threading
 import unittest
 
 from .procs import wait_until
+from .slots import keys_in_distinct_slots
 from .target import start_target, target_kind
 
 TARGET = None
@@ -80,6 +81,17 @@ class TargetTestCase(unittest.TestCase):
     def tag(self, name: str) -> str:
         """A key sharing this test's hash tag, so all tag() keys of a test share one slot."""
         return f"{{{self._testMethodName}}}:{name}"
+
+    def keys_on_every_master(self):
+        """One key of this test per master (through the proxy), or one key (standalone)."""
+        keys = keys_in_distinct_slots(f"{self._testMethodName}:", 40)
+        if not self.t.is_proxy:
+            return keys[:1]
+        by_master = {}
+        for k in keys:
+            by_master.setdefault(self.t.cluster.master_for_key(k).port, k)
+        self.assertEqual(len(by_master), len(self.t.cluster.masters()))
+        return list(by_master.values())
 
     def wait_until(self, pred, timeout=10.0, what="condition"):
         return wait_until(pred, timeout, what)

@@ -458,16 +458,6 @@ class Functions(TargetTestCase):
            "redis.register_function('spin', function(keys) while true do end end)")
     NOTBUSY = RespError("NOTBUSY No scripts in execution right now.")
 
-    def keys_on_every_master(self):
-        keys = keys_in_distinct_slots(f"{self._testMethodName}:", 40)
-        if not self.t.is_proxy:
-            return keys[:1]
-        by_master = {}
-        for k in keys:
-            by_master.setdefault(self.t.cluster.master_for_key(k).port, k)
-        self.assertEqual(len(by_master), len(self.t.cluster.masters()))
-        return list(by_master.values())
-
     def flush_functions_after(self):
         self.addCleanup(lambda: self.raw().call("FUNCTION", "FLUSH"))
 
@@ -832,6 +822,39 @@ class PubSub(TargetTestCase):
         self.assertEqual(resp3.call("PUBSUB", "NUMSUB", ch), [ch.encode(), n])  # 7.0: no map
         self.assertEqual(c.call("PUBSUB", "SHARDNUMSUB", ch), [ch.encode(), 0])
         self.assertEqual(c.call("PUBSUB", "SHARDCHANNELS", self.k("*")), [])
+
+    def test_keyspace_notifications_from_every_master(self):
+        # A node publishes keyspace notifications to its own subscribers only: through the proxy
+        # a subscriber hears the events of every master, each once.
+        for port in self.t.data_servers():
+            node = redis.Redis(host="127.0.0.1", port=port)
+            self.addCleanup(node.close)
+            node.config_set("notify-keyspace-events", "KE$")
+            self.addCleanup(node.config_set, "notify-keyspace-events", "")
+        keys = self.keys_on_every_master()
+        events, spaces = self.raw(), self.raw()
+        self.assertEqual(events.call("SUBSCRIBE", "__keyevent@0__:set", self.k("plain")),
+                         [b"subscribe", b"__keyevent@0__:set", 1])
+        self.assertEqual(events.read(timeout=5), [b"subscribe", self.k("plain").encode(), 2])
+        pattern = "__keyspace@0__:" + self.k("*")
+        self.assertEqual(spaces.call("PSUBSCRIBE", pattern), [b"psubscribe", pattern.encode(), 1])
+        for k in keys:
+            self.r.set(k, "v")
+        got_events = [events.read(timeout=5) for _ in keys]
+        self.assertEqual(sorted(got_events),
+                         sorted([b"message", b"__keyevent@0__:set", k.encode()] for k in keys))
+        got_spaces = [spaces.read(timeout=5) for _ in keys]
+        self.assertEqual(sorted(got_spaces), sorted(
+            [b"pmessage", pattern.encode(), f"__keyspace@0__:{k}".encode(), b"set"] for k in keys))
+        # Each once: the next frames are the PINGs' answers, not repeated events.
+        self.assertEqual(events.call("PING"), [b"pong", b""])
+        self.assertEqual(spaces.call("PING"), [b"pong", b""])
+        self.assertEqual(events.call("UNSUBSCRIBE", "__keyevent@0__:set"),
+                         [b"unsubscribe", b"__keyevent@0__:set", 1])
+        self.r.set(keys[0], "again")
+        self.assertEqual(events.call("PING"), [b"pong", b""])  # no event any more
+        self.assertEqual(spaces.read(timeout=5), [
+            b"pmessage", pattern.encode(), f"__keyspace@0__:{keys[0]}".encode(), b"set"])
 
     def test_subscribe_publish(self):
         ch, p = self.k("ch"), self.r.pubsub()

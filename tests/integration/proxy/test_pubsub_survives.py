@@ -8,7 +8,9 @@
 #     subscribes on another node and PUBLISH (broadcast to every node by the cluster) still
 #     reaches the subscriber (and, before the kill, 100 PUBLISHes arrive in publish order);
 #   - SSUBSCRIBE, then kill -9 of the channel's shard master: after the replica's promotion the
-#     proxy subscribes on it and SPUBLISH reaches the subscriber again.
+#     proxy subscribes on it and SPUBLISH reaches the subscriber again;
+#   - SUBSCRIBE to a keyspace notification channel (published by the key's node only), then
+#     kill -9 of the key's master: the promoted replica's events reach the subscriber, once.
 # The subscriber (a raw RESP connection) never resubscribes and must see only message frames for
 # its channel, in publish order, without duplicates. Every wait is bounded.
 # Run: STRATA_PROXY_BIN=build/proxy/proxy /usr/bin/python3 tests/integration/proxy/test_pubsub_survives.py
@@ -212,6 +214,46 @@ class PubSubSurvives(unittest.TestCase):
         self.assertEqual(c.roles()[replica.port][0], "master")
         self.assertEqual(replica.client().execute_command("PUBSUB", "SHARDNUMSUB", channel),
                          [channel, 1])
+
+    def test_keyspace_events_survive_failover_of_their_master(self):
+        # Keyspace notifications are local to the node of the key: the proxy listens on every
+        # master, and on the promoted replica once it is one.
+        c = self.cluster
+        for n in c.nodes:
+            with n.client() as nc:
+                nc.config_set("notify-keyspace-events", "KE$")
+        key = "{keyspace-failover}:k"
+        master = c.master_for_key(key)
+        channel = "__keyevent@0__:set"
+        sub = self.subscriber("SUBSCRIBE", channel)
+        self.pub.set(key, "v0")
+        self.assertEqual(sub.read(), [b"message", channel.encode(), key.encode()])
+        kill_t = time.monotonic()
+        c.kill9(master.port)
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        event = None
+        while time.monotonic() < deadline and event is None:
+            try:
+                self.pub.set(key, "v")
+            except redis.RedisError:
+                pass  # the slot's master is down until the promotion
+            try:
+                event = sub.read(timeout=0.1)
+            except socket.timeout:
+                continue
+        self.assertEqual(event, [b"message", channel.encode(), key.encode()])
+        log(f"first event after the kill: {time.monotonic() - kill_t:.2f}s")
+        c.wait_converged(60)
+        while True:  # events of SETs still in flight when the first one arrived
+            try:
+                self.assertEqual(sub.read(timeout=0.5), event)
+            except socket.timeout:
+                break
+        self.pub.set(key, "once")
+        self.assertEqual(sub.read(timeout=10), event)
+        with self.assertRaises(socket.timeout):
+            extra = sub.read(timeout=0.5)
+            self.fail(f"the event came twice: {extra!r}")
 
 
 if __name__ == "__main__":
