@@ -9,6 +9,8 @@ PACKAGES=(
   cmake ninja-build g++ pkg-config clang-14 libclang-rt-14-dev
   libevent-dev libssl-dev libspdlog-dev libtoml11-dev prometheus-cpp-dev doctest-dev
   libbenchmark-dev libhiredis-dev
+  # RDB/DUMP strings: LZF compression, the library Debian's redis-server links
+  liblzf-dev
   # node scripting: Lua 5.1 (what Redis embeds) and its cjson / bit libraries
   liblua5.1-0-dev lua-cjson-dev lua-bitop-dev
   # tests and benchmarks: the real ecosystem tools
