@@ -1,5 +1,6 @@
 // DUMP, RESTORE, RESTORE-ASKING and MIGRATE, as Redis 7.0's cluster.c: DUMP serializes a value
-// with the payload codec (keyspace/value_codec.h), RESTORE checks and loads one, and MIGRATE
+// as Redis's DUMP payload (keyspace/value_codec.h: RDB object + version + CRC64, so payloads move
+// between us and redis-server both ways), RESTORE checks and loads one, and MIGRATE
 // moves keys to another node through a cached link (migrate/migrate_sockets.h):
 //
 //   source MIGRATE host port "" 0 timeout [COPY] [REPLACE] [AUTH..] KEYS k1 k2
@@ -32,7 +33,6 @@ namespace {
 constexpr std::string_view kBusyKey = "BUSYKEY Target key name already exists.";
 constexpr std::string_view kBadPayload = "ERR DUMP payload version or checksum are wrong";
 constexpr std::string_view kBadFormat = "ERR Bad data format";
-constexpr std::string_view kUnsupported = "ERR DUMP of this value type is not supported yet";
 
 // Redis's getLongFromObject for MIGRATE's db and timeout (string2ll, then the range of long).
 bool parseLong(std::string_view s, int64_t& out) {
@@ -80,10 +80,8 @@ void restoreImpl(CommandContext& ctx) {
     return;
   }
   Value value;
-  const NodeSettings& settings = ctx.server.settings();
-  const ZSetLimits zsetLimits{static_cast<size_t>(settings.zsetMaxListpackEntries),
-                              static_cast<size_t>(settings.zsetMaxListpackValue)};
-  switch (codec::decode(ctx.arg(3), value, zsetLimits)) {
+  std::string scratch;  // LZF-compressed and int-encoded string values are decoded here
+  switch (codec::decode(ctx.arg(3), value, scratch, rdb::loadLimits(ctx.server.settings()))) {
     case codec::DecodeStatus::kOk:
       break;
     case codec::DecodeStatus::kBadChecksum:
@@ -147,10 +145,7 @@ void dump(CommandContext& ctx) {
     return;
   }
   std::string payload;
-  if (!codec::encode(*e, payload)) {
-    ctx.w.error(kUnsupported);
-    return;
-  }
+  codec::encode(*e, payload);
   ctx.w.bulk(payload);
 }
 
@@ -263,10 +258,7 @@ void migrate(CommandContext& ctx) {
         if (ttl < 1) ttl = 1;
       }
       payload.clear();
-      if (!codec::encode(*e, payload)) {
-        ctx.w.error(kUnsupported);
-        return;
-      }
+      codec::encode(*e, payload);
       ttlText = std::to_string(ttl);
       std::string_view name = cluster ? "RESTORE-ASKING" : "RESTORE";
       if (replace) {

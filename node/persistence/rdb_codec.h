@@ -21,6 +21,7 @@
 #include "node/keyspace/entry.h"
 #include "node/keyspace/value.h"
 #include "node/keyspace/zset.h"
+#include "node/settings.h"
 
 namespace strata::node::rdb {
 
@@ -144,6 +145,9 @@ struct LoadLimits {
   size_t setMaxIntsetEntries = kSetMaxIntsetEntries;
   ListLimits list;
 };
+// The limits of a node's settings (hash-/zset-max-listpack-*, set-max-intset-entries,
+// list-max-listpack-size).
+LoadLimits loadLimits(const NodeSettings& s);
 
 // rdbLoadObject: `type` already read; fills `out` (encoding chosen from its contents and limits).
 // A string value borrows its bytes from the Reader's input or scratch (Value::string semantics):

@@ -221,6 +221,17 @@ LoadStatus loadZSet(uint8_t type, Reader& r, Value& out, const LoadLimits& limit
 
 }  // namespace
 
+LoadLimits loadLimits(const NodeSettings& s) {
+  LoadLimits l;
+  l.hash = {static_cast<size_t>(s.hashMaxListpackEntries),
+            static_cast<size_t>(s.hashMaxListpackValue)};
+  l.zset = {static_cast<size_t>(s.zsetMaxListpackEntries),
+            static_cast<size_t>(s.zsetMaxListpackValue)};
+  l.setMaxIntsetEntries = static_cast<size_t>(s.setMaxIntsetEntries);
+  l.list = ListLimits::fromFill(s.listMaxListpackSize);
+  return l;
+}
+
 LoadStatus loadObject(uint8_t type, Reader& r, Value& out, const LoadLimits& limits) {
   switch (type) {
     case kTypeString: {

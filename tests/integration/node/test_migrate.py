@@ -1,11 +1,11 @@
 # DUMP / RESTORE / MIGRATE on the node, with redis-server 7.0 as the oracle for every reply and
 # error text. Each check runs on two pairs of standalone servers, source -> target: redis-server
-# -> redis-server and node -> node (payloads differ between them: each pair exchanges its own),
-# plus a password-protected target per pair:
+# -> redis-server and node -> node (the payloads are the same format; crossing them between
+# redis-server and the node is test_redis_payloads'), plus a password-protected target per pair:
 #   - DUMP -> RESTORE of every type (strings int/embstr/raw, list, set intset/hashtable, hash
 #     listpack/hashtable) with values and encodings kept, TTL, ABSTTL (future and past), REPLACE,
 #     BUSYKEY, IDLETIME;
-#   - RESTORE's argument errors and corrupt, truncated and foreign payloads;
+#   - RESTORE's argument errors and corrupt and truncated payloads; payloads cross both ways;
 #   - MIGRATE single key and KEYS form, COPY, REPLACE, AUTH, AUTH2, NOKEY, BUSYKEY from the target,
 #     argument errors, a refused port, a target that never answers (bounded by the timeout), and
 #     the cached connection (reused, then closed after 10 s idle).
@@ -221,14 +221,23 @@ class Migrate(unittest.TestCase):
             return out
         self.same(self.each(check))
 
-    def test_foreign_payloads_are_refused(self):
+    def test_payloads_cross_between_redis_and_node(self):
+        # Both write Redis's DUMP payload (RDB object + version 10 + CRC64): the same bytes for
+        # a string, and each RESTOREs the other's (every type: test_redis_payloads).
         redis, node = self.pairs
+        for conn in (redis.a, redis.b, node.a, node.b):
+            conn.call("FLUSHALL")
         redis.a.call("SET", "k", "v")
         node.a.call("SET", "k", "v")
         rp, np = redis.a.call("DUMP", "k"), node.a.call("DUMP", "k")
-        self.assertNotEqual(rp, np)
-        self.assertEqual(node.b.call("RESTORE", "k", "0", rp), BAD_PAYLOAD)
-        self.assertEqual(redis.b.call("RESTORE", "k", "0", np), BAD_PAYLOAD)
+        self.assertEqual(rp, np)
+        redis.a.call("RPUSH", "l", "a", "b")
+        rl = redis.a.call("DUMP", "l")
+        self.assertEqual(node.b.call("RESTORE", "l", "0", rl), "OK")
+        self.assertEqual(node.b.call("LRANGE", "l", "0", "-1"), [b"a", b"b"])
+        node.a.call("HSET", "h", "f", "v")
+        self.assertEqual(redis.b.call("RESTORE", "h", "0", node.a.call("DUMP", "h")), "OK")
+        self.assertEqual(redis.b.call("HGETALL", "h"), [b"f", b"v"])
 
     # ---- MIGRATE ----
 
