@@ -13,6 +13,7 @@
 
 #include "node/keyspace/containers.h"
 #include "node/keyspace/keyspace.h"
+#include "node/keyspace/stream.h"
 #include "node/keyspace/value_codec.h"
 #include "node/keyspace/zset.h"
 #include "node/persistence/rdb_codec.h"
@@ -516,6 +517,75 @@ TEST_SUITE("node.value_codec") {
     CHECK(bad(std::string{rdb::kTypeString, '\xc3', 2, 5, 0, 'a'}));  // LZF output too short
     CHECK(bad(std::string{rdb::kTypeString, '\xc4'}));                // no such string encoding
     CHECK(bad(std::string{rdb::kTypeString, '\x82', 0}));             // no such length form
+  }
+
+  TEST_CASE("redis-server's stream payloads load: deleted entries, groups, PEL, v1 and v3") {
+    // redis-server 7.0.15: XADD x 1-1 f v, 1-2 f w, 2-0 g 1; XGROUP CREATE x g 0; XREADGROUP
+    // GROUP g alice COUNT 2 STREAMS x >; XDEL x 1-2; DUMP x (type 19).
+    const std::string v2 = unhex(
+        "130110000000000000000100000000000000013838000000160002010101010181660200010201000100018176"
+        "020401030100010101817702040100010101dfff02010181670201010601ff0202000101010203010167010202"
+        "02"
+        "0000000000000001000000000000000159158952a2010000010000000000000001000000000000000259158952"
+        "a2"
+        "010000010105616c69636559158952a20100000200000000000000010000000000000001000000000000000100"
+        "00"
+        "0000000000020a00c89723469ffa1e7a");
+    auto check = [](const Entry* e, bool v1) {
+      REQUIRE(e->type() == ValueType::kStream);
+      const auto* s = static_cast<const StreamObject*>(e->object());
+      CHECK(s->length() == 2);
+      CHECK(s->lastId() == StreamID{2, 0});
+      CHECK(s->entriesAdded() == (v1 ? 2 : 3));
+      CHECK(s->maxDeletedId() == (v1 ? StreamID{} : StreamID{1, 2}));
+      CHECK_FALSE(s->contains({1, 2}));
+      CHECK(s->contains({1, 1}));
+      const ConsumerGroup* g = s->findGroup("g");
+      REQUIRE(g != nullptr);
+      CHECK(g->lastId == StreamID{1, 2});
+      CHECK(g->pel.size() == 2);
+      const StreamConsumer* alice = g->findConsumer("alice");
+      REQUIRE(alice != nullptr);
+      CHECK(alice->pel.size() == 2);
+      CHECK(g->pel.at({1, 1}).consumer == alice);
+      CHECK(g->pel.at({1, 1}).deliveryCount == 1);
+    };
+    Keyspace ks;
+    REQUIRE(restoreInto(ks, "x", v2) == codec::DecodeStatus::kOk);
+    check(ks.find("x"), false);
+    CHECK(ks.find("x")->object()->encoding() == Encoding::kStream);
+    // Our DUMP of it loads back the same (nodes rebuilt from the live entries).
+    REQUIRE(restoreInto(ks, "y", dumpOf(ks, "x")) == codec::DecodeStatus::kOk);
+    check(ks.find("y"), false);
+    const std::string body = v2.substr(0, v2.size() - codec::kFooterSize);
+    // 7.2's v3 (21): an active time after each consumer's seen time.
+    const size_t alice = body.find("alice");
+    REQUIRE(alice != std::string::npos);
+    std::string v3 = body;
+    v3[0] = static_cast<char>(rdb::kTypeStreamListpacks3);
+    v3.insert(alice + 5 + 8, body.substr(alice + 5, 8));
+    REQUIRE(restoreInto(ks, "v3", sign(v3)) == codec::DecodeStatus::kOk);
+    check(ks.find("v3"), false);
+    // 5.0's v1 (15): no first/max-deleted IDs, entries-added or entries-read (estimated).
+    std::string v1 = body;
+    v1[0] = static_cast<char>(rdb::kTypeStreamListpacks);
+    const size_t ids = 1 + 1 + 1 + 16 + 1 + 0x38 + 3;  // type, nodes, key, lp, length, last id
+    v1.erase(ids, 5);                      // first id (1, 1), max-deleted (1, 2), entries-added 3
+    const size_t group = ids + 1 + 2 + 2;  // groups, name, last id
+    v1.erase(group, 1);                    // entries-read
+    REQUIRE(restoreInto(ks, "v1", sign(v1)) == codec::DecodeStatus::kOk);
+    check(ks.find("v1"), true);
+    // Corruptions the checksum cannot see: a consumer owning an entry not in the group PEL, a
+    // length that disagrees with the entries, an orphan pending entry.
+    std::string orphan = body;
+    orphan[orphan.size() - 1 - 16] = 5;  // the consumer's first ID: 1-1 -> 1-5
+    CHECK(decodeBody(orphan) == codec::DecodeStatus::kBadFormat);
+    std::string length = body;
+    length[ids - 3] = 3;
+    CHECK(decodeBody(length) == codec::DecodeStatus::kBadFormat);
+    std::string unowned = body;
+    unowned[unowned.size() - 32 - 1] = 1;  // alice owns one of the two pending entries
+    CHECK(decodeBody(unowned.substr(0, unowned.size() - 16)) == codec::DecodeStatus::kBadFormat);
   }
 
   TEST_CASE("every truncation and every flipped bit is rejected; versions up to 12 accepted") {
