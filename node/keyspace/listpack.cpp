@@ -6,6 +6,8 @@
 #include <cstring>
 #include <new>
 
+#include "node/keyspace/value.h"
+
 namespace strata::node {
 
 namespace {
@@ -249,6 +251,42 @@ bool IntSet::remove(int64_t v) {
   setHeader(n - 1, w);
   buf_ = mustRealloc(buf_, kHeader + (n - 1) * w);
   return true;
+}
+
+size_t redisListpackBacklenSize(size_t len) {
+  if (len <= 127) return 1;
+  if (len < 16383) return 2;
+  if (len < 2097151) return 3;
+  if (len < 268435455) return 4;
+  return 5;
+}
+
+size_t redisListpackIntSize(int64_t v) {
+  size_t enc = 9;
+  if (v >= 0 && v <= 127) {
+    enc = 1;
+  } else if (v >= -4096 && v <= 4095) {
+    enc = 2;
+  } else if (v >= INT16_MIN && v <= INT16_MAX) {
+    enc = 3;
+  } else if (v >= -8388608 && v <= 8388607) {
+    enc = 4;
+  } else if (v >= INT32_MIN && v <= INT32_MAX) {
+    enc = 5;
+  }
+  return enc + redisListpackBacklenSize(enc);
+}
+
+size_t redisListpackStringSize(std::string_view s) {
+  int64_t v;
+  if (!s.empty() && s.size() <= 20 && parseCanonicalInt(s, v)) return redisListpackIntSize(v);
+  size_t enc = 5 + s.size();
+  if (s.size() < 64) {
+    enc = 1 + s.size();
+  } else if (s.size() < 4096) {
+    enc = 2 + s.size();
+  }
+  return enc + redisListpackBacklenSize(enc);
 }
 
 }  // namespace strata::node

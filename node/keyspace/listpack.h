@@ -22,6 +22,14 @@
 
 namespace strata::node {
 
+// Bytes one element takes in a Redis listpack (encoding, data and backlen, as listpack.c sizes
+// it): the backlen alone for an entry of `len` bytes; an integer; a string (stored as an integer
+// when it is a canonical int64). Streams estimate their node sizes with them; the RDB listpack
+// writer (persistence/rdb_blobs.h) writes exactly these.
+size_t redisListpackBacklenSize(size_t len);
+size_t redisListpackIntSize(int64_t v);
+size_t redisListpackStringSize(std::string_view s);
+
 class PackedList {
  public:
   static constexpr size_t kNone = SIZE_MAX;

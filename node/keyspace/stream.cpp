@@ -8,6 +8,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "node/keyspace/listpack.h"
+
 namespace strata::node {
 
 namespace {
@@ -48,54 +50,6 @@ std::string_view getBytes(const std::string& s, size_t& pos) {
   std::string_view v(s.data() + pos, n);
   pos += n;
   return v;
-}
-
-// ---- listpack size estimate (Redis's listpack.c encodings) ----
-
-size_t backlenSize(size_t l) {
-  if (l <= 127) return 1;
-  if (l < 16383) return 2;
-  if (l < 2097151) return 3;
-  if (l < 268435455) return 4;
-  return 5;
-}
-
-size_t lpIntSize(int64_t v) {
-  size_t enc;
-  if (v >= 0 && v <= 127) {
-    enc = 1;
-  } else if (v >= -4096 && v <= 4095) {
-    enc = 2;
-  } else if (v >= INT16_MIN && v <= INT16_MAX) {
-    enc = 3;
-  } else if (v >= -8388608 && v <= 8388607) {
-    enc = 4;
-  } else if (v >= INT32_MIN && v <= INT32_MAX) {
-    enc = 5;
-  } else {
-    enc = 9;
-  }
-  return enc + backlenSize(enc);
-}
-
-// lpStringToInt64: a canonical int64 of at most 20 characters.
-bool lpStringToInt(std::string_view s, int64_t& v) {
-  if (s.empty() || s.size() > 20) return false;
-  return parseCanonicalInt(s, v);
-}
-
-size_t lpStringSize(std::string_view s) {
-  int64_t v;
-  if (lpStringToInt(s, v)) return lpIntSize(v);
-  size_t enc;
-  if (s.size() < 64) {
-    enc = 1 + s.size();
-  } else if (s.size() < 4096) {
-    enc = 2 + s.size();
-  } else {
-    enc = 5 + s.size();
-  }
-  return enc + backlenSize(enc);
 }
 
 // string2ull: string2ll, else strtoull (which takes leading spaces and '+').
@@ -306,11 +260,11 @@ void StreamObject::append(StreamID id, const std::string_view* fv, size_t n) {
     node = &nodes_[id];
     dataBytes_ += kNodeOverhead;
     // Master entry: count, deleted, num-fields, fields..., 0; plus the listpack header/end.
-    node->lpBytes =
-        7 + lpIntSize(1) + lpIntSize(0) + lpIntSize(static_cast<int64_t>(pairs)) + lpIntSize(0);
+    node->lpBytes = 7 + redisListpackIntSize(1) + redisListpackIntSize(0) +
+                    redisListpackIntSize(static_cast<int64_t>(pairs)) + redisListpackIntSize(0);
     for (size_t i = 0; i < pairs; ++i) {
       node->masterFields.emplace_back(fv[i * 2]);
-      node->lpBytes += lpStringSize(fv[i * 2]);
+      node->lpBytes += redisListpackStringSize(fv[i * 2]);
       dataBytes_ += fv[i * 2].size() + 32;
     }
   }
@@ -323,22 +277,23 @@ void StreamObject::append(StreamID id, const std::string_view* fv, size_t n) {
   const uint64_t seqField = msDelta == 0 ? id.seq - master.seq : id.seq;
   putVarint(d, msDelta);
   putVarint(d, seqField);
-  size_t lp = lpIntSize(same ? kFlagSameFields : 0) + lpIntSize(static_cast<int64_t>(msDelta)) +
-              lpIntSize(static_cast<int64_t>(id.seq - master.seq));
+  size_t lp = redisListpackIntSize(same ? kFlagSameFields : 0) +
+              redisListpackIntSize(static_cast<int64_t>(msDelta)) +
+              redisListpackIntSize(static_cast<int64_t>(id.seq - master.seq));
   if (same) {
     for (size_t i = 0; i < pairs; ++i) {
       putBytes(d, fv[i * 2 + 1]);
-      lp += lpStringSize(fv[i * 2 + 1]);
+      lp += redisListpackStringSize(fv[i * 2 + 1]);
     }
-    lp += lpIntSize(static_cast<int64_t>(pairs + 3));
+    lp += redisListpackIntSize(static_cast<int64_t>(pairs + 3));
   } else {
     putVarint(d, pairs);
-    lp += lpIntSize(static_cast<int64_t>(pairs));
+    lp += redisListpackIntSize(static_cast<int64_t>(pairs));
     for (size_t i = 0; i < n; ++i) {
       putBytes(d, fv[i]);
-      lp += lpStringSize(fv[i]);
+      lp += redisListpackStringSize(fv[i]);
     }
-    lp += lpIntSize(static_cast<int64_t>(pairs * 2 + 4));
+    lp += redisListpackIntSize(static_cast<int64_t>(pairs * 2 + 4));
   }
   node->lpBytes += lp;
   node->live++;

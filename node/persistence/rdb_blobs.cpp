@@ -6,6 +6,7 @@
 #include <charconv>
 
 #include "common/resp/number.h"
+#include "node/keyspace/listpack.h"
 
 namespace strata::node::rdb {
 
@@ -30,28 +31,19 @@ constexpr size_t kLpHeader = 6;  // total bytes (4) + element count (2)
 constexpr uint8_t kLpEnd = 0xFF;
 constexpr uint16_t kLpUnknownCount = 65535;
 
-// lpEncodeBacklen's size for an entry of `len` bytes.
-size_t backlenSize(size_t len) {
-  if (len <= 127) return 1;
-  if (len < 16383) return 2;
-  if (len < 2097151) return 3;
-  if (len < 268435455) return 4;
-  return 5;
-}
-
+// The entry bytes (without backlen) of an integer / a string of `len` bytes.
 size_t lpIntEntryLen(int64_t v) {
-  if (v >= 0 && v <= 127) return 1;
-  if (v >= -4096 && v <= 4095) return 2;
-  if (v >= -32768 && v <= 32767) return 3;
-  if (v >= -8388608 && v <= 8388607) return 4;
-  if (v >= INT32_MIN && v <= INT32_MAX) return 5;
-  return 9;
+  return redisListpackIntSize(v) - 1;  // entries of <= 9 bytes have a 1-byte backlen
 }
 
 size_t lpStrEntryLen(size_t len) {
   if (len < 64) return 1 + len;
   if (len < 4096) return 2 + len;
   return 5 + len;
+}
+
+size_t backlenSize(size_t len) {
+  return redisListpackBacklenSize(len);
 }
 
 }  // namespace
@@ -69,9 +61,7 @@ ListpackBuilder::ListpackBuilder(std::string& out) : out_(out), start_(out.size(
 }
 
 size_t ListpackBuilder::entrySize(std::string_view s) {
-  int64_t v;
-  const size_t len = resp::parseInt64(s, v) ? lpIntEntryLen(v) : lpStrEntryLen(s.size());
-  return len + backlenSize(len);
+  return redisListpackStringSize(s);
 }
 
 void ListpackBuilder::backlen(size_t l) {
