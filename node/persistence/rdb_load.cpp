@@ -3,6 +3,7 @@
 // converts after loading. Empty containers and duplicate members/fields are Bad data format, as
 // with Redis's deep sanitization. Streams are in rdb_stream.cpp.
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -142,6 +143,9 @@ LoadStatus loadHash(uint8_t type, Reader& r, Value& out, const LoadLimits& limit
   } else {
     std::string_view blob;
     if (!r.stringView(blob)) return kBad;
+    // As 7.0: a listpack/ziplist hash converts by its length only (long values stay packed).
+    HashLimits packed = limits.hash;
+    if (type != kTypeHashZipmap) packed.maxValue = SIZE_MAX;
     std::string field;
     size_t count = 0;
     auto pair = [&](std::string_view v) {
@@ -149,7 +153,7 @@ LoadStatus loadHash(uint8_t type, Reader& r, Value& out, const LoadLimits& limit
         field.assign(v);
         return true;
       }
-      return hash->set(field, v, limits.hash);  // false: a duplicate field
+      return hash->set(field, v, packed);  // false: a duplicate field
     };
     if (type == kTypeHashZipmap) {
       ok = forEachItem<ZipmapReader>(blob, pair);
@@ -178,7 +182,9 @@ bool parseScore(std::string_view s, double& d) {
 }
 
 LoadStatus loadZSet(uint8_t type, Reader& r, Value& out, const LoadLimits& limits) {
-  const ZSetLimits& zl = limits.zset;
+  ZSetLimits zl = limits.zset;
+  // As 7.0: a listpack/ziplist zset converts by its length only (long members stay packed).
+  if (type == kTypeZSetZiplist || type == kTypeZSetListpack) zl.maxValue = SIZE_MAX;
   std::unique_ptr<ZSetObject> zset;
   auto add = [&](std::string_view member, double score) {
     double old;

@@ -333,6 +333,38 @@ TEST_SUITE("node.value_codec") {
     CHECK(membersOf(ks.find("s3")) == membersOf(ks.find("intset")));
   }
 
+  TEST_CASE("packed hashes and zsets convert by length only, as 7.0 loads them") {
+    // Made under hash/zset-max-listpack-value 1000: listpack with a 100-byte value / member.
+    Keyspace ks;
+    auto h = std::make_unique<HashObject>();
+    h->set("f", std::string(100, 'v'), HashLimits{512, 1000});
+    REQUIRE(h->listpack());
+    ks.set("h", Value::object(ValueType::kHash, Encoding::kListpack, std::move(h)));
+    auto z = std::make_unique<ZSetObject>();
+    z->insert(std::string(100, 'm'), 1, ZSetLimits{128, 1000});
+    REQUIRE(z->compact());
+    ks.set("z", Value::object(ValueType::kZSet, Encoding::kListpack, std::move(z)));
+    // Loaded under the defaults (64): still listpack (redis-server 7.0.15 does the same).
+    REQUIRE(restoreInto(ks, "h2", dumpOf(ks, "h")) == codec::DecodeStatus::kOk);
+    REQUIRE(restoreInto(ks, "z2", dumpOf(ks, "z")) == codec::DecodeStatus::kOk);
+    CHECK(ks.find("h2")->object()->encoding() == Encoding::kListpack);
+    CHECK(ks.find("z2")->object()->encoding() == Encoding::kListpack);
+    CHECK(fieldsOf(ks.find("h2")) == fieldsOf(ks.find("h")));
+    // The plain forms check every length: RDB_TYPE_HASH with a long value is a hashtable.
+    std::string plain{rdb::kTypeHash, 1, 1, 'f', 0x40, 100};
+    plain.append(100, 'v');
+    REQUIRE(restoreInto(ks, "h4", sign(plain)) == codec::DecodeStatus::kOk);
+    CHECK(ks.find("h4")->object()->encoding() == Encoding::kHashtable);
+    // Too many entries for the target's limits: converted.
+    rdb::LoadLimits tight;
+    tight.hash.maxEntries = 0;
+    tight.zset.maxEntries = 0;
+    REQUIRE(restoreInto(ks, "h3", dumpOf(ks, "h"), tight) == codec::DecodeStatus::kOk);
+    REQUIRE(restoreInto(ks, "z3", dumpOf(ks, "z"), tight) == codec::DecodeStatus::kOk);
+    CHECK(ks.find("h3")->object()->encoding() == Encoding::kHashtable);
+    CHECK(ks.find("z3")->object()->encoding() == Encoding::kSkiplist);
+  }
+
   TEST_CASE("zsets round trip in score order, re-deriving listpack or skiplist") {
     Keyspace ks;
     const ZSetLimits limits;
