@@ -540,6 +540,22 @@ std::optional<int64_t> StreamObject::groupLag(const ConsumerGroup& g) const {
   return static_cast<int64_t>(entriesAdded_) - read;
 }
 
+void StreamObject::forEachNode(
+    const std::function<void(const NodeView&)>& onNode,
+    const std::function<void(uint8_t, const StreamEntryView&)>& onEntry) const {
+  std::vector<std::string_view> fv;
+  StreamEntryView view;
+  view.fv = &fv;
+  for (const auto& [master, n] : nodes_) {
+    onNode(NodeView{master, &n.masterFields, n.live, n.deleted});
+    uint8_t flags;
+    for (size_t pos = 0; pos < n.data.size();) {
+      pos = decode(n, master, pos, flags, view.id, &fv);
+      onEntry(flags, view);
+    }
+  }
+}
+
 std::vector<size_t> StreamObject::nodeSizes() const {
   std::vector<size_t> out;
   for (const auto& [id, n] : nodes_) out.push_back(n.live + n.deleted);

@@ -145,6 +145,18 @@ class StreamObject final : public Object {
   }
   ConsumerGroup* findGroup(std::string_view name) const;
 
+  // The packed nodes as Redis's stream listpacks hold them (RDB saving): onNode(master ID, master
+  // fields, live and deleted counts) per node, then onEntry(flags, entry) for each of its entries,
+  // deleted ones included (flags: 1 deleted, 2 same fields as the master, Redis's values).
+  struct NodeView {
+    StreamID master;
+    const std::vector<std::string>* masterFields;
+    uint32_t live;
+    uint32_t deleted;
+  };
+  void forEachNode(const std::function<void(const NodeView&)>& onNode,
+                   const std::function<void(uint8_t, const StreamEntryView&)>& onEntry) const;
+
   // Unit tests and XINFO: entries per node (live + deleted).
   std::vector<size_t> nodeSizes() const;
   // The master IDs of the nodes (XINFO's radix-tree-nodes).

@@ -5,9 +5,10 @@
 //   each entry:   flags, ms-diff, seq-diff, [num-fields, field, value, ...] or (SAMEFIELDS flag)
 //                 [value_1..value_N], lp-count
 //
-// IDs relative to the node's master ID (its 16-byte big-endian key). Saving rebuilds nodes from
-// the live entries with Redis's split rule (100 entries, 4096 bytes); loading re-appends every
-// entry, deleted ones marked deleted again, so the node layout follows the source's.
+// IDs relative to the node's master ID (its 16-byte big-endian key). Saving writes our nodes as
+// they are (StreamObject splits them by Redis's rule and keeps deleted entries as Redis does, so
+// the bytes are redis-server's); loading re-appends every entry, deleted ones marked deleted
+// again, so the node layout follows the source's.
 #include "node/persistence/rdb_stream.h"
 
 #include <algorithm>
@@ -27,8 +28,6 @@ namespace {
 
 constexpr int64_t kFlagDeleted = 1;     // STREAM_ITEM_FLAG_DELETED
 constexpr int64_t kFlagSameFields = 2;  // STREAM_ITEM_FLAG_SAMEFIELDS
-constexpr size_t kNodeMaxEntries = StreamObject::kNodeMaxEntries;
-constexpr size_t kNodeMaxBytes = StreamObject::kNodeMaxBytes;
 
 void putId(std::string& out, StreamID id) {
   for (int i = 7; i >= 0; --i) out.push_back(static_cast<char>((id.ms >> (8 * i)) & 0xFF));
@@ -42,79 +41,50 @@ StreamID getId(std::string_view p) {
   return id;
 }
 
-// One listpack node being written: the master count is patched in when it closes.
-struct NodeWriter {
-  std::string blob;
-  std::optional<ListpackBuilder> lp;
-  StreamID master;
-  std::vector<std::string> masterFields;
-  size_t countOffset = 0;
-  size_t entries = 0;
-};
-
 }  // namespace
 
 void saveStream(const StreamObject& s, Writer& w) {
   w.byte(kTypeStreamListpacks2);
-  std::string body;
-  Writer nodes(body, w.compresses());
-  uint64_t nodeCount = 0;
-  NodeWriter n;
-  std::string key;
+  w.len(s.nodeCount());
+  std::string key, blob;
+  std::optional<ListpackBuilder> lp;
+  StreamID master;
   auto close = [&] {
-    if (!n.lp) return;
-    n.lp->finish();
-    n.blob[n.countOffset] = static_cast<char>(n.entries);  // a 7-bit uint entry (<= 100)
+    if (!lp) return;
+    lp->finish();
     key.clear();
-    putId(key, n.master);
-    nodes.string(key);
-    nodes.string(n.blob);
-    n.lp.reset();
-    ++nodeCount;
+    putId(key, master);
+    w.string(key);
+    w.string(blob);
+    lp.reset();
   };
-  s.range(StreamID::min(), StreamID::max(), false, [&](const StreamEntryView& e) {
-    const std::vector<std::string_view>& fv = *e.fv;
-    size_t valueBytes = 0;
-    for (std::string_view f : fv) valueBytes += f.size();
-    if (n.lp && (n.lp->bytes() + valueBytes >= kNodeMaxBytes || n.entries >= kNodeMaxEntries)) {
-      close();
-    }
-    if (!n.lp) {
-      n.blob.clear();
-      n.lp.emplace(n.blob);
-      n.master = e.id;
-      n.entries = 0;
-      n.countOffset = n.blob.size();
-      n.lp->addInt(0);  // count, patched by close()
-      n.lp->addInt(0);  // deleted
-      n.lp->addInt(static_cast<int64_t>(e.pairs()));
-      n.masterFields.clear();
-      for (size_t i = 0; i < e.pairs(); ++i) {
-        n.masterFields.emplace_back(fv[i * 2]);
-        n.lp->add(fv[i * 2]);
-      }
-      n.lp->addInt(0);  // master entry terminator
-    }
-    bool same = n.masterFields.size() == e.pairs();
-    for (size_t i = 0; same && i < e.pairs(); ++i) same = n.masterFields[i] == fv[i * 2];
-    n.lp->addInt(same ? kFlagSameFields : 0);
-    n.lp->addInt(static_cast<int64_t>(e.id.ms - n.master.ms));
-    n.lp->addInt(static_cast<int64_t>(e.id.seq - n.master.seq));
-    const auto pairs = static_cast<int64_t>(e.pairs());
-    if (same) {
-      for (size_t i = 0; i < e.pairs(); ++i) n.lp->add(fv[i * 2 + 1]);
-      n.lp->addInt(pairs + 3);
-    } else {
-      n.lp->addInt(pairs);
-      for (std::string_view f : fv) n.lp->add(f);
-      n.lp->addInt(pairs * 2 + 4);
-    }
-    ++n.entries;
-    return true;
-  });
+  s.forEachNode(
+      [&](const StreamObject::NodeView& n) {
+        close();
+        blob.clear();
+        lp.emplace(blob);
+        master = n.master;
+        lp->addInt(n.live);
+        lp->addInt(n.deleted);
+        lp->addInt(static_cast<int64_t>(n.masterFields->size()));
+        for (const std::string& f : *n.masterFields) lp->add(f);
+        lp->addInt(0);  // master entry terminator
+      },
+      [&](uint8_t flags, const StreamEntryView& e) {
+        lp->addInt(flags);
+        lp->addInt(static_cast<int64_t>(e.id.ms - master.ms));
+        lp->addInt(static_cast<int64_t>(e.id.seq - master.seq));
+        const auto pairs = static_cast<int64_t>(e.pairs());
+        if ((flags & kFlagSameFields) != 0) {
+          for (size_t i = 0; i < e.pairs(); ++i) lp->add((*e.fv)[i * 2 + 1]);
+          lp->addInt(pairs + 3);
+        } else {
+          lp->addInt(pairs);
+          for (std::string_view f : *e.fv) lp->add(f);
+          lp->addInt(pairs * 2 + 4);
+        }
+      });
   close();
-  w.len(nodeCount);
-  w.raw(body);
 
   w.len(s.length());
   w.len(s.lastId().ms);
