@@ -86,7 +86,7 @@ void Writer::string(std::string_view s) {
     }
   }
   // rdbSaveLzfStringObject: only when it saves at least 4 bytes.
-  if (compress_ && s.size() > 20) {
+  if (compress_ && s.size() > 20 && s.size() <= UINT32_MAX) {  // liblzf sizes are unsigned int
     lzf_.resize(s.size() - 4 + 1);
     const unsigned int clen = lzf_compress(s.data(), static_cast<unsigned int>(s.size()),
                                            lzf_.data(), static_cast<unsigned int>(s.size() - 4));
@@ -202,7 +202,8 @@ bool Reader::stringView(std::string_view& out) {
     case kEncLzf: {
       uint64_t clen, ulen;
       if (!len(clen) || !len(ulen) || clen == 0 || ulen == 0) return false;
-      if (clen > remaining() || ulen > clen * kLzfMaxRatio) return false;
+      // liblzf takes unsigned int sizes: nothing longer fits its API.
+      if (clen > remaining() || ulen > clen * kLzfMaxRatio || ulen > UINT32_MAX) return false;
       std::string_view c;
       if (!raw(static_cast<size_t>(clen), c)) return false;
       scratch_->resize(static_cast<size_t>(ulen));
