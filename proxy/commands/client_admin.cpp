@@ -59,10 +59,11 @@ void ClientConn::cmdClientList(Request* r, const Args& args) {
   } else if (args.size() > 3 && config::equalsNoCase(args[2], "id")) {
     for (size_t i = 3; i < args.size(); ++i) {
       int64_t id = 0;
-      if (!parseId(args[i], id) || id <= 0) {
+      if (!parseId(args[i], id)) {
         replyError(r, "ERR Invalid client ID");
         return;
       }
+      // As 7.0: any integer is looked for; 0 or a negative one is nobody's id (ids count from 1).
       filter.ids.push_back(static_cast<uint64_t>(id));
     }
   } else if (args.size() != 2) {
@@ -89,6 +90,10 @@ void ClientConn::cmdClientList(Request* r, const Args& args) {
 
 // CLIENT KILL addr:port | CLIENT KILL [ID id] [TYPE t] [USER u] [ADDR a] [LADDR a] [SKIPME yes|no]
 void ClientConn::cmdClientKill(Request* r, const Args& args) {
+  if (args.size() < 3) {  // client|kill's arity, -3
+    replyError(r, "ERR wrong number of arguments for 'client|kill' command");
+    return;
+  }
   ClientFilter filter;
   const bool oldForm = args.size() == 3;
   if (oldForm) {

@@ -593,6 +593,12 @@ class Connection(TargetTestCase):
                          RespError("ERR Unknown client type 'bogus'"))
         self.assertEqual(admin.call("CLIENT", "LIST", "ID", "x"), RespError("ERR Invalid client ID"))
         self.assertEqual(admin.call("CLIENT", "LIST", "TYPE"), RespError("ERR syntax error"))
+        # As 7.0: any integer is an ID to look for; one that no client has selects nobody.
+        self.assertEqual(admin.call("CLIENT", "LIST", "ID", "0", "-5"), b"")
+        self.assertEqual(admin.call("CLIENT", "LIST", "ID", "-1", ids[4]).decode().split()[0],
+                         f"id={ids[4]}")
+        self.assertEqual(admin.call("CLIENT", "KILL"),
+                         RespError("ERR wrong number of arguments for 'client|kill' command"))
 
         def gone(c):
             try:
