@@ -5,15 +5,17 @@
 // connection to every master (localSubConns_), and the messages of those connections reach the
 // client. subConn_ still carries the client's whole (P)SUBSCRIBE, for its confirmations and
 // counts, but drops its copies of node-local messages when its master has a local connection
-// too. When the masters change (failover, a master added or removed), syncNodeLocal follows
-// them: a connection to a node that is no longer a master would repeat its new master's events.
-// Worker thread only; nothing here runs for clients without node-local subscriptions.
+// too, or when its node is no longer a master (a replica repeats its master's notifications). When
+// the masters change (failover, a master added or removed), syncNodeLocal follows them: a
+// connection to a node that is no longer a master would repeat its new master's events. Worker
+// thread only; nothing here runs for clients without node-local subscriptions.
 #include <algorithm>
 
 #include "common/resp/reply_parser.h"
 #include "common/resp/writer.h"
 #include "proxy/backend_conn.h"
 #include "proxy/client_conn.h"
+#include "proxy/slot_map.h"
 #include "proxy/worker.h"
 
 namespace strata::proxy {
@@ -27,6 +29,15 @@ bool isNodeLocalChannel(std::string_view channel) {
 bool isNodeLocalPattern(std::string_view pattern) {
   return pattern.starts_with("__key");
 }
+
+namespace {
+
+bool isMaster(const SlotMap& map, const Address& a) {
+  const auto& shards = map.shards();
+  return std::any_of(shards.begin(), shards.end(), [&](const Shard& s) { return s.master == a; });
+}
+
+}  // namespace
 
 bool ClientConn::hasNodeLocalSubscriptions() const {
   for (const auto& c : channels_) {
@@ -56,13 +67,11 @@ void ClientConn::syncNodeLocal() {
   for (const auto& p : patterns_) {
     if (isNodeLocalPattern(p)) patterns.emplace_back(p);
   }
-  const auto& shards = worker_.slotMap().shards();
-  auto isMaster = [&](const Address& a) {
-    return std::any_of(shards.begin(), shards.end(), [&](const Shard& s) { return s.master == a; });
-  };
+  const SlotMap& map = worker_.slotMap();
+  const auto& shards = map.shards();
   const bool wanted = !channels.empty() || !patterns.empty();
   for (auto it = localSubConns_.begin(); it != localSubConns_.end();) {
-    if (wanted && isMaster(it->first)) {
+    if (wanted && isMaster(map, it->first)) {
       ++it;
       continue;
     }
@@ -154,7 +163,11 @@ bool ClientConn::duplicateOfNodeLocal(BackendConn* conn, const resp::Value& mess
   const bool pattern = message.elements[0].str == "pmessage";
   const std::string& name = message.elements[1].str;  // the pattern, or the channel
   if (!(pattern ? isNodeLocalPattern(name) : isNodeLocalChannel(name))) return false;
-  return localSubConns_.count(conn->address()) != 0;
+  // Its node's own local connection delivers it; or its node is no longer a master (a manual
+  // failover leaves it up as a replica), and a replica repeats the notifications of the writes
+  // it applies, which its new master's local connection delivers already.
+  return localSubConns_.count(conn->address()) != 0 ||
+         !isMaster(worker_.slotMap(), conn->address());
 }
 
 void ClientConn::releaseNodeLocal() {

@@ -10,7 +10,10 @@
 #   - SSUBSCRIBE, then kill -9 of the channel's shard master: after the replica's promotion the
 #     proxy subscribes on it and SPUBLISH reaches the subscriber again;
 #   - SUBSCRIBE to a keyspace notification channel (published by the key's node only), then
-#     kill -9 of the key's master: the promoted replica's events reach the subscriber, once.
+#     kill -9 of the key's master: the promoted replica's events reach the subscriber, once;
+#   - the same channel, then a manual CLUSTER FAILOVER of the master the subscriber's own
+#     connection is on: the demoted master stays up as a replica and repeats its new master's
+#     events, which must still reach the subscriber once.
 # The subscriber (a raw RESP connection) never resubscribes and must see only message frames for
 # its channel, in publish order, without duplicates. Every wait is bounded.
 # Run: STRATA_PROXY_BIN=build/proxy/proxy /usr/bin/python3 tests/integration/proxy/test_pubsub_survives.py
@@ -254,6 +257,60 @@ class PubSubSurvives(unittest.TestCase):
         with self.assertRaises(socket.timeout):
             extra = sub.read(timeout=0.5)
             self.fail(f"the event came twice: {extra!r}")
+
+
+    def test_keyspace_events_once_after_manual_failover_of_the_subscribers_node(self):
+        # A replica publishes keyspace notifications of the writes it applies, as its master
+        # does: the demoted master the subscriber's connection stays on must not repeat them.
+        c = self.cluster
+        for n in c.nodes:
+            with n.client() as nc:
+                nc.config_set("notify-keyspace-events", "KE$")
+        channel = "__keyevent@0__:set"
+        sub = self.subscriber("SUBSCRIBE", channel)
+
+        def numsub(node):
+            with node.client() as nc:
+                return nc.execute_command("PUBSUB", "NUMSUB", channel)[1]
+        # The subscriber's own connection and a notification connection share one master (the
+        # notification connections subscribe in the background: polled, bounded).
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        carrier = None
+        while carrier is None:
+            self.assertLess(time.monotonic(), deadline, "no master carries both connections")
+            carrier = next((m for m in c.masters() if numsub(m) == 2), None)
+            time.sleep(0.05)
+        key = next(k for k in (f"manual-failover:{i}" for i in range(10000))
+                   if c.master_for_key(k).port == carrier.port)
+        self.pub.set(key, "v0")
+        self.assertEqual(sub.read(), [b"message", channel.encode(), key.encode()])
+        (replica,) = c.replicas_of(carrier.port)
+        with replica.client() as rc:
+            rc.execute_command("CLUSTER", "FAILOVER")
+        deadline = time.monotonic() + DELIVERY_TIMEOUT
+        while c.master_for_key(key).port != replica.port or not c.converged():
+            self.assertLess(time.monotonic(), deadline, "the failover did not complete")
+            time.sleep(0.1)
+        self.assertTrue(carrier.alive())
+        while True:  # the proxy follows the new master (MOVED) before the event comes once
+            self.pub.set(key, "after")
+            try:
+                self.assertEqual(sub.read(timeout=1), [b"message", channel.encode(), key.encode()])
+                break
+            except socket.timeout:
+                self.assertLess(time.monotonic(), deadline, "no event after the failover")
+        while True:  # copies of SETs sent while the proxy's map changed
+            try:
+                sub.read(timeout=0.5)
+            except socket.timeout:
+                break
+        for i in range(5):
+            self.pub.set(key, f"once{i}")
+        for i in range(5):
+            self.assertEqual(sub.read(timeout=10), [b"message", channel.encode(), key.encode()])
+        with self.assertRaises(socket.timeout):
+            extra = sub.read(timeout=1)
+            self.fail(f"a repeated event: {extra!r}")
 
 
 if __name__ == "__main__":
