@@ -4,18 +4,17 @@
 #include "node/persistence/aof.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
-#include <sys/time.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 
 #include "node/keyspace/keyspace.h"
+#include "node/persistence/file_io.h"
 #include "node/persistence/snapshot.h"
 #include "node/settings.h"
 
@@ -24,18 +23,6 @@ namespace strata::node {
 namespace {
 
 constexpr int64_t kRewriteRetryMs = 5000;
-
-bool writeAll(int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  return true;
-}
 
 bool readFile(const std::string& path, std::string& out, int& err) {
   net::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -61,11 +48,6 @@ bool readFile(const std::string& path, std::string& out, int& err) {
 int64_t fileSize(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? static_cast<int64_t>(st.st_size) : 0;
-}
-
-bool fsyncDir(const std::string& dir) {
-  net::UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  return fd && ::fsync(fd.get()) == 0;
 }
 
 }  // namespace
@@ -303,7 +285,7 @@ bool Aof::enable(std::string& error) {
   if (!fsyncer_) fsyncer_ = std::make_unique<FsyncThread>();
   state_ = State::kWaitRewrite;
   buf_.clear();
-  int rc = rewrite(error, false);
+  int rc = rewrite(error, true);  // scheduled while a BGSAVE runs
   if (rc < 0) {
     state_ = State::kOff;
     fd_.reset();
@@ -407,13 +389,21 @@ void Aof::flush(int64_t nowMs) {
 }
 
 void Aof::cron(int64_t nowMs) {
-  if (state_ == State::kOff) return checkChild(nowMs);  // a BGREWRITEAOF with appendonly no
+  if (state_ == State::kOff) {  // a BGREWRITEAOF with appendonly no, maybe scheduled
+    checkChild(nowMs);
+    if (rewriteScheduled_ && !anyPersistenceChild()) {
+      std::string error;
+      rewriteScheduled_ = false;
+      if (rewrite(error, false) < 0) spdlog::warn("AOF rewrite could not start: {}", error);
+    }
+    return;
+  }
   if (lastWriteErrno_ != 0 || !buf_.empty() || unsynced_) flush(nowMs);
   if (fsyncer_ && fsyncer_->lastErrno() != 0 && lastWriteErrno_ == 0) {
     spdlog::warn("Error fsyncing the AOF file: {}", std::strerror(fsyncer_->lastErrno()));
   }
   checkChild(nowMs);
-  if (childPid_ > 0) return;
+  if (anyPersistenceChild()) return;  // ours, or a BGSAVE: a rewrite starts after it
   if (rewriteScheduled_ || (state_ == State::kWaitRewrite && nowMs >= nextRetryMs_)) {
     std::string error;
     rewriteScheduled_ = false;
@@ -434,7 +424,8 @@ void Aof::cron(int64_t nowMs) {
 }
 
 int Aof::rewrite(std::string& error, bool scheduleIfBusy) {
-  if (childPid_ > 0) {
+  // One persistence child at a time (a BGSAVE's included): a rewrite waits for it.
+  if (child_.running() || anyPersistenceChild()) {
     if (scheduleIfBusy) {
       rewriteScheduled_ = true;
       return 0;
@@ -478,47 +469,31 @@ int Aof::rewrite(std::string& error, bool scheduleIfBusy) {
 }
 
 int Aof::forkRewrite(std::string& error) {
-  const int64_t start = ::getpid();
-  tempFile_ = path("temp-rewriteaof-bg-" + std::to_string(start) + ".aof");
-  pid_t pid = ::fork();
-  if (pid < 0) {
-    error =
-        std::string("Can't rewrite append only file in background: fork: ") + std::strerror(errno);
+  tempFile_ = path("temp-rewriteaof-bg-" + std::to_string(::getpid()) + ".aof");
+  const std::string temp = tempFile_;
+  const bool started = child_.start(
+      [this, &temp] {
+        int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        bool ok =
+            fd >= 0 &&
+            writeSnapshot(ks_, [fd](std::string_view chunk) { return writeAll(fd, chunk); }) &&
+            ::fsync(fd) == 0;
+        if (fd >= 0) ok = ::close(fd) == 0 && ok;
+        return ok;
+      },
+      error);
+  if (!started) {
+    error = "Can't rewrite append only file in background: " + error;
     lastRewriteOk_ = false;
     return -1;
   }
-  if (pid == 0) {
-    // The child: a consistent copy of the keyspace as of fork(). No logging, no loop, _exit.
-    int fd = ::open(tempFile_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    bool ok = fd >= 0 &&
-              writeSnapshot(ks_, [fd](std::string_view chunk) { return writeAll(fd, chunk); }) &&
-              ::fsync(fd) == 0;
-    if (fd >= 0) ok = ::close(fd) == 0 && ok;
-    ::_exit(ok ? 0 : 1);
-  }
-  childPid_ = pid;
-  struct timeval tv;
-  gettimeofday(&tv, nullptr);
-  rewriteStartMs_ = static_cast<int64_t>(tv.tv_sec) * 1000 + tv.tv_usec / 1000;
-  spdlog::info("Background append only file rewriting started by pid {}", pid);
+  rewriteStartMs_ = child_.startMs();
+  spdlog::info("Background append only file rewriting started by pid {}", child_.pid());
   return 1;
 }
 
 void Aof::checkChild(int64_t nowMs) {
-  if (childPid_ <= 0) return;
-  int status = 0;
-  pid_t r = ::waitpid(childPid_, &status, WNOHANG);
-  if (r == 0) return;
-  childPid_ = -1;
-  const bool ok = r > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  if (!ok) {
-    if (r > 0 && WIFSIGNALED(status)) {
-      spdlog::warn("Background AOF rewrite terminated by signal {}", WTERMSIG(status));
-    } else {
-      spdlog::warn("Background AOF rewrite terminated with error");
-    }
-  }
-  rewriteDone(ok, nowMs);
+  if (std::optional<bool> ok = child_.poll("Background AOF rewrite")) rewriteDone(*ok, nowMs);
 }
 
 void Aof::rewriteDone(bool ok, int64_t nowMs) {
@@ -579,11 +554,8 @@ void Aof::rewriteDone(bool ok, int64_t nowMs) {
 }
 
 void Aof::killChild() {
-  if (childPid_ <= 0) return;
-  ::kill(childPid_, SIGKILL);
-  int status = 0;
-  ::waitpid(childPid_, &status, 0);
-  childPid_ = -1;
+  if (!child_.running()) return;
+  child_.stop();
   if (!tempFile_.empty()) ::unlink(tempFile_.c_str());
   tempFile_.clear();
 }
@@ -600,11 +572,11 @@ void Aof::info(std::string& out, int64_t nowMs) const {
     out.append("\r\n");
   };
   field("aof_enabled", state_ != State::kOff ? 1 : 0);
-  field("aof_rewrite_in_progress", childPid_ > 0 ? 1 : 0);
+  field("aof_rewrite_in_progress", child_.running() ? 1 : 0);
   field("aof_rewrite_scheduled", rewriteScheduled_ ? 1 : 0);
   field("aof_last_rewrite_time_sec", lastRewriteTimeSec_);
   field("aof_current_rewrite_time_sec",
-        childPid_ > 0 ? (nowMs - rewriteStartMs_) / 1000 : static_cast<int64_t>(-1));
+        child_.running() ? (nowMs - rewriteStartMs_) / 1000 : static_cast<int64_t>(-1));
   field("aof_last_bgrewrite_status", lastRewriteOk_ ? "ok" : "err");
   field("aof_rewrites", rewrites_);
   field("aof_rewrites_consecutive_failures", consecutiveFailures_);

@@ -36,6 +36,7 @@
 
 #include "common/net/handles.h"
 #include "node/persistence/aof_format.h"
+#include "node/persistence/child_process.h"
 #include "node/persistence/propagation.h"
 #include "node/settings.h"
 
@@ -97,7 +98,7 @@ class Aof : public PropagationSink {
 
   // BGREWRITEAOF. 1: started, 0: scheduled (one is in progress), -1: failed (`error`).
   int rewrite(std::string& error, bool scheduleIfBusy);
-  bool rewriteInProgress() const { return childPid_ > 0; }
+  bool rewriteInProgress() const { return child_.running(); }
 
   State state() const { return state_; }
   // appendfsync always and bytes fed or written since the last fsync.
@@ -142,7 +143,7 @@ class Aof : public PropagationSink {
   int64_t lastWriteErrorLogMs_ = 0;
   std::unique_ptr<FsyncThread> fsyncer_;
   // Rewrite.
-  pid_t childPid_ = -1;
+  ChildProcess child_;
   int64_t rewriteStartMs_ = 0;
   int64_t lastRewriteTimeSec_ = -1;
   bool lastRewriteOk_ = true;
