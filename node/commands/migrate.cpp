@@ -117,20 +117,7 @@ void restoreImpl(CommandContext& ctx) {
       ctx.server.propagateAs(argv);
     }
   }
-  // objectSetLRUOrLFU: under an LFU policy FREQ sets the counter (stamp = minutes << 8 | freq);
-  // otherwise IDLETIME back-dates the access clock (24-bit seconds, wrapping).
-  if (ctx.ks.lfu()) {
-    if (lfuFreq >= 0) {
-      const auto minutes = static_cast<uint32_t>(ctx.ks.now() / 60000) & 0xFFFF;
-      ctx.ks.setLru(e, (minutes << 8) | static_cast<uint32_t>(lfuFreq));
-    }
-  } else if (lruIdle >= 0) {
-    constexpr int64_t kLruMax = (1 << 24) - 1;
-    const int64_t clock = ctx.ks.lruClock();
-    int64_t abs = clock - lruIdle;
-    if (abs < 0) abs = (clock + kLruMax / 2) % kLruMax;
-    ctx.ks.setLru(e, static_cast<uint32_t>(abs));
-  }
+  ctx.ks.setLruOrLfu(e, lfuFreq, lruIdle);  // IDLETIME / FREQ
   ctx.w.ok();
 }
 

@@ -618,6 +618,23 @@ size_t Keyspace::sampleVolatile(Entry** out, size_t count) {
   return found;
 }
 
+void Keyspace::setLruOrLfu(Entry* e, int64_t lfuFreq, int64_t lruIdle) {
+  if (lfu_) {
+    // stamp = minutes << 8 | freq
+    if (lfuFreq >= 0) {
+      const auto minutes = static_cast<uint32_t>(now_ / 60000) & 0xFFFF;
+      setLru(e, (minutes << 8) | static_cast<uint32_t>(lfuFreq & 0xFF));
+    }
+  } else if (lruIdle >= 0) {
+    // 24-bit seconds, wrapping.
+    constexpr int64_t kLruMax = (1 << 24) - 1;
+    const int64_t clock = lruClock_;
+    int64_t abs = clock - lruIdle;
+    if (abs < 0) abs = (clock + kLruMax / 2) % kLruMax;
+    setLru(e, static_cast<uint32_t>(abs));
+  }
+}
+
 uint32_t Keyspace::lfuFrequency(const Entry* e) const {
   const uint32_t stamp = e->lru_;
   const uint32_t ldt = stamp >> 8;

@@ -66,6 +66,9 @@ class Keyspace {
   uint32_t lruClock() const { return lruClock_; }
   // Sets the access clock of `e` (RESTORE IDLETIME back-dates it).
   void setLru(Entry* e, uint32_t clock) { e->lru_ = clock & 0xFFFFFF; }
+  // Redis's objectSetLRUOrLFU (RESTORE's IDLETIME/FREQ, an RDB's IDLE/FREQ): under an LFU policy
+  // `lfuFreq` (>= 0) sets the counter; otherwise `lruIdle` seconds (>= 0) back-date the clock.
+  void setLruOrLfu(Entry* e, int64_t lfuFreq, int64_t lruIdle);
 
   // Lookup: nullptr if absent or expired (an expired key is deleted on the way). find() stamps
   // the LRU clock; peek() does not (TYPE, TTL, OBJECT, SCAN).
