@@ -98,6 +98,10 @@ struct NodeSettings {
   int autoAofRewritePercentage = 100;
   int64_t autoAofRewriteMinSize = 64LL << 20;
   std::vector<std::string> save;
+  std::string dbfilename = "dump.rdb";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stopWritesOnBgsaveError = true;
 
   // Cluster (later milestone).
   bool clusterEnabled = false;

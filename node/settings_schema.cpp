@@ -364,7 +364,16 @@ config::Schema<NodeSettings> build() {
   s.memory("auto-aof-rewrite-min-size", &S::autoAofRewriteMinSize, 64LL << 20, Range{0, kNoMax},
            kReloadable, "Smallest AOF that is rewritten");
   s.custom("save", &S::save, {}, saveCodec(), kReloadable,
-           "RDB save points, checked as Redis does (accepted; no RDB yet)");
+           "RDB save points: BGSAVE after <seconds> with at least <changes> changes");
+  s.string("dbfilename", &S::dbfilename, "dump.rdb", kImmutable,
+           "RDB file in dir: written by SAVE/BGSAVE, loaded at start with appendonly no",
+           aofBaseName("dbfilename", "filename"));
+  s.boolean("rdbcompression", &S::rdbcompression, true, kReloadable,
+            "LZF-compress strings in RDB files");
+  s.boolean("rdbchecksum", &S::rdbchecksum, true, kReloadable,
+            "Write (and verify on load) the RDB file's CRC64");
+  s.boolean("stop-writes-on-bgsave-error", &S::stopWritesOnBgsaveError, true, kReloadable,
+            "Refuse writes with -MISCONF while the last background save failed");
   // Cluster.
   s.boolean("cluster-enabled", &S::clusterEnabled, false, kImmutable, "Run in cluster mode");
   s.string("cluster-config-file", &S::clusterConfigFile, "nodes.conf", kImmutable,

@@ -66,7 +66,7 @@ COMMANDS = {
     # slowlog
     "slowlog": ['get', 'len', 'reset', 'help'],
     # persistence
-    "bgrewriteaof": None,
+    "bgrewriteaof": None, "save": None, "bgsave": None,
     # migrate
     "dump": None, "restore": None, "restore-asking": None, "migrate": None,
     # memory

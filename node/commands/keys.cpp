@@ -10,6 +10,7 @@
 #include "common/config/value_parsers.h"
 #include "common/errors.h"
 #include "node/commands/handlers.h"
+#include "node/persistence/persistence.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -318,6 +319,9 @@ void flushall(CommandContext& ctx) {
     return;
   }
   ctx.ks.clear();
+  // Redis's flushAllDataAndResetRDB: a running BGSAVE is stopped, the empty dataset saved when
+  // save points are set. FLUSHDB (db 0 is the only one) does not.
+  if (ctx.def.name == "flushall") ctx.server.persistence().afterFlushAll();
   ctx.w.ok();
 }
 

@@ -14,6 +14,7 @@
 #include "common/net/open_files.h"
 #include "node/commands/handlers.h"
 #include "node/persistence/persistence.h"
+#include "node/persistence/rdb_snapshots.h"
 #include "node/replication/replication.h"
 #include "node/server/acl.h"
 #include "node/server/client.h"
@@ -283,21 +284,32 @@ void time(CommandContext& ctx) {
 }
 
 void lastsave(CommandContext& ctx) {
-  ctx.w.integer(ctx.server.startMs() / 1000);
+  ctx.w.integer(ctx.server.persistence().rdb().lastSave());
 }
 
 void shutdown(CommandContext& ctx) {
+  bool nosave = false, save = false, force = false, abort = false, any = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     std::string_view a = ctx.arg(i);
-    if (!equalsNoCase(a, "nosave") && !equalsNoCase(a, "save") && !equalsNoCase(a, "now") &&
-        !equalsNoCase(a, "force") && !equalsNoCase(a, "abort")) {
-      ctx.w.error(errors::kSyntax);
-      return;
+    if (equalsNoCase(a, "nosave")) {
+      nosave = any = true;
+    } else if (equalsNoCase(a, "save")) {
+      save = any = true;
+    } else if (equalsNoCase(a, "now")) {
+      any = true;
+    } else if (equalsNoCase(a, "force")) {
+      force = any = true;
+    } else if (equalsNoCase(a, "abort")) {
+      abort = true;
+    } else {
+      return ctx.w.error(errors::kSyntax);
     }
-    if (equalsNoCase(a, "abort")) {
-      ctx.w.error("ERR No shutdown in progress.");
-      return;
-    }
+  }
+  if ((abort && any) || (nosave && save)) return ctx.w.error(errors::kSyntax);
+  if (abort) return ctx.w.error("ERR No shutdown in progress.");
+  // Redis's finishShutdown: a failed final save keeps the node running (unless FORCE).
+  if (!ctx.server.persistence().shutdownSave(save, nosave, force)) {
+    return ctx.w.error("ERR Errors trying to SHUTDOWN. Check logs.");
   }
   ctx.server.requestShutdown();
   ctx.client.closeAfterReply();  // Redis sends nothing: the connection just closes

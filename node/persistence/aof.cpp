@@ -16,6 +16,7 @@
 #include "node/keyspace/keyspace.h"
 #include "node/persistence/file_io.h"
 #include "node/persistence/snapshot.h"
+#include "node/server/info_field.h"
 #include "node/settings.h"
 
 namespace strata::node {
@@ -561,15 +562,8 @@ void Aof::killChild() {
 }
 
 void Aof::info(std::string& out, int64_t nowMs) const {
-  auto field = [&out](std::string_view name, auto value) {
-    out.append(name);
-    out.push_back(':');
-    if constexpr (std::is_convertible_v<decltype(value), std::string_view>) {
-      out.append(value);
-    } else {
-      out.append(std::to_string(value));
-    }
-    out.append("\r\n");
+  auto field = [&out](std::string_view name, const auto& value) {
+    appendInfoField(out, name, value);
   };
   field("aof_enabled", state_ != State::kOff ? 1 : 0);
   field("aof_rewrite_in_progress", child_.running() ? 1 : 0);

@@ -12,6 +12,7 @@
 #include "node/commands/handlers.h"
 #include "node/observe/node_metrics.h"
 #include "node/persistence/aof.h"
+#include "node/persistence/rdb_snapshots.h"
 #include "node/persistence/snapshot.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -22,9 +23,17 @@ namespace {
 
 constexpr uint64_t kLoaderClientId = UINT64_MAX - 1;
 
+constexpr std::string_view kRdbMisconf =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist to "
+    "disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB "
+    "error.";
+
 }  // namespace
 
-Persistence::Persistence(Server& server) : server_(server) {
+Persistence::Persistence(Server& server)
+    : server_(server), rdb_(std::make_unique<RdbSnapshots>(server)) {
   const std::pair<std::string_view, Rewrite> rows[] = {
       {"expire", Rewrite::kExpire},
       {"pexpire", Rewrite::kExpire},
@@ -84,7 +93,7 @@ std::unique_ptr<Client> Persistence::makeLoaderClient(net::UniqueFd& peer) {
 }
 
 bool Persistence::applyCommand(Client& client, const std::vector<std::string_view>& argv,
-                               std::string& error) {
+                               std::string& error, std::string* reply) {
   const CommandDef* def = server_.commands().find(argv[0]);
   if (def != nullptr && !def->subcommands.empty()) {
     def = argv.size() >= 2 ? CommandTable::findSub(*def, argv[1]) : nullptr;
@@ -100,6 +109,7 @@ bool Persistence::applyCommand(Client& client, const std::vector<std::string_vie
   }
   server_.updateClock();
   server_.call(client, *def, argv);
+  if (reply != nullptr) reply->assign(client.out());
   client.out().clear();
   return true;
 }
@@ -129,11 +139,70 @@ bool Persistence::loadAof() {
   return ok;
 }
 
+bool Persistence::loadLibrary(Client& client, std::string_view code, std::string& error) {
+  const std::vector<std::string_view> argv = {"FUNCTION", "LOAD", code};
+  client.out().clear();
+  std::string reply;
+  if (!applyCommand(client, argv, error, &reply)) return false;
+  if (!reply.empty() && reply[0] == '-') {
+    error = reply.substr(1, reply.find('\r') - 1);  // FUNCTION LOAD's error (a name clash...)
+    return false;
+  }
+  return true;
+}
+
+bool Persistence::loadRdb() {
+  net::UniqueFd peer;
+  std::unique_ptr<Client> client = makeLoaderClient(peer);
+  if (!client) {
+    spdlog::error("Can't create the RDB loading client: {}", std::strerror(errno));
+    return false;
+  }
+  loading_ = true;
+  propagator_.setSuppressed(true);
+  server_.updateClock();
+  const bool ok = rdb_->loadAtStart(
+      [&](std::string_view code, std::string& error) { return loadLibrary(*client, code, error); });
+  propagator_.setSuppressed(false);
+  loading_ = false;
+  if (ok) server_.stats() = Stats{};  // the libraries' FUNCTION LOADs are not client traffic
+  return ok;
+}
+
+bool Persistence::shutdownSave(bool save, bool nosave, bool force) {
+  if (rdb_->inProgress()) {
+    spdlog::warn("There is a child saving an .rdb. Killing it!");
+    rdb_->killChild();
+  }
+  if (!save && (nosave || !rdb_->hasSavePoints())) {
+    shutdownSaved_ = true;
+    return true;
+  }
+  spdlog::info("Saving the final RDB snapshot before exiting.");
+  if (rdb_->save()) {
+    shutdownSaved_ = true;
+    return true;
+  }
+  if (force) {
+    spdlog::warn("Error trying to save the DB. Exit anyway.");
+    shutdownSaved_ = true;
+    return true;
+  }
+  spdlog::warn("Error trying to save the DB, can't exit.");
+  spdlog::warn("Errors trying to shut down the server. Check the logs for more information.");
+  return false;
+}
+
+void Persistence::afterFlushAll() {
+  rdb_->afterFlushAll();
+}
+
 // ---- Server hooks -----------------------------------------------------------------------------
 
 bool Server::persistenceStart() {
   Persistence& p = *persistence_;
-  if (!settings_.appendonly) return true;
+  // Redis's loadDataFromDisk: the AOF when appendonly is on, else the RDB file if there is one.
+  if (!settings_.appendonly) return p.loadRdb();
   p.aof_ = std::make_unique<Aof>(settings_, keyspace_);
   if (!p.loadAof()) {
     p.aof_.reset();
@@ -178,11 +247,14 @@ void Server::persistenceBeforeSleep() {
 
 void Server::persistenceCron() {
   if (persistence_->aof_) persistence_->aof_->cron(nowCachedMs_);
+  persistence_->rdb_->cron();
 }
 
 void Server::persistenceShutdown() {
   Persistence& p = *persistence_;
   p.shutDown_ = true;
+  if (!p.shutdownSaved_) p.shutdownSave(false, false, true);  // a path without SHUTDOWN/SIGTERM
+  p.rdb_->killChild();
   if (!p.aof_ || p.aof_->state() == Aof::State::kOff) return;
   spdlog::info("Calling fsync() on the AOF file.");
   removePropagationSink(p.aof_.get());
@@ -192,9 +264,11 @@ void Server::persistenceShutdown() {
 bool Server::persistenceGate(Client& client, const CommandDef& def,
                              const std::vector<std::string_view>& argv) {
   Aof* aof = persistence_->aof_.get();
-  if (aof == nullptr || aof->writeOk()) return true;
+  const bool rdbDenies = persistence_->rdb_->deniesWrites();
+  if (!rdbDenies && (aof == nullptr || aof->writeOk())) return true;
   if (!writesByAdmission(def, argv) && def.name != "ping") return true;
-  client.writer().error(aof->writeError());
+  // Redis's writeCommandsDeniedByDiskError: the RDB's error first.
+  client.writer().error(rdbDenies ? kRdbMisconf : aof->writeError());
   return false;
 }
 
@@ -215,16 +289,7 @@ void Persistence::info(std::string& out) {
   field("current_fork_perc", "0.00");
   field("current_save_keys_processed", "0");
   field("current_save_keys_total", "0");
-  field("rdb_changes_since_last_save", "0");
-  field("rdb_bgsave_in_progress", "0");
-  field("rdb_last_save_time", std::to_string(server_.startMs() / 1000));
-  field("rdb_last_bgsave_status", "ok");
-  field("rdb_last_bgsave_time_sec", "-1");
-  field("rdb_current_bgsave_time_sec", "-1");
-  field("rdb_saves", "0");
-  field("rdb_last_cow_size", "0");
-  field("rdb_last_load_keys_expired", "0");
-  field("rdb_last_load_keys_loaded", "0");
+  rdb_->info(out);
   if (aof_) {
     aof_->info(out, nowMs());
   } else {

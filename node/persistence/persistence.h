@@ -1,9 +1,10 @@
 // The node's persistence subsystem, one instance owned by the Server (Server::persistence()):
 // the Propagator (every change -> RESP -> sinks), and the AOF (aof.h): its files, its buffer
 // written in beforeSleep, its fsync policy, loading on start, background rewrites (aof_rewrite.h)
-// and INFO persistence. The Server calls the hooks declared in server.h (persistenceStart,
-// persistenceBeforeSleep, persistenceCron, persistenceShutdown, persistenceGate), defined in
-// persistence.cpp. Event-loop thread only (the AOF's fsync thread is internal to aof.cpp).
+// and INFO persistence; RDB snapshots (rdb_snapshots.h). The Server calls the hooks declared in
+// server.h (persistenceStart, persistenceBeforeSleep, persistenceCron, persistenceShutdown,
+// persistenceGate), defined in persistence.cpp. Event-loop thread only (the AOF's fsync thread is
+// internal to aof.cpp).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +21,7 @@ namespace strata::node {
 class Server;
 class Client;
 class Aof;
+class RdbSnapshots;
 struct CommandDef;
 
 class Persistence {
@@ -32,6 +34,16 @@ class Persistence {
   Propagator& propagator() { return propagator_; }
   // The AOF while appendonly is on (or waiting for its first rewrite); nullptr otherwise.
   Aof* aof() { return aof_.get(); }
+
+  // SAVE/BGSAVE, save points, dump.rdb (rdb_snapshots.h).
+  RdbSnapshots& rdb() { return *rdb_; }
+
+  // The save before exiting (SHUTDOWN, SIGTERM): kills a BGSAVE, then saves the RDB when `save`
+  // or when save points are set and not `nosave`. False when the save failed and not `force`:
+  // the node must not exit (Redis's "Error trying to save the DB, can't exit.").
+  bool shutdownSave(bool save, bool nosave, bool force);
+  // FLUSHALL: kills a BGSAVE and saves when save points are set.
+  void afterFlushAll();
 
   // The command definitions whose propagated form propagation.cpp rewrites (looked up once).
   enum class Rewrite : uint8_t {
@@ -62,16 +74,24 @@ class Persistence {
   friend class Server;
   // Replays the AOF's files (start-up); false when the node must not start.
   bool loadAof();
+  // Loads dbfilename (appendonly no); false when the node must not start.
+  bool loadRdb();
+  // FUNCTION LOAD of one library from an RDB, through `client`; false with `error`.
+  bool loadLibrary(Client& client, std::string_view code, std::string& error);
   // A client for replayed commands (a socketpair end nobody reads), and one replayed command:
   // looked up in the command table and run through Server::call (never re-propagated).
   std::unique_ptr<Client> makeLoaderClient(net::UniqueFd& peer);
-  bool applyCommand(Client& client, const std::vector<std::string_view>& argv, std::string& error);
+  // `reply` (optional) receives the command's reply.
+  bool applyCommand(Client& client, const std::vector<std::string_view>& argv, std::string& error,
+                    std::string* reply = nullptr);
   // Follows CONFIG SET appendonly (checked once per loop round).
   void syncConfig();
 
   Server& server_;
   Propagator propagator_;
   std::unique_ptr<Aof> aof_;
+  std::unique_ptr<RdbSnapshots> rdb_;
+  bool shutdownSaved_ = false;  // SHUTDOWN ran the final save: the exit path does not repeat it
   const CommandDef* rewriteDefs_[16] = {};
   Rewrite rewriteKinds_[16] = {};
   size_t rewriteCount_ = 0;

@@ -555,6 +555,8 @@ void Server::onCron(evutil_socket_t, short) {
 
 void Server::onSignal(evutil_socket_t sig, short) {
   spdlog::warn("Received {} scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // The final RDB save when save points are set; a failed one keeps the node running (Redis).
+  if (!persistence_->shutdownSave(false, false, false)) return;
   exit_ = true;
   event_base_loopbreak(base_.get());
 }
