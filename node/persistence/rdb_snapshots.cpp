@@ -48,7 +48,7 @@ std::string RdbSnapshots::path() const {
   return server_.settings().dbfilename;  // the process runs in `dir`
 }
 
-rdb::FileSaveOptions RdbSnapshots::saveOptions() const {
+rdb::FileSaveOptions RdbSnapshots::fileOptions() const {
   const NodeSettings& s = server_.settings();
   rdb::FileSaveOptions o;
   o.compress = s.rdbcompression;
@@ -106,7 +106,7 @@ bool RdbSnapshots::saveCommand() {
 }
 
 bool RdbSnapshots::save() {
-  if (!writeFile(saveOptions(), true)) return false;
+  if (!writeFile(fileOptions(), true)) return false;
   spdlog::info("DB saved on disk");
   dirtyAtSave_ = server_.keyspace().dirty();
   lastSaveSec_ = unixSeconds();
@@ -120,7 +120,7 @@ bool RdbSnapshots::startBgsave() {
   dirtyAtFork_ = server_.keyspace().dirty();
   lastBgsaveTrySec_ = unixSeconds();
   // Everything the child needs from the server is read here, before fork().
-  const rdb::FileSaveOptions opts = saveOptions();
+  const rdb::FileSaveOptions opts = fileOptions();
   std::string error;
   if (!child_.start([this, &opts] { return writeFile(opts, false); }, error)) {
     lastBgsaveOk_ = false;

@@ -53,10 +53,12 @@ class RdbSnapshots {
   void markClean();
   // INFO persistence's rdb_* fields.
   void info(std::string& out) const;
+  // What a file written now carries (AUX fields, compression, checksum, the libraries): read on
+  // the loop thread before a fork (BGSAVE, the rdb-only sync of redis-cli --rdb).
+  rdb::FileSaveOptions fileOptions() const;
 
  private:
   std::string path() const;
-  rdb::FileSaveOptions saveOptions() const;
   // Writes temp-<pid>.rdb, fsyncs, renames into place. `log`: false in the child.
   bool writeFile(const rdb::FileSaveOptions& opts, bool log) const;
   bool startBgsave();

@@ -26,6 +26,9 @@
 #include "common/net/callback.h"
 #include "node/commands/handlers.h"
 #include "node/observe/node_metrics.h"
+#include "node/persistence/persistence.h"
+#include "node/persistence/rdb_file.h"
+#include "node/persistence/rdb_snapshots.h"
 #include "node/replication/replica_link.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -98,6 +101,8 @@ struct Replication::ReplicaInfo {
   int64_t ackMs = 0;
   int listeningPort = 0;
   std::string announcedIp;
+  // REPLCONF rdb-only 1 (redis-cli --rdb): the sync sends an RDB file, then the link closes.
+  bool rdbOnly = false;
   Replication* owner = nullptr;
 };
 
@@ -416,6 +421,9 @@ void Replication::startFullSync(Client& c, ReplicaInfo& info, bool legacySync) {
   }
   const int fd = tls ? dataWrite.get() : c.fd();
   const int timeoutMs = server_.settings().replTimeout * 1000;
+  const bool rdbOnly = info.rdbOnly;
+  rdb::FileSaveOptions rdbOptions;
+  if (rdbOnly) rdbOptions = server_.persistence().rdb().fileOptions();
   pid_t pid = fork();
   if (pid < 0) {
     spdlog::warn("Can't fork for the full sync of {}: {}", c.peer(), std::strerror(errno));
@@ -438,7 +446,11 @@ void Replication::startFullSync(Client& c, ReplicaInfo& info, bool legacySync) {
       return ok;
     };
 #ifdef STRATA_HAVE_SNAPSHOT
-    ok = writeSnapshot(server_.keyspace(), out) && ok;
+    if (rdbOnly) {
+      ok = rdb::saveFile(server_.keyspace(), rdbOptions, out) && ok;
+    } else {
+      ok = writeSnapshot(server_.keyspace(), out) && ok;
+    }
 #else
     (void)out;
 #endif
@@ -542,6 +554,16 @@ void Replication::finishFullSync(ReplicaInfo& info, bool ok) {
     c->close("full sync failed");  // removes `info` through clientClosed()
     return;
   }
+  if (info.rdbOnly) {
+    // redis-cli --rdb has its file: the connection closes once the bytes are out (Redis's
+    // replicaPutOnline for CLIENT_REPL_RDBONLY).
+    spdlog::info("RDB transfer completed, rdb only replica ({}) should be disconnected asap",
+                 c->peer());
+    std::string().swap(info.pending);
+    c->closeAfterReply();
+    server_.wantFlush(*c);
+    return;
+  }
   spdlog::info("Synchronization with replica {} succeeded", c->peer());
   info.state = ReplicaInfo::State::kOnline;
   info.ackMs = nowMs();
@@ -586,8 +608,15 @@ void Replication::replconf(CommandContext& ctx) {
         return;
       }
       ensureInfo()->announcedIp = std::string(val);
-    } else if (equalsNoCase(opt, "capa") || equalsNoCase(opt, "rdb-only") ||
-               equalsNoCase(opt, "rdb-filter-only")) {
+    } else if (equalsNoCase(opt, "rdb-only")) {
+      int64_t flag = 0;
+      if (!intArgOrReply(ctx, val, flag)) return;
+      if (flag != 0 && flag != 1) {
+        ctx.w.error("ERR value is out of range, value must between 0 and 1");
+        return;
+      }
+      ensureInfo()->rdbOnly = flag == 1;
+    } else if (equalsNoCase(opt, "capa") || equalsNoCase(opt, "rdb-filter-only")) {
       // eof and psync2 are what we speak anyway.
     } else if (equalsNoCase(opt, "ack")) {
       // Only from replicas, never answered (Redis's replconfCommand).

@@ -9,7 +9,9 @@
 #     database named in the log);
 #   - a failed BGSAVE turns writes into Redis's -MISCONF (stop-writes-on-bgsave-error) until a
 #     BGSAVE succeeds;
-#   - BGSAVE of a bigger dataset while a client writes: every write is answered, none slowly.
+#   - BGSAVE of a bigger dataset while a client writes: every write is answered, none slowly;
+#   - `redis-cli --rdb <file>` against the node (REPLCONF rdb-only + SYNC) gets a file that
+#     redis-server loads with the same values, and the node keeps serving.
 # Needs STRATA_NODE_BIN (CTest sets it).
 # ctest-timeout: 240
 import os
@@ -321,6 +323,27 @@ class RdbFiles(unittest.TestCase):
         with r.conn() as rc:
             self.assertGreaterEqual(rc.call("DBSIZE"), count)
             self.assertEqual(rc.call("GET", "bulk:99999"), b"x" * 100)
+
+    def test_redis_cli_rdb_fetches_a_file(self):
+        n = self.server(node_bin(), "--save", "").start()
+        with n.conn() as nc:
+            keys = fill(nc)
+            self.assertEqual(nc.call("FUNCTION", "LOAD", LIBRARY), b"rdblib")
+            out = os.path.join(n.dir, "fetched.rdb")
+            cli = subprocess.run(["redis-cli", "-h", HOST, "-p", str(n.port), "--rdb", out],
+                                 capture_output=True, text=True, timeout=60)
+            self.assertEqual(cli.returncode, 0, cli.stdout + cli.stderr)
+            self.assertIn("Transfer finished with success", cli.stdout + cli.stderr)
+            self.assertEqual(nc.call("PING"), "PONG")
+            # The rdb-only client is gone, not left behind as a replica.
+            wait_until(lambda: b"connected_slaves:0" in nc.call("INFO", "replication"), 10,
+                       "the rdb-only client to be closed")
+            r = self.server(REDIS, "--save", "")
+            shutil.copy(out, r.file)
+            r.start()
+            with r.conn() as rc:
+                self.assert_same(nc, rc, keys)
+                self.assertEqual(rc.call("FCALL", "rdbfn", "0"), b"from-rdb")
 
 
 if __name__ == "__main__":
