@@ -102,6 +102,7 @@ struct NodeSettings {
   bool rdbcompression = true;
   bool rdbchecksum = true;
   bool stopWritesOnBgsaveError = true;
+  int notifyKeyspaceEvents = 0;  // notify:: class bits (server/notify.h)
 
   // Cluster (later milestone).
   bool clusterEnabled = false;

@@ -14,6 +14,7 @@
 #include "common/config/shared_options.h"
 #include "common/config/value_parsers.h"
 #include "node/server/latency_histogram.h"
+#include "node/server/notify.h"
 
 namespace strata::node {
 
@@ -59,6 +60,26 @@ config::Codec<std::vector<std::string>> saveCodec() {
     return parseSavePoints(words, out);
   };
   c.render = [](const std::vector<std::string>& points) { return config::renderList(points); };
+  return c;
+}
+
+// `notify-keyspace-events`: Redis 7.0's setConfigNotifyKeyspaceEventsOption (one word of class
+// letters, "" for none) and its CONFIG GET rendering (canonical: "AKE" for "KEA").
+config::Codec<int> notifyKeyspaceEventsCodec() {
+  config::Codec<int> c;
+  c.hint = "<classes> (K E g $ l s h z x e t m d n A; \"\": off)";
+  auto parseWord = [](std::string_view word, int& out) {
+    const int flags = notify::flagsFromString(word);
+    if (flags == -1) return Status::error("Invalid event class character. Use 'Ag$lshzxeKEtmdn'.");
+    out = flags;
+    return Status::ok();
+  };
+  c.parse = [parseWord](const std::vector<std::string>& words, int& out) {
+    if (words.size() > 1) return Status::error("wrong number of arguments");
+    return parseWord(words.empty() ? std::string_view() : std::string_view(words[0]), out);
+  };
+  c.parse_text = parseWord;
+  c.render = [](const int& flags) { return notify::flagsToString(flags); };
   return c;
 }
 
@@ -322,6 +343,8 @@ config::Schema<NodeSettings> build() {
   s.custom("latency-tracking-info-percentiles", &S::latencyTrackingInfoPercentiles,
            std::vector<double>{50, 99, 99.9}, percentilesCodec(), kReloadable,
            "Percentiles INFO latencystats reports for each command");
+  s.custom("notify-keyspace-events", &S::notifyKeyspaceEvents, 0, notifyKeyspaceEventsCodec(),
+           kReloadable, "Keyspace notification classes published to local subscribers");
   s.integer("busy-reply-threshold", &S::busyReplyThreshold, 5000, Range{0, kNoMax}, kReloadable,
             "Milliseconds a script or function runs before other clients get -BUSY and SCRIPT "
             "KILL / FUNCTION KILL may stop it");

@@ -362,7 +362,10 @@ void bitfieldGeneric(CommandContext& ctx, bool readonlyCommand) {
   }
   // Written in place: one modification (WATCH, propagation) when any field changed, as Redis
   // (a key created by a write that failed on overflow stays, unpropagated, as in 7.0).
-  if (changes) ctx.ks.reaccount(e);
+  if (changes) {
+    ctx.ks.reaccount(e);
+    ctx.server.notifyKeyspaceEvent(notify::kString, "setbit", ctx.arg(1));
+  }
 }
 
 // Range arguments of BITCOUNT/BITPOS in bits: [first, last] inclusive after Redis's clamping.
@@ -428,6 +431,7 @@ void setbit(CommandContext& ctx) {
     p[byte] =
         static_cast<unsigned char>((p[byte] & ~(1u << bit)) | (static_cast<unsigned>(on) << bit));
     ctx.ks.reaccount(e);
+    ctx.server.notifyKeyspaceEvent(notify::kString, "setbit", ctx.arg(1));
   }
   ctx.w.integer(bitval);
 }
@@ -567,7 +571,7 @@ void bitop(CommandContext& ctx) {
   }
   std::string_view target = ctx.arg(2);
   if (maxlen == 0) {
-    ctx.ks.erase(target);
+    if (ctx.ks.erase(target)) ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", target);
     ctx.w.integer(0);
     return;
   }
@@ -603,6 +607,7 @@ void bitop(CommandContext& ctx) {
     }
   }
   ctx.ks.set(target, Value::rawString(res));
+  ctx.server.notifyKeyspaceEvent(notify::kString, "set", target);
   ctx.w.integer(static_cast<int64_t>(maxlen));
 }
 

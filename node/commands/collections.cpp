@@ -17,6 +17,7 @@ namespace strata::node {
 void finishWrite(CommandContext& ctx, std::string_view key, Entry* e, size_t size) {
   if (size == 0) {
     ctx.ks.erase(key);
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", key);  // after the command's event
   } else {
     ctx.ks.reaccount(e);
   }

@@ -57,6 +57,7 @@ Entry* lookupRead(CommandContext& ctx, std::string_view key) {
     ctx.server.stats().keyspaceHits++;
   } else {
     ctx.server.stats().keyspaceMisses++;
+    ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", key);
   }
   return e;
 }

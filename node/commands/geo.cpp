@@ -255,7 +255,7 @@ void radiusGeneric(CommandContext& ctx, size_t srcIndex, unsigned flags) {
   }
   if (z == nullptr) {
     if (hasStore) {
-      ctx.ks.erase(storekey);
+      if (ctx.ks.erase(storekey)) ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", storekey);
       ctx.w.integer(0);
     } else {
       ctx.w.arrayHeader(0);
@@ -336,7 +336,8 @@ void radiusGeneric(CommandContext& ctx, size_t srcIndex, unsigned flags) {
     return zsetLess(a.second, a.first, b.second, b.first);
   });
   // Members are distinct (one zset), so the sorted list is a valid set.
-  storeSortedResult(ctx, storekey, sorted);
+  const bool search = ctx.def.name == std::string_view("geosearchstore");
+  storeSortedResult(ctx, storekey, search ? "geosearchstore" : "georadiusstore", sorted);
 }
 
 }  // namespace

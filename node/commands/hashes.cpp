@@ -47,6 +47,7 @@ void hsetGeneric(CommandContext& ctx, bool hmset) {
   int64_t created = 0;
   for (size_t i = 2; i < ctx.argc(); i += 2) created += h->set(ctx.arg(i), ctx.arg(i + 1), limits);
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kHash, "hset", ctx.arg(1));
   if (hmset) {
     ctx.w.ok();
   } else {
@@ -95,6 +96,7 @@ void hsetnx(CommandContext& ctx) {
   h->noteArgLength(ctx.arg(3).size(), limits);
   h->set(ctx.arg(2), ctx.arg(3), limits);
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kHash, "hset", ctx.arg(1));
   ctx.w.integer(1);
 }
 
@@ -132,6 +134,7 @@ void hdel(CommandContext& ctx) {
   if (h == nullptr) return ctx.w.integer(0);
   int64_t deleted = 0;
   for (size_t i = 2; i < ctx.argc() && h->size() > 0; ++i) deleted += h->erase(ctx.arg(i));
+  if (deleted) ctx.server.notifyKeyspaceEvent(notify::kHash, "hdel", ctx.arg(1));
   finishWrite(ctx, ctx.arg(1), e, h->size());
   ctx.w.integer(deleted);
 }
@@ -185,6 +188,7 @@ void hincrby(CommandContext& ctx) {
   if (!addOrReplyOverflow(ctx, value, incr)) return;
   h->set(ctx.arg(2), std::to_string(value), hashLimits(ctx));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kHash, "hincrby", ctx.arg(1));
   ctx.w.integer(value);
 }
 
@@ -216,6 +220,7 @@ void hincrbyfloat(CommandContext& ctx) {
   std::string out = formatLongDouble(value);
   h->set(ctx.arg(2), out, hashLimits(ctx));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kHash, "hincrbyfloat", ctx.arg(1));
   ctx.w.bulk(out);
 }
 

@@ -60,6 +60,7 @@ void pfadd(CommandContext& ctx) {
   if (updated) {
     hll::invalidateCache(s);
     ctx.ks.set(ctx.arg(1), Value::rawString(s), true);
+    ctx.server.notifyKeyspaceEvent(notify::kString, "pfadd", ctx.arg(1));
   }
   ctx.w.integer(updated ? 1 : 0);
 }
@@ -134,6 +135,8 @@ void pfmerge(CommandContext& ctx) {
   }
   hll::invalidateCache(s);
   ctx.ks.set(ctx.arg(1), Value::rawString(s), true);
+  ctx.server.notifyKeyspaceEvent(notify::kString, "pfadd",
+                                 ctx.arg(1));  // Redis: PFMERGE is a mass PFADD
   ctx.w.ok();
 }
 

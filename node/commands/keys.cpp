@@ -11,6 +11,7 @@
 #include "common/errors.h"
 #include "node/commands/handlers.h"
 #include "node/persistence/persistence.h"
+#include "node/replication/replication.h"
 #include "node/server/server.h"
 
 namespace strata::node {
@@ -72,8 +73,10 @@ void expireGeneric(CommandContext& ctx, int64_t basetime, bool seconds) {
   }
   if (when <= ctx.server.now()) {
     ctx.ks.erase(ctx.arg(1));
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", ctx.arg(1));
   } else {
     ctx.ks.setExpireAt(e, when);
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "expire", ctx.arg(1));
   }
   ctx.w.integer(1);
 }
@@ -81,7 +84,10 @@ void expireGeneric(CommandContext& ctx, int64_t basetime, bool seconds) {
 // ttlGenericCommand.
 void ttlGeneric(CommandContext& ctx, bool ms, bool absolute) {
   Entry* e = ctx.ks.peek(ctx.arg(1));
-  if (e == nullptr) return ctx.w.integer(-2);
+  if (e == nullptr) {
+    ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(1));
+    return ctx.w.integer(-2);
+  }
   int64_t expire = ctx.ks.expireAt(e);
   if (expire == -1) return ctx.w.integer(-1);
   int64_t ttl = absolute ? expire : expire - ctx.server.now();
@@ -108,6 +114,8 @@ void renameGeneric(CommandContext& ctx, bool nx) {
     return;
   }
   ctx.ks.rename(ctx.arg(1), ctx.arg(2));
+  ctx.server.notifyKeyspaceEvent(notify::kGeneric, "rename_from", ctx.arg(1));
+  ctx.server.notifyKeyspaceEvent(notify::kGeneric, "rename_to", ctx.arg(2));
   // A list arriving under a key clients block on serves them (Redis's dbAdd).
   ctx.server.signalKeyReady(ctx.arg(2));
   if (nx) {
@@ -145,7 +153,13 @@ namespace cmd {
 
 void del(CommandContext& ctx) {
   int64_t n = 0;
-  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.ks.erase(ctx.arg(i)) ? 1 : 0;
+  // The master's DEL of a key expired here too deletes it as Redis's replica does ("del").
+  const bool fromMaster = ctx.server.replication().isMasterClient(ctx.client);
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (!ctx.ks.erase(ctx.arg(i), fromMaster)) continue;
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", ctx.arg(i));
+    ++n;
+  }
   ctx.w.integer(n);
 }
 
@@ -155,18 +169,31 @@ void unlink(CommandContext& ctx) {
 
 void exists(CommandContext& ctx) {
   int64_t n = 0;
-  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.ks.peek(ctx.arg(i)) ? 1 : 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (ctx.ks.peek(ctx.arg(i))) {
+      ++n;
+    } else {
+      ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(i));
+    }
+  }
   ctx.w.integer(n);
 }
 
 void touch(CommandContext& ctx) {
   int64_t n = 0;
-  for (size_t i = 1; i < ctx.argc(); ++i) n += ctx.ks.find(ctx.arg(i)) ? 1 : 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    if (ctx.ks.find(ctx.arg(i))) {
+      ++n;
+    } else {
+      ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(i));
+    }
+  }
   ctx.w.integer(n);
 }
 
 void type(CommandContext& ctx) {
   Entry* e = ctx.ks.peek(ctx.arg(1));
+  if (e == nullptr) ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(1));
   ctx.w.simpleString(e ? typeName(e->type()) : "none");
 }
 
@@ -199,6 +226,7 @@ void persist(CommandContext& ctx) {
   Entry* e = ctx.ks.find(ctx.arg(1));
   if (e == nullptr || !e->hasExpire()) return ctx.w.integer(0);
   ctx.ks.setExpireAt(e, -1);
+  ctx.server.notifyKeyspaceEvent(notify::kGeneric, "persist", ctx.arg(1));
   ctx.w.integer(1);
 }
 
@@ -240,6 +268,7 @@ void copy(CommandContext& ctx) {
   if (src == nullptr) return ctx.w.integer(0);
   if (ctx.ks.find(ctx.arg(2)) != nullptr && !replace) return ctx.w.integer(0);
   ctx.ks.copy(src, ctx.arg(2));
+  ctx.server.notifyKeyspaceEvent(notify::kGeneric, "copy_to", ctx.arg(2));
   ctx.server.signalKeyReady(ctx.arg(2));
   ctx.w.integer(1);
 }

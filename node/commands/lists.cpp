@@ -43,6 +43,7 @@ void pushGeneric(CommandContext& ctx, bool head, bool xx) {
   const ListLimits limits = listLimits(ctx);
   for (size_t i = 2; i < ctx.argc(); ++i) l->push(ctx.arg(i), head, limits);
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kList, head ? "lpush" : "rpush", ctx.arg(1));
   ctx.server.signalKeyReady(ctx.arg(1));
   ctx.w.integer(static_cast<int64_t>(l->size()));
 }
@@ -53,6 +54,7 @@ void popRangeReply(CommandContext& ctx, std::string_view key, Entry* e, ListObje
   size_t n = std::min(l->size(), static_cast<size_t>(count));
   ctx.w.arrayHeader(n);
   for (size_t i = 0; i < n; ++i) ctx.w.bulk(l->pop(head));
+  ctx.server.notifyKeyspaceEvent(notify::kList, head ? "lpop" : "rpop", key);
   finishWrite(ctx, key, e, l->size());
 }
 
@@ -72,6 +74,7 @@ void popGeneric(CommandContext& ctx, bool head) {
   if (hasCount && count == 0) return ctx.w.arrayHeader(0);
   if (!hasCount) {
     ctx.w.bulk(l->pop(head));
+    ctx.server.notifyKeyspaceEvent(notify::kList, head ? "lpop" : "rpop", ctx.arg(1));
     return finishWrite(ctx, ctx.arg(1), e, l->size());
   }
   popRangeReply(ctx, ctx.arg(1), e, l, count, head);
@@ -102,10 +105,14 @@ void moveOne(CommandContext& ctx, std::string_view src, std::string_view dst, bo
   if (d == nullptr) de = createTyped(ctx, dst, kList, d);
   d->push(value, to, listLimits(ctx));
   ctx.ks.reaccount(de);
+  ctx.server.notifyKeyspaceEvent(notify::kList, to ? "lpush" : "rpush",
+                                 dst);  // lmoveHandlePush, then the pop
+  ctx.server.notifyKeyspaceEvent(notify::kList, from ? "lpop" : "rpop", src);
   ctx.server.signalKeyReady(dst);
   ctx.w.bulk(value);
   if (s->size() == 0) {
     ctx.ks.erase(src);
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", src);
   } else {
     se = ctx.ks.peek(src);
     if (se) ctx.ks.reaccount(se);
@@ -136,6 +143,7 @@ void blockingPop(CommandContext& ctx, bool head) {
       ctx.w.bulk(ctx.arg(j));
       ctx.w.bulk(l->pop(head));
       ctx.server.propagateAs({head ? "LPOP" : "RPOP", ctx.arg(j)});  // deterministic replay
+      ctx.server.notifyKeyspaceEvent(notify::kList, head ? "lpop" : "rpop", ctx.arg(j));
       return finishWrite(ctx, ctx.arg(j), e, l->size());
     }
     keys.emplace_back(ctx.arg(j));
@@ -272,6 +280,7 @@ void lset(CommandContext& ctx) {
   l->edit([&](ListObject::Items& items) { items[static_cast<size_t>(index)].assign(ctx.arg(3)); },
           listLimits(ctx));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kList, "lset", ctx.arg(1));
   ctx.w.ok();
 }
 
@@ -301,6 +310,7 @@ void linsert(CommandContext& ctx) {
       },
       listLimits(ctx));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kList, "linsert", ctx.arg(1));
   ctx.w.integer(static_cast<int64_t>(l->size()));
 }
 
@@ -335,6 +345,7 @@ void lrem(CommandContext& ctx) {
         }
       },
       listLimits(ctx));
+  if (removed) ctx.server.notifyKeyspaceEvent(notify::kList, "lrem", ctx.arg(1));
   finishWrite(ctx, ctx.arg(1), e, l->size());
   ctx.w.integer(removed);
 }
@@ -358,6 +369,7 @@ void ltrim(CommandContext& ctx) {
         }
       },
       listLimits(ctx));
+  ctx.server.notifyKeyspaceEvent(notify::kList, "ltrim", ctx.arg(1));
   finishWrite(ctx, ctx.arg(1), e, l->size());
   ctx.w.ok();
 }

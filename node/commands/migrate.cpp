@@ -98,6 +98,7 @@ void restoreImpl(CommandContext& ctx) {
   // waits for its master's DEL); a replaced key then propagates as DEL.
   if (ttl != 0 && ttl <= now && !ctx.server.isReplica()) {
     if (deleted && ctx.server.propagationActive()) ctx.server.propagateAs({"DEL", key});
+    if (deleted) ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", key);
     ctx.w.ok();
     return;
   }
@@ -118,6 +119,7 @@ void restoreImpl(CommandContext& ctx) {
     }
   }
   ctx.ks.setLruOrLfu(e, lfuFreq, lruIdle);  // IDLETIME / FREQ
+  ctx.server.notifyKeyspaceEvent(notify::kGeneric, "restore", key);
   ctx.w.ok();
 }
 
@@ -289,6 +291,7 @@ void migrate(CommandContext& ctx) {
         } else if (!copy) {
           // No COPY: remove the local key (propagated as DEL, see below).
           ctx.ks.erase(sent[answered]);
+          ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", sent[answered]);
           deleted.push_back(sent[answered]);
           ++acked;
         }

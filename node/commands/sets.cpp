@@ -36,7 +36,7 @@ void replySet(CommandContext& ctx, const std::vector<std::string>& members) {
 // `dst` when empty; replies the size.
 void storeSet(CommandContext& ctx, std::string_view dst, const std::vector<std::string>& members) {
   if (members.empty()) {
-    ctx.ks.erase(dst);
+    if (ctx.ks.erase(dst)) ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", dst);
     return ctx.w.integer(0);
   }
   auto obj = std::make_unique<SetObject>();
@@ -45,6 +45,8 @@ void storeSet(CommandContext& ctx, std::string_view dst, const std::vector<std::
   Encoding enc = obj->encoding();
   Entry* e = ctx.ks.set(dst, Value::object(kSet, enc, std::move(obj)));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kSet, ctx.def.name,
+                                 dst);  // sinterstore, sunionstore, sdiffstore
   ctx.w.integer(static_cast<int64_t>(members.size()));
 }
 
@@ -132,6 +134,7 @@ void sadd(CommandContext& ctx) {
   const size_t limit = maxIntset(ctx);
   for (size_t i = 2; i < ctx.argc(); ++i) added += s->add(ctx.arg(i), limit);
   ctx.ks.reaccount(e);
+  if (added) ctx.server.notifyKeyspaceEvent(notify::kSet, "sadd", ctx.arg(1));
   ctx.w.integer(added);
 }
 
@@ -143,6 +146,7 @@ void srem(CommandContext& ctx) {
   if (s == nullptr) return ctx.w.integer(0);
   int64_t removed = 0;
   for (size_t i = 2; i < ctx.argc() && s->size() > 0; ++i) removed += s->remove(ctx.arg(i));
+  if (removed) ctx.server.notifyKeyspaceEvent(notify::kSet, "srem", ctx.arg(1));
   finishWrite(ctx, ctx.arg(1), e, s->size());
   ctx.w.integer(removed);
 }
@@ -195,6 +199,7 @@ void spop(CommandContext& ctx) {
     srem.insert(srem.end(), all.begin(), all.end());
     ctx.server.propagateAs(srem);
   }
+  ctx.server.notifyKeyspaceEvent(notify::kSet, "spop", ctx.arg(1));
   finishWrite(ctx, ctx.arg(1), e, s->size());
   if (!hasCount) return ctx.w.bulk(all[0]);
   replySet(ctx, all);
@@ -253,6 +258,7 @@ void smove(CommandContext& ctx) {
   std::string_view ele = ctx.arg(3);
   if (src == dst) return ctx.w.integer(src->contains(ele) ? 1 : 0);
   if (!src->remove(ele)) return ctx.w.integer(0);
+  ctx.server.notifyKeyspaceEvent(notify::kSet, "srem", ctx.arg(1));
   finishWrite(ctx, ctx.arg(1), se, src->size());
   if (dst == nullptr) {
     auto obj = std::make_unique<SetObject>();
@@ -261,8 +267,9 @@ void smove(CommandContext& ctx) {
     Encoding enc = obj->encoding();
     de = ctx.ks.set(ctx.arg(2), Value::object(kSet, enc, std::move(obj)));
   }
-  dst->add(ele, maxIntset(ctx));
+  const bool added = dst->add(ele, maxIntset(ctx));
   ctx.ks.reaccount(de);
+  if (added) ctx.server.notifyKeyspaceEvent(notify::kSet, "sadd", ctx.arg(2));
   ctx.w.integer(1);
 }
 

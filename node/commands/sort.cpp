@@ -299,8 +299,9 @@ void sortGeneric(CommandContext& ctx, bool readonly) {
   if (outputlen) {
     Encoding enc = list->encoding();
     ctx.ks.set(*storekey, Value::object(ValueType::kList, enc, std::move(list)));
-  } else {
-    ctx.ks.erase(*storekey);
+    ctx.server.notifyKeyspaceEvent(notify::kList, "sortstore", *storekey);
+  } else if (ctx.ks.erase(*storekey)) {
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", *storekey);
   }
   ctx.w.integer(outputlen);
 }

@@ -294,7 +294,9 @@ void xadd(CommandContext& ctx) {
   s->append(id, &ctx.argv[fieldPos], nf);
   replyId(ctx.w, id);
   ctx.server.signalKeyReady(key);
-  if (a.strategy != Trim::kNone) applyTrim(s, a);
+  ctx.server.notifyKeyspaceEvent(notify::kStream, "xadd", key);
+  if (a.strategy != Trim::kNone && applyTrim(s, a) > 0)
+    ctx.server.notifyKeyspaceEvent(notify::kStream, "xtrim", key);
   ctx.ks.reaccount(e);
   if (ctx.server.propagationActive() && (!a.idGiven || !a.seqGiven || a.approx)) {
     std::vector<std::string_view> argv{"XADD", key};
@@ -342,7 +344,10 @@ void xdel(CommandContext& ctx) {
   }
   int64_t deleted = 0;
   for (const StreamID& id : ids) deleted += s->remove(id) ? 1 : 0;
-  if (deleted) ctx.ks.reaccount(e);
+  if (deleted) {
+    ctx.ks.reaccount(e);
+    ctx.server.notifyKeyspaceEvent(notify::kStream, "xdel", key);
+  }
   ctx.w.integer(deleted);
 }
 
@@ -358,6 +363,7 @@ void xtrim(CommandContext& ctx) {
   const int64_t deleted = applyTrim(s, a);
   if (deleted) {
     ctx.ks.reaccount(e);
+    ctx.server.notifyKeyspaceEvent(notify::kStream, "xtrim", key);
     if (ctx.server.propagationActive()) {
       std::vector<std::string_view> argv{"XTRIM", key};
       std::string scratch;
@@ -417,6 +423,7 @@ void xsetid(CommandContext& ctx) {
   if (entriesAdded != -1) s->setEntriesAdded(static_cast<uint64_t>(entriesAdded));
   if (!maxXdel.isZero()) s->setMaxDeletedId(maxXdel);
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kStream, "xsetid", ctx.arg(1));
   ctx.w.ok();
 }
 
@@ -563,6 +570,7 @@ void xread(CommandContext& ctx) {
       StreamConsumer* consumer = g->findConsumer(consumerName);
       if (consumer == nullptr) {
         consumer = g->createConsumer(consumerName, ctx.server.now());
+        ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-createconsumer", key);
         // With NOACK no XCLAIM will carry the new consumer to replicas (7.0 propagates it).
         if (noack && ctx.server.propagationActive()) {
           ctx.server.propagateAs({"XGROUP", "CREATECONSUMER", key, groupName, consumerName});

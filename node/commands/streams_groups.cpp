@@ -219,6 +219,7 @@ void xgroupCreate(CommandContext& ctx) {
   ng->entriesRead = entriesRead;
   s->groups().emplace(std::string(ctx.arg(3)), std::move(ng));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-create", ctx.arg(2));
   ctx.w.ok();
 }
 
@@ -244,6 +245,7 @@ void xgroupSetid(CommandContext& ctx) {
   g->lastId = id;
   g->entriesRead = entriesRead;
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-setid", ctx.arg(2));
   ctx.w.ok();
 }
 
@@ -255,6 +257,7 @@ void xgroupDestroy(CommandContext& ctx) {
   if (g == nullptr) return ctx.w.integer(0);
   s->groups().erase(s->groups().find(ctx.arg(3)));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-destroy", ctx.arg(2));
   // Clients blocked in XREADGROUP on this group answer -NOGROUP (re-run on a ready key).
   ctx.server.signalKeyReady(ctx.arg(2));
   ctx.w.integer(1);
@@ -268,6 +271,7 @@ void xgroupCreateconsumer(CommandContext& ctx) {
   if (g->findConsumer(ctx.arg(4)) != nullptr) return ctx.w.integer(0);
   g->createConsumer(ctx.arg(4), ctx.server.now());
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-createconsumer", ctx.arg(2));
   ctx.w.integer(1);
 }
 
@@ -279,6 +283,7 @@ void xgroupDelconsumer(CommandContext& ctx) {
   if (g->findConsumer(ctx.arg(4)) == nullptr) return ctx.w.integer(0);
   const size_t pending = g->deleteConsumer(ctx.arg(4));
   ctx.ks.reaccount(e);
+  ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-delconsumer", ctx.arg(2));
   ctx.w.integer(static_cast<int64_t>(pending));
 }
 
@@ -496,7 +501,10 @@ void xclaim(CommandContext& ctx) {
     if (nack.consumer && minidle && now - nack.deliveryTime < minidle) continue;
     if (consumer == nullptr) {
       consumer = g->findConsumer(ctx.arg(3));
-      if (consumer == nullptr) consumer = g->createConsumer(ctx.arg(3), now);
+      if (consumer == nullptr) {
+        consumer = g->createConsumer(ctx.arg(3), now);
+        ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-createconsumer", key);
+      }
     }
     nack.deliveryTime = deliverytime;
     if (retrycount >= 0) {
@@ -523,6 +531,9 @@ void xclaim(CommandContext& ctx) {
 
 void xautoclaim(CommandContext& ctx) {
   const std::string_view key = ctx.arg(1), groupName = ctx.arg(2);
+  // The key is looked up first, as 7.0's xautoclaimCommand does (lookupKeyRead: hit/miss
+  // stats and keymiss), its type checked after the arguments.
+  lookupRead(ctx, key);
   int64_t minidle = 0;
   if (!intArgOrReply(ctx, ctx.arg(4), minidle, "Invalid min-idle-time argument for XAUTOCLAIM")) {
     return;
@@ -548,7 +559,7 @@ void xautoclaim(CommandContext& ctx) {
   }
   bool wrong = false;
   Entry* e = nullptr;
-  StreamObject* s = lookupStream(ctx, key, wrong, &e);
+  StreamObject* s = lookupStream(ctx, key, wrong, &e, false);
   if (wrong) return;
   ConsumerGroup* g = s ? s->findGroup(groupName) : nullptr;
   if (g == nullptr) return ctx.w.error(noGroupError(key, groupName));
@@ -577,7 +588,10 @@ void xautoclaim(CommandContext& ctx) {
     }
     if (consumer == nullptr) {
       consumer = g->findConsumer(ctx.arg(3));
-      if (consumer == nullptr) consumer = g->createConsumer(ctx.arg(3), now);
+      if (consumer == nullptr) {
+        consumer = g->createConsumer(ctx.arg(3), now);
+        ctx.server.notifyKeyspaceEvent(notify::kStream, "xgroup-createconsumer", key);
+      }
     }
     nack.deliveryTime = now;
     if (!justid) nack.deliveryCount++;

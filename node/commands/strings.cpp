@@ -143,8 +143,12 @@ void setGeneric(CommandContext& ctx, unsigned flags, std::string_view key, std::
     return;
   }
   Entry* e = ctx.ks.set(key, Value::string(val), (flags & kKeepTtl) || hasExpire);
+  ctx.server.notifyKeyspaceEvent(notify::kString, "set", key);
   // A past EXAT/PXAT is stored as is (Redis 7.0 too): the key is expired, lazily removed.
-  if (hasExpire) ctx.ks.setExpireAt(e, ms);
+  if (hasExpire) {
+    ctx.ks.setExpireAt(e, ms);
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "expire", key);
+  }
   if (!(flags & kGet)) {
     if (reply == Reply::kOneZero) {
       ctx.w.integer(1);
@@ -181,6 +185,7 @@ void incrDecr(CommandContext& ctx, int64_t incr) {
   }
   if (!addOrReplyOverflow(ctx, value, incr)) return;
   ctx.ks.set(ctx.arg(1), Value::integer(value), true);
+  ctx.server.notifyKeyspaceEvent(notify::kString, "incrby", ctx.arg(1));
   ctx.w.integer(value);
 }
 
@@ -268,21 +273,25 @@ void getex(CommandContext& ctx) {
   replyString(ctx, e);
   if ((flags & (kExAt | kPxAt)) && ms <= ctx.server.now()) {
     ctx.ks.erase(ctx.arg(1));
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", ctx.arg(1));
   } else if (hasExpire) {
     ctx.ks.setExpireAt(e, ms);
-  } else if (flags & kPersist) {
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "expire", ctx.arg(1));
+  } else if ((flags & kPersist) && e->hasExpire()) {
     ctx.ks.setExpireAt(e, -1);
+    ctx.server.notifyKeyspaceEvent(notify::kGeneric, "persist", ctx.arg(1));
   }
 }
 
 void getdel(CommandContext& ctx) {
   if (!getGeneric(ctx)) return;
-  ctx.ks.erase(ctx.arg(1));
+  if (ctx.ks.erase(ctx.arg(1))) ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", ctx.arg(1));
 }
 
 void getset(CommandContext& ctx) {
   if (!getGeneric(ctx)) return;
   ctx.ks.set(ctx.arg(1), Value::string(ctx.arg(2)));
+  ctx.server.notifyKeyspaceEvent(notify::kString, "set", ctx.arg(1));
 }
 
 void mget(CommandContext& ctx) {
@@ -302,7 +311,10 @@ void mset(CommandContext& ctx) {
     replyArity(ctx.w, ctx.def.name);
     return;
   }
-  for (size_t i = 1; i < ctx.argc(); i += 2) ctx.ks.set(ctx.arg(i), Value::string(ctx.arg(i + 1)));
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    ctx.ks.set(ctx.arg(i), Value::string(ctx.arg(i + 1)));
+    ctx.server.notifyKeyspaceEvent(notify::kString, "set", ctx.arg(i));
+  }
   ctx.w.ok();
 }
 
@@ -317,7 +329,10 @@ void msetnx(CommandContext& ctx) {
       return;
     }
   }
-  for (size_t i = 1; i < ctx.argc(); i += 2) ctx.ks.set(ctx.arg(i), Value::string(ctx.arg(i + 1)));
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    ctx.ks.set(ctx.arg(i), Value::string(ctx.arg(i + 1)));
+    ctx.server.notifyKeyspaceEvent(notify::kString, "set", ctx.arg(i));
+  }
   ctx.w.integer(1);
 }
 
@@ -325,6 +340,7 @@ void append(CommandContext& ctx) {
   Entry* e = ctx.ks.find(ctx.arg(1));
   if (e == nullptr) {
     ctx.ks.set(ctx.arg(1), Value::string(ctx.arg(2)));
+    ctx.server.notifyKeyspaceEvent(notify::kString, "append", ctx.arg(1));
     ctx.w.integer(static_cast<int64_t>(ctx.arg(2).size()));
     return;
   }
@@ -339,6 +355,7 @@ void append(CommandContext& ctx) {
   joined.reserve(old.size() + ctx.arg(2).size());
   joined.append(old).append(ctx.arg(2));
   ctx.ks.set(ctx.arg(1), Value::rawString(joined), true);
+  ctx.server.notifyKeyspaceEvent(notify::kString, "append", ctx.arg(1));
   ctx.w.integer(static_cast<int64_t>(joined.size()));
 }
 
@@ -398,6 +415,7 @@ void incrbyfloat(CommandContext& ctx) {
   }
   std::string text = formatLongDouble(value);
   ctx.ks.set(ctx.arg(1), Value::plainString(text), true);
+  ctx.server.notifyKeyspaceEvent(notify::kString, "incrbyfloat", ctx.arg(1));
   ctx.w.bulk(text);
 }
 
@@ -471,6 +489,7 @@ void setrange(CommandContext& ctx) {
   if (result.size() < need) result.resize(need, '\0');
   result.replace(static_cast<size_t>(offset), value.size(), value);
   ctx.ks.set(ctx.arg(1), Value::rawString(result), true);
+  ctx.server.notifyKeyspaceEvent(notify::kString, "setrange", ctx.arg(1));
   ctx.w.integer(static_cast<int64_t>(result.size()));
 }
 

@@ -101,15 +101,16 @@ void scoredItem(resp::Writer& w, std::string_view member, double score, bool wit
   if (withscores) w.doubleValue(score);
 }
 
-void storeSortedResult(CommandContext& ctx, std::string_view dst,
+void storeSortedResult(CommandContext& ctx, std::string_view dst, std::string_view event,
                        const std::vector<std::pair<std::string, double>>& sorted) {
   if (sorted.empty()) {
-    ctx.ks.erase(dst);
+    if (ctx.ks.erase(dst)) ctx.server.notifyKeyspaceEvent(notify::kGeneric, "del", dst);
     return ctx.w.integer(0);
   }
   auto obj = ZSetObject::fromSorted(sorted, zsetLimits(ctx));
   const Encoding enc = obj->encoding();
   ctx.ks.set(dst, Value::object(kZSet, enc, std::move(obj)));
+  ctx.server.notifyKeyspaceEvent(notify::kZset, event, dst);
   ctx.server.signalKeyReady(dst);
   ctx.w.integer(static_cast<int64_t>(sorted.size()));
 }

@@ -42,8 +42,9 @@ void scoredHeader(resp::Writer& w, size_t n, bool withscores);
 void scoredItem(resp::Writer& w, std::string_view member, double score, bool withscores);
 
 // Stores `sorted` under `dst` (ZRANGESTORE, Z*STORE): replaces any value and its TTL, or deletes
-// `dst` when empty; wakes clients blocked on `dst`; replies with the cardinality.
-void storeSortedResult(CommandContext& ctx, std::string_view dst,
+// `dst` when empty; wakes clients blocked on `dst`; replies with the cardinality. `event`: the
+// keyspace event of a store (Redis's: the command's name; GEO's "georadiusstore").
+void storeSortedResult(CommandContext& ctx, std::string_view dst, std::string_view event,
                        const std::vector<std::pair<std::string, double>>& sorted);
 
 }  // namespace strata::node

@@ -9,6 +9,7 @@
 
 #include "common/config/value_parsers.h"
 #include "node/commands/zset_common.h"
+#include "node/server/server.h"
 
 namespace strata::node {
 
@@ -142,7 +143,7 @@ void zrangeGeneric(CommandContext& ctx, size_t argStart, bool store, RangeType t
               [&](std::string_view m, double s) { out.emplace_back(m, s); });
     }
     if (slice.reverse) std::reverse(out.begin(), out.end());
-    return storeSortedResult(ctx, ctx.arg(1), out);
+    return storeSortedResult(ctx, ctx.arg(1), ctx.def.name, out);
   }
   scoredHeader(ctx.w, slice.count, withscores);
   if (z == nullptr) return;
@@ -185,6 +186,11 @@ void zremrangeGeneric(CommandContext& ctx, RemoveBy by) {
   }
   if (hi <= lo) return ctx.w.integer(0);
   z->eraseRanks(lo, hi);
+  ctx.server.notifyKeyspaceEvent(notify::kZset,
+                                 by == RemoveBy::kRank    ? "zremrangebyrank"
+                                 : by == RemoveBy::kScore ? "zremrangebyscore"
+                                                          : "zremrangebylex",
+                                 ctx.arg(1));
   finishWrite(ctx, ctx.arg(1), e, z->size());
   ctx.w.integer(static_cast<int64_t>(hi - lo));
 }

@@ -189,7 +189,7 @@ void setopGeneric(CommandContext& ctx, std::string_view dst, bool store, size_t 
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
     return zsetLess(a.second, a.first, b.second, b.first);
   });
-  if (store) return storeSortedResult(ctx, dst, out);
+  if (store) return storeSortedResult(ctx, dst, ctx.def.name, out);
   scoredHeader(ctx.w, out.size(), withscores);
   for (const auto& [m, s] : out) scoredItem(ctx.w, m, s, withscores);
 }

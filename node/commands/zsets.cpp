@@ -121,6 +121,7 @@ void zaddGeneric(CommandContext& ctx, int flags) {
     }
     if (added + updated > 0) {
       ctx.ks.reaccount(e);
+      ctx.server.notifyKeyspaceEvent(notify::kZset, incr ? "zincr" : "zadd", key);
       ctx.server.signalKeyReady(key);
     }
   }
@@ -193,6 +194,7 @@ void zpopGeneric(CommandContext& ctx, size_t firstKey, size_t numKeys, bool max,
   } else {
     z->eraseRanks(0, n);
   }
+  if (n) ctx.server.notifyKeyspaceEvent(notify::kZset, max ? "zpopmax" : "zpopmin", key);
   finishWrite(ctx, key, e, z->size());
 }
 
@@ -323,7 +325,10 @@ void zrem(CommandContext& ctx) {
     if (z->erase(ctx.arg(j))) deleted++;
     if (z->size() == 0) break;
   }
-  if (deleted) finishWrite(ctx, ctx.arg(1), e, z->size());
+  if (deleted) {
+    ctx.server.notifyKeyspaceEvent(notify::kZset, "zrem", ctx.arg(1));
+    finishWrite(ctx, ctx.arg(1), e, z->size());
+  }
   ctx.w.integer(deleted);
 }
 

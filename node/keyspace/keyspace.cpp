@@ -240,6 +240,7 @@ void Keyspace::insertNew(Entry* e, uint64_t h) {
   ++t.used;
   if (slotPrefix_) slotLink(e);
   account(e, true);
+  if (addedHook_) addedHook_(e->key());
 }
 
 void Keyspace::unlinkAndFree(Entry** link, Entry* e, int table, bool expired) {
@@ -330,14 +331,14 @@ Entry* Keyspace::set(std::string_view key, Value value, bool keepTtl) {
   return result;
 }
 
-bool Keyspace::erase(std::string_view key) {
+bool Keyspace::erase(std::string_view key, bool evenExpired) {
   if (rehashing()) rehashStep(1);
   if (size() == 0) return false;
   int table = 0;
   Entry** link = findLink(key, hash(key), &table);
   if (link == nullptr) return false;
   Entry* e = *link;
-  bool expired = isExpired(e);
+  bool expired = !evenExpired && isExpired(e);
   unlinkAndFree(link, e, table, expired);
   if (!expired) modified(key);
   return !expired;

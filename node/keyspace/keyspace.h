@@ -45,6 +45,9 @@ class Keyspace {
   // Called by clear() (FLUSHDB, FLUSHALL) before the keys go: a change of every key. Separate
   // from ModifiedHook so that "" stays an ordinary key name.
   using FlushedHook = std::function<void()>;
+  // Called when a key is created (Redis's dbAdd: SET of a new key, a container's first element,
+  // RENAME's and COPY's destination), before the modified hook hears of it.
+  using AddedHook = std::function<void(std::string_view key)>;
 
   Keyspace();
   ~Keyspace();
@@ -54,6 +57,7 @@ class Keyspace {
   void setExpiredHook(ExpiredHook hook) { expiredHook_ = std::move(hook); }
   void setModifiedHook(ModifiedHook hook) { modifiedHook_ = std::move(hook); }
   void setFlushedHook(FlushedHook hook) { flushedHook_ = std::move(hook); }
+  void setAddedHook(AddedHook hook) { addedHook_ = std::move(hook); }
   // Changes made since start (Redis's server.dirty): one per modified key, flushes count the
   // keys they dropped. Persistence and replication propagate a command when it moved this.
   uint64_t dirty() const { return dirty_; }
@@ -76,8 +80,10 @@ class Keyspace {
   Entry* peek(std::string_view key);
   // Inserts or replaces the value of `key`. Replacing keeps the expiry only if keepTtl.
   Entry* set(std::string_view key, Value value, bool keepTtl = false);
-  // Removes the key. False if it did not exist (or had expired).
-  bool erase(std::string_view key);
+  // Removes the key. False if it did not exist (or had expired). `evenExpired`: an expired key
+  // is removed as a live one (a replica applying its master's DEL, as Redis's replicas, which
+  // never expire keys themselves: no expired hook, true).
+  bool erase(std::string_view key, bool evenExpired = false);
   // Moves `from` to `to` (RENAME), replacing `to`, keeping value and expiry. False if `from` is
   // absent.
   bool rename(std::string_view from, std::string_view to);
@@ -219,6 +225,7 @@ class Keyspace {
   ExpiredHook expiredHook_;
   ModifiedHook modifiedHook_;
   FlushedHook flushedHook_;
+  AddedHook addedHook_;
   uint64_t dirty_ = 0;
   size_t slotPrefix_ = 0;  // sizeof(SlotLinks) when the slot index is on
   std::unique_ptr<SlotHead[]> slotHeads_;

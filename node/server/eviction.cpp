@@ -159,6 +159,7 @@ bool Eviction::evictOne(int kind, bool volatileOnly) {
   }
   ks.erase(victim_);
   server_.stats().evictedKeys++;
+  server_.notifyKeyspaceEvent(notify::kEvicted, "evicted", victim_);
   server_.propagate({std::string_view("DEL"), std::string_view(victim_)});
   return true;
 }

@@ -97,8 +97,11 @@ Server::Server(NodeSettings settings)
     if (tracking_) [[unlikely]] {
       tracking_->invalidateKey(key, true, nullptr, currentClient_);  // CLIENT TRACKING
     }
+    notifyKeyspaceEvent(notify::kExpired, "expired", key);
     if (propagationActive()) propagate({"DEL", key});  // lazy and active expiry replay as DEL
   });
+  keyspace_.setAddedHook(
+      [this](std::string_view key) { notifyKeyspaceEvent(notify::kNew, "new", key); });
   if (settings_.clusterEnabled) keyspace_.enableSlotIndex();  // GETKEYSINSLOT, MIGRATE
   replication_ = std::make_unique<Replication>(*this);  // a propagation sink: after persistence_
 }

@@ -27,6 +27,7 @@
 #include "node/keyspace/keyspace.h"
 #include "node/server/command_table.h"
 #include "node/server/error_stats.h"
+#include "node/server/notify.h"
 #include "node/server/tracking.h"
 #include "node/server/txpubsub.h"
 #include "node/settings.h"
@@ -195,6 +196,12 @@ class Server {
   Replication& replication() { return *replication_; }
   // Pub/sub delivery to this node's own subscribers (server/pubsub.cpp); returns receivers.
   size_t publishLocal(std::string_view channel, std::string_view message, bool sharded);
+  // Keyspace notifications (server/notify.h): called where redis-server 7.0 calls
+  // notifyKeyspaceEvent(); `type` is a notify:: class bit. One test while the class is off.
+  void notifyKeyspaceEvent(int type, std::string_view event, std::string_view key) {
+    if (settings_.notifyKeyspaceEvents & type) [[unlikely]]
+      publishKeyspaceEvent(event, key);
+  }
   // Cluster-wide PUBLISH over the bus (node/cluster/cluster_publish.cpp); no-op when cluster
   // mode is off. PUBLISH calls publishLocal() then this; SPUBLISH reaches the shard's nodes.
   void clusterPublish(std::string_view channel, std::string_view message, bool sharded);
@@ -284,6 +291,7 @@ class Server {
   void updateClock();
 
  private:
+  void publishKeyspaceEvent(std::string_view event, std::string_view key);
   void onAccept(evutil_socket_t fd, short what);
   void onAcceptTls(evutil_socket_t fd, short what);
   void acceptClients(int listenFd, bool tls);
@@ -342,6 +350,7 @@ class Server {
   bool errorAlreadyCounted_ = false;  // see errorReplyAlreadyCounted()
   net::EventPtr blockTimer_;          // one-shot, at the earliest deadline of a blocked client
   std::unique_ptr<Replication> replication_;  // master/replica (node/replication/)
+  std::string notifyChannel_;                 // scratch of publishKeyspaceEvent
   TxPubSub txps_;  // MULTI/WATCH, pub/sub, CLIENT PAUSE, slow log (txpubsub.h)
   std::unique_ptr<CommandStats> commandStats_;
   std::unique_ptr<Acl> acl_;
