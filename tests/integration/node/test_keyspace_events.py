@@ -17,7 +17,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness.differential import node_bin  # noqa: E402
+from harness.differential import DifferentialCase, node_bin  # noqa: E402
 from harness.procs import wait_until  # noqa: E402
 from harness.resp import RespConn, RespError  # noqa: E402
 from harness.runner import main  # noqa: E402
@@ -29,6 +29,13 @@ SEED = int(os.environ.get("STRATA_DIFF_SEED", "20261207"))
 STEPS = int(os.environ.get("STRATA_NOTIFY_STEPS", "4000"))
 WINDOW = 100
 MAX_FRAMES = 200000  # bound of one drain
+
+
+def frames(key, event, pattern=b"__key*__:*"):
+    """The two messages a `pattern` subscriber gets for one event with classes K and E."""
+    key, event = key.encode(), event.encode()
+    return [[b"pmessage", pattern, b"__keyspace@0__:" + key, event],
+            [b"pmessage", pattern, b"__keyevent@0__:" + event, key]]
 
 
 def drain(sub):
@@ -43,27 +50,15 @@ def drain(sub):
     raise AssertionError("no end to the notifications")
 
 
-class ServersCase(unittest.TestCase):
-    """redis-server 7.0 and the node, both with notify-keyspace-events `classes`."""
+class ServersCase(DifferentialCase):
+    """redis-server 7.0 and the node (self.servers), both with notify-keyspace-events `classes`."""
 
     classes = "KEA"
-    extra = ()
 
     @classmethod
     def setUpClass(cls):
-        cls.servers = {}
-        args = ["--notify-keyspace-events", cls.classes, *cls.extra]
-        try:
-            cls.servers["redis"] = Standalone(extra_args=args).start()
-            cls.servers["node"] = Standalone(binary=node_bin(), extra_args=args).start()
-        except BaseException:
-            cls.tearDownClass()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        for s in cls.servers.values():
-            s.stop()
+        cls.node_args = cls.redis_args = ("--notify-keyspace-events", cls.classes)
+        super().setUpClass()
 
     def conn(self, name):
         c = RespConn(HOST, self.servers[name].port)
@@ -153,26 +148,14 @@ class Explicit(ServersCase):
         conns = self.pair()
         self.both(conns, "SET", "lazy", "v", "PX", "50")
         self.both(conns, "SET", "active", "v", "PX", "50")
-        self.assertEqual(self.events(conns), [
-            [b"pmessage", b"__key*__:*", b"__keyspace@0__:lazy", b"new"],
-            [b"pmessage", b"__key*__:*", b"__keyevent@0__:new", b"lazy"],
-            [b"pmessage", b"__key*__:*", b"__keyspace@0__:lazy", b"set"],
-            [b"pmessage", b"__key*__:*", b"__keyevent@0__:set", b"lazy"],
-            [b"pmessage", b"__key*__:*", b"__keyspace@0__:lazy", b"expire"],
-            [b"pmessage", b"__key*__:*", b"__keyevent@0__:expire", b"lazy"],
-            [b"pmessage", b"__key*__:*", b"__keyspace@0__:active", b"new"],
-            [b"pmessage", b"__key*__:*", b"__keyevent@0__:new", b"active"],
-            [b"pmessage", b"__key*__:*", b"__keyspace@0__:active", b"set"],
-            [b"pmessage", b"__key*__:*", b"__keyevent@0__:set", b"active"],
-            [b"pmessage", b"__key*__:*", b"__keyspace@0__:active", b"expire"],
-            [b"pmessage", b"__key*__:*", b"__keyevent@0__:expire", b"active"],
-        ])
+        self.assertEqual(self.events(conns), [frame for key in ("lazy", "active")
+                                              for event in ("new", "set", "expire")
+                                              for frame in frames(key, event)])
         time.sleep(0.1)
         self.assertIsNone(self.both(conns, "GET", "lazy"))  # lazy expiry, then the miss
         # The active cycle (hz 10) finds "active" without any command touching it, maybe before
         # the GET: each key's events are compared on their own.
-        active = [[b"pmessage", b"__key*__:*", b"__keyspace@0__:active", b"expired"],
-                  [b"pmessage", b"__key*__:*", b"__keyevent@0__:expired", b"active"]]
+        active = frames("active", "expired")
         for name, (_, sub) in conns.items():
             with self.subTest(server=name):
                 heard = drain(sub)
@@ -181,11 +164,8 @@ class Explicit(ServersCase):
                         break
                     heard.append(sub.read(timeout=5))
                 self.assertEqual([f for f in heard if f in active], active)
-                self.assertEqual([f for f in heard if f not in active], [
-                    [b"pmessage", b"__key*__:*", b"__keyspace@0__:lazy", b"expired"],
-                    [b"pmessage", b"__key*__:*", b"__keyevent@0__:expired", b"lazy"],
-                    [b"pmessage", b"__key*__:*", b"__keyspace@0__:lazy", b"keymiss"],
-                    [b"pmessage", b"__key*__:*", b"__keyevent@0__:keymiss", b"lazy"]])
+                self.assertEqual([f for f in heard if f not in active],
+                                 frames("lazy", "expired") + frames("lazy", "keymiss"))
 
     def test_transactions_and_scripts(self):
         conns = self.pair()
@@ -248,19 +228,9 @@ class Explicit(ServersCase):
         self.events(conns)
 
 
-class ConfigOption(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.redis = Standalone().start()
-        cls.node = Standalone(binary=node_bin()).start()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.node.stop()
-        cls.redis.stop()
-
+class ConfigOption(DifferentialCase):
     def test_set_get_round_trips(self):
-        c = {"redis": RespConn(HOST, self.redis.port), "node": RespConn(HOST, self.node.port)}
+        c = {name: RespConn(HOST, server.port) for name, server in self.servers.items()}
         try:
             for v in ["", "KEA", "AKE", "EKA", "Ex$", "x", "gx", "KEAmn", "Kg$lshzxetd", "Kg$lshzxet",
                       "d", "n", "m", "K", "E", "KE", "AAA", "lsh$", "tK", "mE", "Z", "KEAq", "K E",
