@@ -245,6 +245,10 @@ void Server::persistenceBeforeSleep() {
   if (p.aof_) p.aof_->flush(nowMs());
 }
 
+void Server::persistenceFlushWhileBusy() {
+  if (persistence_->aof_) persistence_->aof_->flush(nowMs());
+}
+
 void Server::persistenceCron() {
   if (persistence_->aof_) persistence_->aof_->cron(nowCachedMs_);
   persistence_->rdb_->cron();

@@ -23,6 +23,12 @@ Scripting& Server::scripting() {
 }
 
 void Server::serveWhileBusy(Client& running) {
+  // Replies made before the script started wait in pendingFlush_ for beforeSleep, which does
+  // not run until the script ends: a client served earlier in the script's own loop round would
+  // wait for its reply (and send nothing more to poll for). As Redis's beforeSleep while blocked:
+  // the AOF first (its buffer only holds whole commands: the script's own propagate at its
+  // end), then the replies, the script's caller excepted.
+  flushPendingWhileBusy(running);
   std::vector<pollfd> fds;
   std::vector<event*> listeners;  // the first fds: the listeners not paused by AcceptBackoff
   std::vector<uint64_t> ids;      // then the clients
@@ -52,6 +58,22 @@ void Server::serveWhileBusy(Client& running) {
     if (it == clients_.end() || it->second->closed()) continue;
     it->second->serveWhileBusy();
   }
+}
+
+void Server::flushPendingWhileBusy(Client& running) {
+  if (pendingFlush_.empty()) return;
+  persistenceFlushWhileBusy();
+  size_t kept = 0;
+  for (size_t i = 0; i < pendingFlush_.size(); ++i) {
+    Client* c = pendingFlush_[i];
+    if (c == &running) {
+      pendingFlush_[kept++] = c;
+      continue;
+    }
+    c->inPendingList = false;
+    if (!c->closed()) c->flush();
+  }
+  pendingFlush_.resize(kept);
 }
 
 void Client::serveWhileBusy() {

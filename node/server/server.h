@@ -260,6 +260,8 @@ class Server {
   // be read and answered (-BUSY but for SCRIPT KILL, SHUTDOWN NOSAVE, ...), from its Lua hook.
   Scripting& scripting();
   void serveWhileBusy(Client& running);
+  // The AOF and the pending replies of everyone but `running`, as beforeSleep would (busy.cpp).
+  void flushPendingWhileBusy(Client& running);
   bool shuttingDown() const { return exit_; }
 
   // The plain port bound (0: port 0, no plain listener) and the TLS one (0: none).
@@ -305,6 +307,8 @@ class Server {
   // the final write + fsync on shutdown.
   bool persistenceStart();
   void persistenceBeforeSleep();
+  // The AOF buffer written (and fsynced under appendfsync always) while a script is busy.
+  void persistenceFlushWhileBusy();
   void persistenceCron();
   void persistenceShutdown();
   void activeExpireCycle();

@@ -581,6 +581,42 @@ class Scripting(DifferentialCase):
         self.assertEqual(r[2][7:], ["PONG", "PONG"])
 
 
+    def test_reply_made_just_before_a_busy_script_is_sent(self):
+        # A PING and a never-ending EVAL read in the same loop round, the PING first: its PONG
+        # must leave while the script runs (Redis flushes pending replies while blocked), not
+        # when the script ends.
+        blocker = ("local function now() local t = redis.call('time') "
+                   "return t[1] * 1000000 + t[2] end "
+                   "local s = now() while now() - s < 300000 do end return 1")
+
+        def check(port, proto):
+            admin = self.conn(port, proto)
+            admin.call("CONFIG", "SET", "busy-reply-threshold", "1000")
+            try:
+                pinger, runner = self.conn(port, proto), self.conn(port, proto)
+                # A 300 ms script, under the threshold: the server reads the next two requests
+                # only after it, in one round, the PING first.
+                admin.send("EVAL", blocker, "0")
+                time.sleep(0.05)
+                pinger.send("PING")
+                time.sleep(0.02)
+                runner.send("EVAL", "while true do end", "0")
+                out = [admin.read(timeout=10), pinger.read(timeout=5)]
+                deadline = time.monotonic() + 10
+                while time.monotonic() < deadline:
+                    killed = pinger.call("SCRIPT", "KILL")
+                    if killed == "OK":
+                        break
+                    time.sleep(0.05)
+                out += [killed, str(runner.read(timeout=10)).startswith(
+                    "ERR Script killed by user with SCRIPT KILL")]
+            finally:
+                admin.call("CONFIG", "SET", "busy-reply-threshold", "5000")
+            return out
+        r = self.same(check, protos=(2,))
+        self.assertEqual(r[2], [1, "PONG", "OK", True])
+
+
 class Node:
     """One node process with its own dir, restartable on the same port."""
 
