@@ -13,7 +13,9 @@
 # Each run also records the CPU time of the target's processes per request (all their threads,
 # from /proc/<pid>/task/*/schedstat): the front (proxy, nutcracker or the direct server) and its
 # backends. With everything on one CPU, that CPU saturates at about 1 / total us per request, so
-# the columns show which process bounds a target's ops/s.
+# the columns show which process bounds a target's ops/s. The read+write columns count those
+# syscalls per request (/proc/<pid>/io syscr + syscw): how well each hop batches.
+# PIPELINES="16" and TESTS="set" narrow a run to some of the cases.
 #
 #   tests/bench/proxy_bench.sh [--requests N] [--proxy-bin build/proxy/proxy] [--node-bin build/node/node]
 set -euo pipefail
@@ -119,6 +121,16 @@ if [ -x "$node_bin" ]; then
   wait_ping $node_proxy_port
 fi
 
+syscalls() {  # pids... -> read + write syscalls on record of all their threads (/proc/*/io)
+  local p sum=0 k v
+  for p in "$@"; do
+    while read -r k v; do
+      case "$k" in syscr: | syscw:) sum=$((sum + v)) ;; esac
+    done <"/proc/$p/io" 2>/dev/null || true
+  done
+  echo $sum
+}
+
 cpu_ns() {  # pids... -> CPU time on record of all their threads, ns (/proc/*/task/*/schedstat)
   local p sum=0 t
   for p in "$@"; do
@@ -129,15 +141,17 @@ cpu_ns() {  # pids... -> CPU time on record of all their threads, ns (/proc/*/ta
   echo $sum
 }
 
-run() {  # target port pipeline test -> "rps p50 p99 front_us back_us" (CPU us per request)
-  local f0 b0 f1 b1 out
+run() {  # target port pipeline test -> "rps p50 p99 front_us back_us front_sys back_sys"
+  local f0 b0 f1 b1 fs0 bs0 fs1 bs1 out
+  fs0=$(syscalls ${front_pids[$1]}) bs0=$(syscalls ${back_pids[$1]:-})
   f0=$(cpu_ns ${front_pids[$1]}) b0=$(cpu_ns ${back_pids[$1]:-})
   out=$(taskset -c "$CLIENT_CPU" redis-benchmark -h 127.0.0.1 -p "$2" -t "$4" -n "$requests" -c 50 \
     -P "$3" -r 100000 -d 16 --csv 2>/dev/null | tail -1 |
     awk -F',' '{ for (i = 1; i <= NF; i++) gsub(/"/, "", $i); print $2, $5, $7 }')
   f1=$(cpu_ns ${front_pids[$1]}) b1=$(cpu_ns ${back_pids[$1]:-})
-  echo "$out $(awk -v f=$((f1 - f0)) -v b=$((b1 - b0)) -v n="$requests" \
-    'BEGIN {printf "%.3f %.3f", f / n / 1000, b / n / 1000}')"
+  fs1=$(syscalls ${front_pids[$1]}) bs1=$(syscalls ${back_pids[$1]:-})
+  echo "$out $(awk -v f=$((f1 - f0)) -v b=$((b1 - b0)) -v fs=$((fs1 - fs0)) -v bs=$((bs1 - bs0)) \
+    -v n="$requests" 'BEGIN {printf "%.3f %.3f %.3f %.3f", f / n / 1000, b / n / 1000, fs / n, bs / n}')"
 }
 
 median() { tr ' ' '\n' | grep . | sort -g | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}'; }
@@ -149,17 +163,18 @@ ports=("$proxy_port" "$twem_port" "$direct_port")
 if [ -n "$node_proxy_port" ]; then names+=(proxy_node); ports+=("$node_proxy_port"); fi
 n=${#names[@]}
 
-printf '\n| test | -P | target | ops/s | p50 ms | p99 ms | CPU us/request: front | backends | total |\n|---|---|---|---|---|---|---|---|---|\n'
+printf '\n| test | -P | target | ops/s | p50 ms | p99 ms | CPU us/request: front | backends | total | read+write calls/request: front | backends |\n|---|---|---|---|---|---|---|---|---|---|---|\n'
 ratio_rows=()
-for pipe in 1 16; do
-  for t in set get; do
-    declare -A rps=() p50=() p99=() fus=() bus=() tus=()
+for pipe in ${PIPELINES:-1 16}; do
+  for t in ${TESTS:-set get}; do
+    declare -A rps=() p50=() p99=() fus=() bus=() tus=() fsc=() bsc=()
     for ((r = 0; r < rounds; r++)); do
       for ((k = 0; k < n; k++)); do  # rotate the order each round
         j=$(((k + r) % n))
-        read -r a b c f g <<<"$(run "${names[$j]}" "${ports[$j]}" "$pipe" "$t")"
+        read -r a b c f g fs bs <<<"$(run "${names[$j]}" "${ports[$j]}" "$pipe" "$t")"
         rps[${names[$j]},$r]=$a p50[${names[$j]},$r]=$b p99[${names[$j]},$r]=$c
         fus[${names[$j]},$r]=$f bus[${names[$j]},$r]=$g
+        fsc[${names[$j]},$r]=$fs bsc[${names[$j]},$r]=$bs
         tus[${names[$j]},$r]=$(awk -v f="$f" -v g="$g" 'BEGIN {printf "%.3f", f + g}')
       done
     done
@@ -170,9 +185,10 @@ for pipe in 1 16; do
       echo "${out[*]}"
     }
     for name in "${names[@]}"; do
-      printf '| %s | %s | %s | %.0f | %s | %s | %s | %s | %s |\n' "${t^^}" "$pipe" "$name" \
+      printf '| %s | %s | %s | %.0f | %s | %s | %s | %s | %s | %s | %s |\n' "${t^^}" "$pipe" "$name" \
         "$(col rps "$name" | median)" "$(col p50 "$name" | median)" "$(col p99 "$name" | median)" \
-        "$(col fus "$name" | median)" "$(col bus "$name" | median)" "$(col tus "$name" | median)"
+        "$(col fus "$name" | median)" "$(col bus "$name" | median)" "$(col tus "$name" | median)" \
+        "$(col fsc "$name" | median)" "$(col bsc "$name" | median)"
     done
     for name in proxy_redis proxy_node; do
       [ -n "${rps[$name,0]:-}" ] || continue
