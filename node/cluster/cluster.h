@@ -199,6 +199,10 @@ class Cluster {
   // Replica election and manual failover (failover.h).
   Failover& failover() { return *failover_; }
 
+  // While a script is busy (Server::serveWhileBusy): answers the bus from outside the event loop
+  // (cluster_busy.cpp), so a long script does not get this node failed over.
+  void serveWhileBusy();
+
   // Called by links.
   void linkRead(ClusterLink* link);
   void linkEvent(ClusterLink* link, short what);

@@ -4,13 +4,15 @@
 // Lua hook polls the connected clients' sockets itself and lets each readable one read and run
 // its pending requests; Server::execute then answers -BUSY to everything but the commands flagged
 // allow-busy (SCRIPT KILL, FUNCTION KILL/STATS, SHUTDOWN NOSAVE, AUTH, ...). New connections are
-// accepted too, as Redis does (the operator's SCRIPT KILL comes on one); the cluster bus and the
+// accepted too, as Redis does (the operator's SCRIPT KILL comes on one), and the cluster bus is
+// answered (Cluster::serveWhileBusy), so a long script does not get a master failed over; the
 // timers wait for the script's end. Event-loop thread only.
 #include <event2/event.h>
 #include <poll.h>
 
 #include <vector>
 
+#include "node/cluster/cluster.h"
 #include "node/scripting/scripting.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
@@ -29,6 +31,7 @@ void Server::serveWhileBusy(Client& running) {
   // the AOF first (its buffer only holds whole commands: the script's own propagate at its
   // end), then the replies, the script's caller excepted.
   flushPendingWhileBusy(running);
+  if (cluster_) cluster_->serveWhileBusy();
   std::vector<pollfd> fds;
   std::vector<event*> listeners;  // the first fds: the listeners not paused by AcceptBackoff
   std::vector<uint64_t> ids;      // then the clients

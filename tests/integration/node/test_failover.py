@@ -12,6 +12,8 @@
 #   - replica migration: a seventh node added as a second replica of one master (redis-cli
 #     --cluster add-node --cluster-slave); another master's only replica killed -> one replica of
 #     the two-replica master moves to the orphaned master (cluster-migration-barrier 1).
+#   - a script running 4x node-timeout (busy past busy-reply-threshold) on a master: the master
+#     keeps answering the bus, nobody flags it PFAIL/FAIL, its replica stays a replica;
 # Every wait is bounded; every process is stopped. Times are printed (measured, not just asserted).
 # ctest-timeout: 150
 import os
@@ -187,6 +189,56 @@ class FailoverBase(unittest.TestCase):
 
 class AutomaticFailover1000(FailoverBase):
     NODE_TIMEOUT_MS = 1000
+
+    def test_0_long_script_keeps_its_master(self):
+        # A script running 4x cluster-node-timeout past busy-reply-threshold: the master keeps
+        # answering the bus (as Redis's processEventsWhileBlocked), so no node flags it PFAIL or
+        # FAIL and its replica stays a replica.
+        master, replica = self.pair(0)
+        others = [n for n in self.cluster.nodes if n is not master]
+        master.client().config_set("busy-reply-threshold", 100)
+        run_ms = 4 * self.NODE_TIMEOUT_MS
+        script = ("local t = redis.call('TIME') local start = t[1] * 1000000 + t[2] "
+                  "while true do t = redis.call('TIME') "
+                  "if t[1] * 1000000 + t[2] - start > tonumber(ARGV[1]) * 1000 then break end "
+                  "end return 1")
+        result = {}
+
+        def run():
+            try:
+                result["reply"] = master.client(socket_timeout=run_ms / 1000 + 20).eval(
+                    script, 0, run_ms)
+            except Exception as e:  # reported by the assertion below
+                result["reply"] = e
+        t = threading.Thread(target=run)
+        t.start()
+        flagged = set()
+        try:
+            wait_until(lambda: "BUSY" in str(self.ping_error(master)), 10, "the script to be busy")
+            deadline = time.monotonic() + run_ms / 1000 + 10
+            while t.is_alive() and time.monotonic() < deadline:
+                for n in others:
+                    for line in n.client().execute_command("CLUSTER", "NODES").splitlines():
+                        f = line.split()
+                        if f[1].split("@")[0].endswith(f":{master.port}") and "fail" in f[2]:
+                            flagged.add(f"{n.port}: {f[2]}")
+                time.sleep(0.1)
+        finally:
+            t.join(run_ms / 1000 + 30)
+        self.assertEqual(result.get("reply"), 1)
+        self.assertEqual(flagged, set(), "nodes flagged the busy master")
+        self.assertEqual(self.role(master)[0], "master")
+        self.assertEqual(self.role(replica)[:2], ("slave", master.port))
+        master.client().config_set("busy-reply-threshold", 5000)
+        wait_until(lambda: self.all_ok(self.cluster.nodes), 10, "cluster_state ok everywhere")
+
+    @staticmethod
+    def ping_error(n):
+        try:
+            n.client(socket_timeout=2).ping()
+            return None
+        except redis.ResponseError as e:
+            return e
 
     def test_1_kill_master_under_load(self):
         self.kill_master_under_load(0)
