@@ -278,6 +278,9 @@ class Cluster {
   net::EventPtr tick_;
   int64_t lastStateLog_ = 0;
   std::string following_;  // "ip:port" of the master replication was pointed at
+  // Inside serveWhileBusy: a role change read from the bus waits for the tick (followMaster),
+  // so replication is not torn down under the running script.
+  bool servingWhileBusy_ = false;
   std::array<uint64_t, kMsgTypeCount> sent_{};
   std::array<uint64_t, kMsgTypeCount> received_{};
   std::unique_ptr<Failover> failover_;

@@ -7,8 +7,9 @@
 // and then the same linkRead() and process(), evbuffer_write() of what is queued for sending
 // (the buffers thawed for that one call, as libevent's socket bufferevent does itself).
 // The tick does not run meanwhile (no PINGs of ours, no timeouts, no failover step); it goes on
-// when the script ends. Links still connecting wait for the loop, and so does everything with
-// tls-cluster yes (the TLS state lives inside libevent's OpenSSL bufferevent).
+// when the script ends, and so does a role change the bus brings (followMaster: replication is
+// not re-pointed under the running script). Links still connecting wait for the loop, and so does
+// everything with tls-cluster yes (the TLS state lives inside libevent's OpenSSL bufferevent).
 // Event-loop thread only.
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -33,6 +34,11 @@ constexpr int kMaxAcceptsPerCall = 16;
 
 void Cluster::serveWhileBusy() {
   if (server_.settings().tlsCluster) return;
+  servingWhileBusy_ = true;
+  struct Done {
+    bool& flag;
+    ~Done() { flag = false; }
+  } done{servingWhileBusy_};
   std::vector<pollfd> fds;
   std::vector<evconnlistener*> listening;
   std::vector<ClusterLink*> polled;

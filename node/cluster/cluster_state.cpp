@@ -183,6 +183,7 @@ void Cluster::setMyMaster(ClusterNode* master) {
 }
 
 void Cluster::followMaster() {
+  if (servingWhileBusy_) return;  // the tick after the script does it
   if (myself_->isReplica() && myself_->master != nullptr) {
     const ClusterNode* m = myself_->master;
     if (m->ip.empty()) return;
