@@ -3,14 +3,14 @@
 # runs each executable named *_fuzz for a bounded time, on a scratch copy of its seed corpus
 # tests/fuzz/corpus/<name without _fuzz>/ (and with tests/fuzz/<name without _fuzz>.dict if
 # present). Crash/leak/timeout reproducers go to tests/fuzz/artifacts/ (gitignored).
-# Targets (tests/fuzz/CMakeLists.txt): resp_request, resp_reply, restore_payload, aof_load,
+# Targets (tests/fuzz/CMakeLists.txt): resp_request, resp_reply, restore_payload, rdb_file, aof_load,
 # config_toml, cluster_bus (bytes a bus peer sends), nodes_conf (nodes.conf text).
 # Prints one line per target; exits non-zero if any target fails to build or finds anything.
 #
 #   scripts/run-fuzzers.sh                 # all targets, FUZZ_SECONDS each
 #   FUZZ_SECONDS=300 scripts/run-fuzzers.sh resp_reply_fuzz
 #
-# Env: FUZZ_SECONDS (20 per target: 7 targets keep the test command within its CI budget),
+# Env: FUZZ_SECONDS (20 per target: 8 targets keep the test command within its CI budget),
 # BUILD_DIR (build-fuzz), JOBS (2), CC/CXX (clang-14).
 set -euo pipefail
 
