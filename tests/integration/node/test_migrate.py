@@ -3,8 +3,8 @@
 # -> redis-server and node -> node (the payloads are the same format; crossing them between
 # redis-server and the node is test_redis_payloads'), plus a password-protected target per pair:
 #   - DUMP -> RESTORE of every type (strings int/embstr/raw, list, set intset/hashtable, hash
-#     listpack/hashtable) with values and encodings kept, TTL, ABSTTL (future and past), REPLACE,
-#     BUSYKEY, IDLETIME;
+#     listpack/hashtable, zset, stream with a consumer group) with values and encodings kept
+#     (harness.datasets.snapshot), TTL, ABSTTL (future and past), REPLACE, BUSYKEY, IDLETIME;
 #   - RESTORE's argument errors and corrupt and truncated payloads; payloads cross both ways;
 #   - MIGRATE single key and KEYS form, COPY, REPLACE, AUTH, AUTH2, NOKEY, BUSYKEY from the target,
 #     argument errors, a refused port, a target that never answers (bounded by the timeout), and
@@ -21,6 +21,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
+from harness.datasets import snapshot  # noqa: E402
 from harness.differential import node_bin  # noqa: E402
 from harness.resp import RespConn, RespError  # noqa: E402
 from harness.runner import main  # noqa: E402
@@ -100,25 +101,15 @@ class Migrate(unittest.TestCase):
         a.call("SADD", "bigintset", *[str(i) for i in range(600)])  # hashtable by count
         a.call("ZADD", "zset", "1.5", "a", "-inf", "b", "1.5", "c", "3e100", "d")
         a.call("ZADD", "bigzset", *[x for i in range(200) for x in (str(i % 7), f"m{i}")])
+        a.call("XADD", "stream", "1-1", "f", "v")
+        a.call("XGROUP", "CREATE", "stream", "g", "0")
+        a.call("XREADGROUP", "GROUP", "g", "c", "STREAMS", "stream", ">")
         return ["int", "embstr", "raw", "app", "list", "intset", "set", "hash", "longval",
-                "bighash", "bigintset", "zset", "bigzset"]
+                "bighash", "bigintset", "zset", "bigzset", "stream"]
 
     def snapshot(self, conn, key):
-        t = conn.call("TYPE", key)
-        if t == "string":
-            v = conn.call("GET", key)
-        elif t == "list":
-            v = conn.call("LRANGE", key, "0", "-1")
-        elif t == "set":
-            v = sorted(conn.call("SMEMBERS", key))
-        elif t == "zset":
-            v = conn.call("ZRANGE", key, "0", "-1", "WITHSCORES")
-        elif t == "hash":
-            flat = conn.call("HGETALL", key)
-            v = dict(zip(flat[::2], flat[1::2]))
-        else:
-            v = None
-        return t, v, conn.call("OBJECT", "ENCODING", key)
+        """The key's type and value (harness.datasets.snapshot) and its encoding."""
+        return snapshot(conn, key) + (conn.call("OBJECT", "ENCODING", key),)
 
     def test_dump_restore_every_type(self):
         def check(p):
