@@ -132,8 +132,11 @@ class Reader {
   std::string* scratch_;
 };
 
-// rdbSaveObjectType + rdbSaveObject for a key's value.
+// rdbSaveObjectType + rdbSaveObject for a key's value (a DUMP payload's object).
 void saveObject(const Entry& e, Writer& w);
+// rdbSaveKeyValuePair's object: the type byte, the key (e.key()) as an RDB string, the body,
+// straight into `w` (the RDB file's layout).
+void saveKeyValue(const Entry& e, Writer& w);
 
 enum class LoadStatus { kOk, kBadFormat, kUnsupported /* module types */ };
 

@@ -91,21 +91,13 @@ bool saveFile(const Keyspace& ks, const FileSaveOptions& opts,
     w.byte(kOpResizeDb);
     w.len(ks.size());
     w.len(ks.volatileCount());
-    // saveObject writes the type byte and the body together (a DUMP payload's layout); the file
-    // puts the key between them (rdbSaveKeyValuePair).
-    std::string object;
-    Writer objectWriter(object, opts.compress);
     ks.forEach([&](const Entry& e) {
       if (!chunks.ok()) return;
       if (e.hasExpire()) {
         w.byte(kOpExpireTimeMs);
         w.millis(ks.expireAt(&e));
       }
-      object.clear();
-      saveObject(e, objectWriter);
-      w.raw(std::string_view(object).substr(0, 1));
-      w.string(e.key());
-      w.raw(std::string_view(object).substr(1));
+      saveKeyValue(e, w);
       chunks.maybeFlush();
     });
   }

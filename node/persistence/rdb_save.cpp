@@ -1,6 +1,7 @@
-// saveObject: the RDB type byte and body of one value, as redis-server 7.0's rdbSaveObjectType
-// and rdbSaveObject write them for the encoding the value has (see rdb_codec.h). Streams are in
-// rdb_stream.cpp.
+// saveObject / saveKeyValue: the RDB type byte and body of one value, as redis-server 7.0's
+// rdbSaveObjectType and rdbSaveObject write them for the encoding the value has (see
+// rdb_codec.h); the file's key-value pair puts the key between the two (rdbSaveKeyValuePair).
+// Streams are in rdb_stream.cpp.
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -33,7 +34,6 @@ void listpackString(Writer& w, std::string& scratch, F&& f) {
 // Redis's own quicklist nodes), elements of kPackedThreshold bytes or more in plain nodes. The
 // nodes go to a side buffer first: their count leads.
 void saveList(const ListObject& l, Writer& w) {
-  w.byte(kTypeListQuicklist2);
   const ListLimits limits;
   std::string body, node;
   Writer nodes(body, w.compresses());
@@ -71,7 +71,6 @@ void saveList(const ListObject& l, Writer& w) {
 
 void saveSet(const SetObject& s, Writer& w) {
   if (s.intset()) {
-    w.byte(kTypeSetIntset);
     // The members ascending, as parsed back from the intset's text form.
     std::string blob;
     std::vector<int64_t> values;
@@ -85,14 +84,12 @@ void saveSet(const SetObject& s, Writer& w) {
     w.string(blob);
     return;
   }
-  w.byte(kTypeSet);
   w.len(s.size());
   s.forEach([&](std::string_view m) { w.string(m); });
 }
 
 void saveHash(const HashObject& h, Writer& w) {
   if (h.listpack()) {
-    w.byte(kTypeHashListpack);
     std::string scratch;
     listpackString(w, scratch, [&](ListpackBuilder& lp) {
       h.forEach([&](std::string_view f, std::string_view v) {
@@ -102,7 +99,6 @@ void saveHash(const HashObject& h, Writer& w) {
     });
     return;
   }
-  w.byte(kTypeHash);
   w.len(h.size());
   h.forEach([&](std::string_view f, std::string_view v) {
     w.string(f);
@@ -128,7 +124,6 @@ std::string_view scoreText(double d, char (&buf)[64]) {
 
 void saveZSet(const ZSetObject& z, Writer& w) {
   if (z.compact()) {
-    w.byte(kTypeZSetListpack);
     std::string scratch;
     listpackString(w, scratch, [&](ListpackBuilder& lp) {
       z.walk(0, z.size(), false, [&](std::string_view m, double score) {
@@ -140,7 +135,6 @@ void saveZSet(const ZSetObject& z, Writer& w) {
     return;
   }
   // ZSET2, greatest to smallest as 7.0 writes it (loading then appends at the head cheaply).
-  w.byte(kTypeZSet2);
   w.len(z.size());
   z.walk(z.size() - 1, z.size(), true, [&](std::string_view m, double score) {
     w.string(m);
@@ -148,11 +142,29 @@ void saveZSet(const ZSetObject& z, Writer& w) {
   });
 }
 
-}  // namespace
+// rdbSaveObjectType: the type byte of the encoding the value has.
+uint8_t objectType(const Entry& e) {
+  const Object* o = e.object();
+  switch (e.type()) {
+    case ValueType::kString:
+      return kTypeString;
+    case ValueType::kList:
+      return kTypeListQuicklist2;
+    case ValueType::kSet:
+      return static_cast<const SetObject*>(o)->intset() ? kTypeSetIntset : kTypeSet;
+    case ValueType::kHash:
+      return static_cast<const HashObject*>(o)->listpack() ? kTypeHashListpack : kTypeHash;
+    case ValueType::kZSet:
+      return static_cast<const ZSetObject*>(o)->compact() ? kTypeZSetListpack : kTypeZSet2;
+    case ValueType::kStream:
+      return kTypeStreamListpacks2;
+  }
+  return kTypeString;
+}
 
-void saveObject(const Entry& e, Writer& w) {
+// rdbSaveObject: the body for objectType(e).
+void saveBody(const Entry& e, Writer& w) {
   if (e.isString()) {
-    w.byte(kTypeString);
     if (e.isInt()) {
       w.integerString(e.intValue());
     } else {
@@ -180,6 +192,19 @@ void saveObject(const Entry& e, Writer& w) {
     case ValueType::kString:
       break;
   }
+}
+
+}  // namespace
+
+void saveObject(const Entry& e, Writer& w) {
+  w.byte(objectType(e));
+  saveBody(e, w);
+}
+
+void saveKeyValue(const Entry& e, Writer& w) {
+  w.byte(objectType(e));
+  w.string(e.key());
+  saveBody(e, w);
 }
 
 }  // namespace strata::node::rdb

@@ -44,7 +44,6 @@ StreamID getId(std::string_view p) {
 }  // namespace
 
 void saveStream(const StreamObject& s, Writer& w) {
-  w.byte(kTypeStreamListpacks2);
   w.len(s.nodeCount());
   std::string key, blob;
   std::optional<ListpackBuilder> lp;

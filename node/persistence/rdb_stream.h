@@ -12,7 +12,7 @@
 
 namespace strata::node::rdb {
 
-// Writes the type byte (19, what 7.0 writes) and the body.
+// Writes the body of type 19 (what 7.0 writes; the caller writes the type byte).
 void saveStream(const StreamObject& s, Writer& w);
 // Reads a body of type 15, 19 or 21.
 LoadStatus loadStream(uint8_t type, Reader& r, Value& out);

@@ -3,7 +3,8 @@
 // master and kept by a replica; every truncation of a file refused with an offset inside it; a
 // flipped byte caught by the CRC64 (and not when the file's CRC is 0 or rdbchecksum is off);
 // versions 1..12 accepted and 13 refused; keys of another database, module AUX data, 7.0 RC
-// functions and duplicated keys refused.
+// functions and duplicated keys refused; each key's record is DUMP's object with the key after
+// the type byte.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,6 +14,7 @@
 
 #include "node/keyspace/containers.h"
 #include "node/keyspace/keyspace.h"
+#include "node/keyspace/stream.h"
 #include "node/keyspace/value_codec.h"
 #include "node/keyspace/zset.h"
 #include "node/persistence/rdb_file.h"
@@ -142,6 +144,37 @@ TEST_SUITE("rdb_file") {
         CHECK(contents(*copy) == contents(e));
         CHECK(copy->hasExpire() == e.hasExpire());
         if (e.hasExpire()) CHECK(b.expireAt(copy) == a.expireAt(&e));
+      });
+    }
+  }
+
+  TEST_CASE("each key's record is the type byte, the key, then the DUMP object's body") {
+    Keyspace ks;
+    fill(ks);
+    auto small = std::make_unique<ZSetObject>();
+    small->insert("m", 1.5, ZSetLimits{});
+    ks.set("zset", Value::object(ValueType::kZSet, Encoding::kListpack, std::move(small)));
+    auto big = std::make_unique<ZSetObject>();
+    for (int i = 0; i < 300; ++i) big->insert("m" + std::to_string(i), i * 0.5, ZSetLimits{});
+    ks.set("bigzset", Value::object(ValueType::kZSet, Encoding::kSkiplist, std::move(big)));
+    auto stream = std::make_unique<StreamObject>();
+    const std::string_view fv[] = {"field", "value"};
+    for (uint64_t i = 1; i <= 3; ++i) stream->append(StreamID{i, 0}, fv, 2);
+    ks.set("stream", Value::object(ValueType::kStream, Encoding::kStream, std::move(stream)));
+    for (bool compress : {true, false}) {
+      CAPTURE(compress);
+      const std::string file = saveToString(ks, compress);
+      ks.forEach([&](const Entry& e) {
+        CAPTURE(std::string(e.key()));
+        std::string object, record;
+        rdb::Writer objectWriter(object, compress), recordWriter(record, compress);
+        rdb::saveObject(e, objectWriter);
+        rdb::saveKeyValue(e, recordWriter);
+        std::string expected = object.substr(0, 1);
+        rdb::Writer(expected, compress).string(e.key());
+        expected += object.substr(1);
+        CHECK(record == expected);
+        CHECK(file.find(record) != std::string::npos);
       });
     }
   }
