@@ -104,11 +104,14 @@ Status set(const SchemaBase& schema, void* scratch, const std::vector<NameValue>
                            "'");
     }
   }
-  for (const auto& [name, value] : pairs) {
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const std::string& name = pairs[i].first;
     const Option* option = schema.find(name);
     if (!option->reloadable()) return setFailed(name, "can't set immutable config");
-    if (std::find(touched.begin(), touched.end(), option) != touched.end()) {
-      return setFailed(name, "duplicate parameter");
+    // Redis registers an alias as a config of its own: the same name twice is a duplicate, an
+    // option and its alias are not (both parsed in order below: the later value wins).
+    for (size_t j = 0; j < i; ++j) {
+      if (equalsNoCase(pairs[j].first, name)) return setFailed(name, "duplicate parameter");
     }
     touched.push_back(option);
   }

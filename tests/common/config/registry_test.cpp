@@ -79,6 +79,16 @@ TEST_SUITE("common.config") {
     CHECK(f.registry.get("cluster-node-timeout") == "2000");
     CHECK(f.registry.getMatching("*node-timeout") ==
           std::vector<NameValue>{{"cluster-node-timeout", "2000"}, {"slave-node-timeout", "2000"}});
+    // Both names in one CONFIG SET: not a duplicate (Redis registers an alias as a config of
+    // its own), applied in order so the later value wins; the same name twice is a duplicate.
+    CHECK(f.registry.set({{"cluster-node-timeout", "100"}, {"slave-node-timeout", "200"}}).isOk());
+    CHECK(f.settings.cluster_node_timeout == 200);
+    CHECK(f.registry.set({{"Slave-Node-Timeout", "300"}, {"cluster-node-timeout", "400"}}).isOk());
+    CHECK(f.settings.cluster_node_timeout == 400);
+    CHECK(f.registry.set({{"slave-node-timeout", "5"}, {"SLAVE-node-timeout", "6"}}).message() ==
+          "ERR CONFIG SET failed (possibly related to argument 'SLAVE-node-timeout') - duplicate "
+          "parameter");
+    CHECK(f.settings.cluster_node_timeout == 400);
     // Errors name the option as the client wrote it.
     CHECK(f.registry.set("slave-node-timeout", "0").message() ==
           "ERR CONFIG SET failed (possibly related to argument 'slave-node-timeout') - argument "

@@ -796,6 +796,33 @@ class Differential(unittest.TestCase):
                          theirs.call("CONFIG", "SET", "hz", "20", "maxclients", "0"))
         self.assertEqual(ours.call("CONFIG", "GET", "hz"), hz)
 
+    def test_config_set_alias_pairs(self):
+        """An option and its old name in one CONFIG SET: accepted, the later value wins (Redis
+        7.0 registers an alias as a config of its own); the same name twice is a duplicate."""
+        ours, theirs = RespConn(HOST, self.node.port), RespConn(HOST, self.redis.port)
+        cases = ((("lua-time-limit", "100"), ("busy-reply-threshold", "200")),
+                 (("busy-reply-threshold", "300"), ("lua-time-limit", "400")),
+                 (("slave-read-only", "no"), ("replica-read-only", "yes")),
+                 (("replica-read-only", "no"), ("slave-read-only", "yes")),
+                 (("min-slaves-max-lag", "3"), ("min-replicas-max-lag", "7")),
+                 (("hash-max-listpack-entries", "100"), ("hash-max-ziplist-entries", "50")),
+                 (("list-max-ziplist-size", "-1"), ("list-max-listpack-size", "4")),
+                 (("slave-read-only", "yes"), ("replica-read-only", "bogus")),
+                 (("slave-read-only", "yes"), ("SLAVE-read-only", "no")),
+                 (("busy-reply-threshold", "1"), ("Busy-Reply-Threshold", "2")))
+        for pairs in cases:
+            names = {name.lower() for name, _ in pairs}
+            before = {n: (ours.call("CONFIG", "GET", n), theirs.call("CONFIG", "GET", n))
+                      for n in names}
+            args = [x for pair in pairs for x in pair]
+            self.assertEqual(ours.call("CONFIG", "SET", *args),
+                             theirs.call("CONFIG", "SET", *args), args)
+            for n in names:
+                self.assertEqual(ours.call("CONFIG", "GET", n), theirs.call("CONFIG", "GET", n),
+                                 f"{n} after {args}")
+                ours.call("CONFIG", "SET", n, before[n][0][1])
+                theirs.call("CONFIG", "SET", n, before[n][1][1])
+
     def test_info_format(self):
         c = RespConn(HOST, self.node.port)
         c.call("SET", "infokey", "1")
