@@ -51,13 +51,15 @@ void replyHelp(CommandContext& ctx, std::string_view command,
   ctx.w.simpleString("    Prints this help.");
 }
 
-Entry* lookupRead(CommandContext& ctx, std::string_view key) {
-  Entry* e = ctx.ks.find(key);
+Entry* lookupRead(CommandContext& ctx, std::string_view key, unsigned flags) {
+  Entry* e = (flags & kLookupNoTouch) ? ctx.ks.peek(key) : ctx.ks.find(key);
   if (e) {
     ctx.server.stats().keyspaceHits++;
   } else {
     ctx.server.stats().keyspaceMisses++;
-    ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", key);
+    if (!(flags & kLookupNoNotify)) {
+      ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", key);
+    }
   }
   return e;
 }

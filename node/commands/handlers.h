@@ -39,8 +39,14 @@ bool intArgOrReply(CommandContext& ctx, std::string_view s, int64_t& out,
                    std::string_view error = {});
 // "ERR wrong number of arguments for '<name>' command"
 void replyArity(resp::Writer& w, std::string_view name);
-// Keys lookups that count keyspace hits/misses like Redis's lookupKeyRead.
-Entry* lookupRead(CommandContext& ctx, std::string_view key);
+// Flags of lookupRead, as Redis's LOOKUP_NOTOUCH and LOOKUP_NONOTIFY.
+enum LookupFlags : unsigned {
+  kLookupNone = 0,
+  kLookupNoTouch = 1,   // Keyspace::peek: the LRU/LFU stamp is left alone (EXISTS, TYPE, TTL)
+  kLookupNoNotify = 2,  // no keymiss event (OBJECT)
+};
+// Keys lookups that count keyspace hits/misses like Redis's lookupKeyReadWithFlags.
+Entry* lookupRead(CommandContext& ctx, std::string_view key, unsigned flags = kLookupNone);
 // The string value at `key` for a read command that answers an integer when the key is absent
 // (Redis's lookupKeyReadOrReply + checkType(OBJ_STRING); STRLEN, GETBIT, BITCOUNT, BITPOS):
 // true with `out` set to its bytes (an int-encoded value as its decimal text, kept in

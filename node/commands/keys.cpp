@@ -83,11 +83,8 @@ void expireGeneric(CommandContext& ctx, int64_t basetime, bool seconds) {
 
 // ttlGenericCommand.
 void ttlGeneric(CommandContext& ctx, bool ms, bool absolute) {
-  Entry* e = ctx.ks.peek(ctx.arg(1));
-  if (e == nullptr) {
-    ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(1));
-    return ctx.w.integer(-2);
-  }
+  Entry* e = lookupRead(ctx, ctx.arg(1), kLookupNoTouch);
+  if (e == nullptr) return ctx.w.integer(-2);
   int64_t expire = ctx.ks.expireAt(e);
   if (expire == -1) return ctx.w.integer(-1);
   int64_t ttl = absolute ? expire : expire - ctx.server.now();
@@ -142,7 +139,7 @@ bool parseCursor(std::string_view s, uint64_t& out) {
 }
 
 Entry* objectLookup(CommandContext& ctx) {
-  Entry* e = ctx.ks.peek(ctx.arg(2));
+  Entry* e = lookupRead(ctx, ctx.arg(2), kLookupNoTouch | kLookupNoNotify);
   if (e == nullptr) ctx.w.null();
   return e;
 }
@@ -170,11 +167,7 @@ void unlink(CommandContext& ctx) {
 void exists(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.ks.peek(ctx.arg(i))) {
-      ++n;
-    } else {
-      ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(i));
-    }
+    if (lookupRead(ctx, ctx.arg(i), kLookupNoTouch)) ++n;
   }
   ctx.w.integer(n);
 }
@@ -182,18 +175,13 @@ void exists(CommandContext& ctx) {
 void touch(CommandContext& ctx) {
   int64_t n = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.ks.find(ctx.arg(i))) {
-      ++n;
-    } else {
-      ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(i));
-    }
+    if (lookupRead(ctx, ctx.arg(i))) ++n;
   }
   ctx.w.integer(n);
 }
 
 void type(CommandContext& ctx) {
-  Entry* e = ctx.ks.peek(ctx.arg(1));
-  if (e == nullptr) ctx.server.notifyKeyspaceEvent(notify::kKeyMiss, "keymiss", ctx.arg(1));
+  Entry* e = lookupRead(ctx, ctx.arg(1), kLookupNoTouch);
   ctx.w.simpleString(e ? typeName(e->type()) : "none");
 }
 

@@ -4,9 +4,9 @@
 # timeouts, ...) goes to both, and the two subscribers must hear the same messages in the same
 # order (checked every 100 commands, so a divergence names a short window). Runs with "KEA", a
 # narrow set ("Ex$") and "KEAmn" (keymiss and new too). Then explicit cases: lazy and active expiry,
-# eviction, keymiss, MULTI/EXEC and Lua scripts, CONFIG SET/GET of the option (canonical
-# rendering, Redis's error for a bad letter), and a replica hearing the events of what its master
-# sends it. Needs STRATA_NODE_BIN (CTest sets it).
+# eviction, keymiss and INFO's keyspace_hits/misses per command, MULTI/EXEC and Lua scripts,
+# CONFIG SET/GET of the option (canonical rendering, Redis's error for a bad letter), and a
+# replica hearing the events of what its master sends it. Needs STRATA_NODE_BIN (CTest sets it).
 # ctest-timeout: 300
 import os
 import random
@@ -226,6 +226,50 @@ class Explicit(ServersCase):
                     ["MGET", "m", "n"], ["OBJECT", "ENCODING", "o"], ["DUMP", "p"]):
             self.both(conns, *cmd)
         self.events(conns)
+
+
+    def test_keyspace_hits_and_misses(self):
+        """INFO's keyspace_hits/keyspace_misses and the keymiss events of each command, on a
+        present and an absent key: counted by every read lookup (NOTOUCH ones too: EXISTS, TYPE,
+        TTL, OBJECT, which fires no keymiss), not by writes, RENAME, MEMORY USAGE, SCAN."""
+        conns = self.pair()
+
+        def counts(c):
+            info = dict(line.split(b":", 1) for line in c.call("INFO", "stats").split(b"\r\n")
+                        if b":" in line)
+            return int(info[b"keyspace_hits"]), int(info[b"keyspace_misses"])
+
+        cmds = [["EXISTS", "s", "none"], ["TYPE", "s"], ["TYPE", "none"], ["TTL", "s"],
+                ["TTL", "none"], ["PTTL", "none"], ["EXPIRETIME", "none"], ["PEXPIRETIME", "s"],
+                ["OBJECT", "ENCODING", "s"], ["OBJECT", "ENCODING", "none"],
+                ["OBJECT", "REFCOUNT", "none"], ["OBJECT", "IDLETIME", "s"],
+                ["OBJECT", "FREQ", "none"], ["TOUCH", "s", "none"], ["DUMP", "s"],
+                ["DUMP", "none"], ["STRLEN", "none"], ["GETRANGE", "s", "0", "1"],
+                ["GETRANGE", "none", "0", "1"], ["GET", "l"], ["MGET", "s", "none", "l"],
+                ["GETDEL", "none"], ["GETEX", "s"], ["SET", "s", "v", "GET"], ["SET", "none", "v"],
+                ["APPEND", "none", "v"], ["INCR", "none"], ["RENAME", "none", "x"],
+                ["RENAME", "s", "x"], ["COPY", "s", "x"], ["EXPIRE", "none", "10"],
+                ["MEMORY", "USAGE", "none"], ["LRANGE", "none", "0", "-1"], ["LPOP", "none"],
+                ["HGET", "h", "f"], ["SINTER", "st", "none"], ["SINTERSTORE", "d", "st", "none"],
+                ["ZSCORE", "none", "m"], ["XRANGE", "none", "-", "+"], ["PFCOUNT", "none"],
+                ["SORT", "none"], ["SCAN", "0"], ["RANDOMKEY"],
+                ["EVAL", "return redis.call('exists', 'none')", "0"]]
+        for cmd in cmds:
+            got = {}
+            for name, (c, sub) in conns.items():
+                c.call("FLUSHALL")
+                c.call("SET", "s", "hello")
+                c.call("RPUSH", "l", "a")
+                c.call("HSET", "h", "f", "v")
+                c.call("SADD", "st", "m")
+                drain(sub)
+                before = counts(c)
+                c.call(*cmd)
+                after = counts(c)
+                misses = [f for f in drain(sub) if f[2] == b"__keyevent@0__:keymiss"]
+                got[name] = (after[0] - before[0], after[1] - before[1], misses)
+            with self.subTest(cmd=cmd):
+                self.assertEqual(got["node"], got["redis"])
 
 
 class ConfigOption(DifferentialCase):
