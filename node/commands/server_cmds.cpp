@@ -324,11 +324,23 @@ void debug(CommandContext& ctx) {
     ctx.w.ok();
     return;
   }
-  if (equalsNoCase(ctx.arg(1), "reload") && ctx.argc() == 2) {
-    // Snapshot, flush, replay in place (node/persistence); the reload itself is not propagated.
+  if (equalsNoCase(ctx.arg(1), "reload")) {
+    // SAVE, flush, load the RDB (node/persistence); the reload itself is not propagated.
+    Persistence::DebugReload how;
+    for (size_t i = 2; i < ctx.argc(); ++i) {
+      if (equalsNoCase(ctx.arg(i), "merge")) {
+        how.merge = true;
+      } else if (equalsNoCase(ctx.arg(i), "noflush")) {
+        how.flush = false;
+      } else if (equalsNoCase(ctx.arg(i), "nosave")) {
+        how.save = false;
+      } else {
+        return ctx.w.error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.");
+      }
+    }
     ctx.server.preventPropagation();
     std::string error;
-    if (!ctx.server.persistence().debugReload(error)) return ctx.w.error(error);
+    if (!ctx.server.persistence().debugReload(how, error)) return ctx.w.error(error);
     ctx.w.ok();
     return;
   }

@@ -26,6 +26,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "node/keyspace/entry.h"
@@ -58,6 +59,8 @@ class Keyspace {
   void setModifiedHook(ModifiedHook hook) { modifiedHook_ = std::move(hook); }
   void setFlushedHook(FlushedHook hook) { flushedHook_ = std::move(hook); }
   void setAddedHook(AddedHook hook) { addedHook_ = std::move(hook); }
+  // Installs `hook` and returns the one it replaces (an RDB load adds keys with none).
+  AddedHook swapAddedHook(AddedHook hook) { return std::exchange(addedHook_, std::move(hook)); }
   // Changes made since start (Redis's server.dirty): one per modified key, flushes count the
   // keys they dropped. Persistence and replication propagate a command when it moved this.
   uint64_t dirty() const { return dirty_; }

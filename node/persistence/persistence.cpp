@@ -13,7 +13,6 @@
 #include "node/observe/node_metrics.h"
 #include "node/persistence/aof.h"
 #include "node/persistence/rdb_snapshots.h"
-#include "node/persistence/snapshot.h"
 #include "node/server/client.h"
 #include "node/server/server.h"
 
@@ -139,8 +138,10 @@ bool Persistence::loadAof() {
   return ok;
 }
 
-bool Persistence::loadLibrary(Client& client, std::string_view code, std::string& error) {
-  const std::vector<std::string_view> argv = {"FUNCTION", "LOAD", code};
+bool Persistence::loadLibrary(Client& client, std::string_view code, std::string& error,
+                              bool replace) {
+  std::vector<std::string_view> argv = {"FUNCTION", "LOAD", code};
+  if (replace) argv.insert(argv.begin() + 2, "REPLACE");
   client.out().clear();
   std::string reply;
   if (!applyCommand(client, argv, error, &reply)) return false;
@@ -302,32 +303,34 @@ void Persistence::info(std::string& out) {
   }
 }
 
-bool Persistence::debugReload(std::string& error) {
+bool Persistence::debugReload(const DebugReload& how, std::string& error) {
   // Flush the AOF first so that the files and the reloaded dataset agree.
   if (aof_) aof_->flush(nowMs());
-  std::string snapshot;
-  writeSnapshot(server_.keyspace(), [&](std::string_view chunk) {
-    snapshot.append(chunk);
-    return true;
-  });
+  if (how.save && !rdb_->save()) {
+    error = "ERR";  // Redis's shared.err: the reason is in the log
+    return false;
+  }
   net::UniqueFd peer;
   std::unique_ptr<Client> client = makeLoaderClient(peer);
   if (!client) {
-    error = std::string("Error trying to load the snapshot: ") + std::strerror(errno);
+    error = std::string("ERR Error trying to load the RDB dump: ") + std::strerror(errno);
     return false;
   }
+  const uint64_t changes = rdb_->changesSinceSave();  // 0 after the save
   propagator_.setSuppressed(true);
-  server_.keyspace().clear();
-  AofReplayResult r =
-      replayAof(snapshot, [&](const std::vector<std::string_view>& argv, std::string& why) {
-        return applyCommand(*client, argv, why);
-      });
-  propagator_.setSuppressed(false);
-  if (r.status != AofReplayResult::Status::kOk) {
-    error = "Error trying to load the snapshot: " + r.error;
-    return false;
+  std::string why;
+  if (how.flush) {  // emptyData: the keys and the function libraries
+    server_.keyspace().clear();
+    applyCommand(*client, {"FUNCTION", "FLUSH", "SYNC"}, why);
   }
-  return true;
+  const bool ok =
+      rdb_->reload([&](std::string_view code,
+                       std::string& e) { return loadLibrary(*client, code, e, how.merge); },
+                   how.merge);
+  propagator_.setSuppressed(false);
+  rdb_->setChangesSinceSave(changes);
+  if (!ok) error = "ERR Error trying to load the RDB dump";
+  return ok;
 }
 
 std::string Persistence::bgrewriteaof(bool& ok) {

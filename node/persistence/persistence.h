@@ -65,8 +65,16 @@ class Persistence {
 
   // INFO persistence's lines ("field:value\r\n"), appended to `out`.
   void info(std::string& out);
-  // DEBUG RELOAD: snapshot the dataset, flush it, replay the snapshot. False with `error` set.
-  bool debugReload(std::string& error);
+  // DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE], as Redis 7.0: SAVE (unless NOSAVE), empty the keys
+  // and function libraries (unless NOFLUSH), load `dbfilename` (MERGE: its keys and libraries
+  // replace those already there; without it a clash fails the load, where Redis panics). No
+  // keyspace events, nothing propagated. False with `error` (the reply) set.
+  struct DebugReload {
+    bool save = true;
+    bool flush = true;
+    bool merge = false;
+  };
+  bool debugReload(const DebugReload& how, std::string& error);
   // BGREWRITEAOF: starts (or schedules, if one runs) a rewrite; the reply text for the client.
   std::string bgrewriteaof(bool& ok);
 
@@ -76,8 +84,8 @@ class Persistence {
   bool loadAof();
   // Loads dbfilename (appendonly no); false when the node must not start.
   bool loadRdb();
-  // FUNCTION LOAD of one library from an RDB, through `client`; false with `error`.
-  bool loadLibrary(Client& client, std::string_view code, std::string& error);
+  // FUNCTION LOAD [REPLACE] of one library from an RDB, through `client`; false with `error`.
+  bool loadLibrary(Client& client, std::string_view code, std::string& error, bool replace = false);
   // A client for replayed commands (a socketpair end nobody reads), and one replayed command:
   // looked up in the command table and run through Server::call (never re-propagated).
   std::unique_ptr<Client> makeLoaderClient(net::UniqueFd& peer);

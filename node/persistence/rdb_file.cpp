@@ -228,7 +228,10 @@ FileLoadResult loadFile(std::string_view data, Keyspace& ks, const FileLoadOptio
           continue;
         }
         if (ks.peek(key) != nullptr) {
-          return fail("RDB has duplicated key '" + key.substr(0, 128) + "' in DB 0", at);
+          if (!opts.replaceExisting) {
+            return fail("RDB has duplicated key '" + key.substr(0, 128) + "' in DB 0", at);
+          }
+          ks.erase(key);
         }
         Entry* e = ks.set(key, std::move(value));
         if (at_ != -1) ks.setExpireAt(e, at_);

@@ -41,6 +41,9 @@ struct FileLoadOptions {
   LoadLimits limits;           // the encodings loaded values take
   bool dropExpired = true;     // a master drops keys already expired (a replica keeps them)
   bool verifyChecksum = true;  // rdbchecksum: a non-zero CRC64 must match
+  // A key already in `ks` is replaced (DEBUG RELOAD MERGE, Redis's RDBFLAGS_ALLOW_DUP); without
+  // it a key loaded twice (or already there) refuses the file.
+  bool replaceExisting = false;
   // Loads one FUNCTION2 library; false with `error` refuses the file.
   std::function<bool(std::string_view code, std::string& error)> loadLibrary;
 };
@@ -56,8 +59,8 @@ struct FileLoadResult {
   uint64_t libraries = 0;
 };
 
-// Loads `data` (a whole file) into `ks`, which is expected empty. On failure `ks` keeps the keys
-// loaded before the bad offset (the node refuses to start anyway).
+// Loads `data` (a whole file) into `ks` (empty, or not for DEBUG RELOAD NOFLUSH). On failure `ks`
+// keeps the keys loaded before the bad offset (the node refuses to start anyway).
 FileLoadResult loadFile(std::string_view data, Keyspace& ks, const FileLoadOptions& opts);
 
 }  // namespace strata::node::rdb

@@ -226,15 +226,36 @@ void RdbSnapshots::info(std::string& out) const {
   field("rdb_last_load_keys_loaded", loadedKeys_);
 }
 
-bool RdbSnapshots::loadAtStart(
-    const std::function<bool(std::string_view, std::string&)>& loadLibrary) {
+bool RdbSnapshots::loadAtStart(const LibraryLoader& loadLibrary) {
+  if (!load(loadLibrary, false, true)) return false;
+  markClean();
+  return true;
+}
+
+bool RdbSnapshots::reload(const LibraryLoader& loadLibrary, bool replaceExisting) {
+  const bool ok = load(loadLibrary, replaceExisting, false);
+  if (ok) spdlog::warn("DB reloaded by DEBUG RELOAD");
+  return ok;
+}
+
+uint64_t RdbSnapshots::changesSinceSave() const {
+  return server_.keyspace().dirty() - dirtyAtSave_;
+}
+
+void RdbSnapshots::setChangesSinceSave(uint64_t changes) {
+  dirtyAtSave_ = server_.keyspace().dirty() - changes;
+}
+
+bool RdbSnapshots::load(const LibraryLoader& loadLibrary, bool replaceExisting, bool atStart) {
   const std::string file = path();
   MappedFile map;
   if (!map.open(file)) {
-    if (errno == ENOENT) return true;
-    spdlog::error("Fatal error loading the DB: {}: {}. Exiting.", file, std::strerror(errno));
+    if (atStart && errno == ENOENT) return true;
+    spdlog::error("{}loading the DB: {}: {}.{}", atStart ? "Fatal error " : "Error ", file,
+                  std::strerror(errno), atStart ? " Exiting." : "");
     return false;
   }
+  loadedKeys_ = loadExpiredKeys_ = 0;  // startLoading: a failed load leaves them 0
   const NodeSettings& s = server_.settings();
   rdb::FileLoadOptions o;
   o.limits.hash = HashLimits{static_cast<size_t>(s.hashMaxListpackEntries),
@@ -246,18 +267,21 @@ bool RdbSnapshots::loadAtStart(
   o.dropExpired = !server_.isReplica();
   o.verifyChecksum = s.rdbchecksum;
   o.loadLibrary = loadLibrary;
+  o.replaceExisting = replaceExisting;
   const int64_t start = nowMs();
+  // Redis's dbAddRDBLoad: the keys arrive without `new` events.
+  Keyspace::AddedHook added = server_.keyspace().swapAddedHook(nullptr);
   const rdb::FileLoadResult r = rdb::loadFile(map.data(), server_.keyspace(), o);
+  server_.keyspace().swapAddedHook(std::move(added));
   if (!r.ok) {
-    spdlog::error(
-        "Short read or corrupt RDB file {} at offset {} (of {} bytes): {}. Unrecoverable error, "
-        "aborting now (check it with redis-check-rdb {})",
-        file, r.offset, map.data().size(), r.error, file);
+    spdlog::error("Short read or corrupt RDB file {} at offset {} (of {} bytes): {}.{}{}", file,
+                  r.offset, map.data().size(), r.error,
+                  atStart ? " Unrecoverable error, aborting now" : "",
+                  " (check it with redis-check-rdb " + file + ")");
     return false;
   }
   loadedKeys_ = r.keysLoaded;
   loadExpiredKeys_ = r.keysExpired;
-  markClean();
   spdlog::info("Loading RDB produced by version {} (RDB version {})",
                r.producer.empty() ? "unknown" : r.producer, r.version);
   spdlog::info("Done loading RDB, keys loaded: {}, keys expired: {}.", r.keysLoaded, r.keysExpired);

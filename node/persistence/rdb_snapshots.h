@@ -3,8 +3,8 @@
 // `dir`, fsyncs it and renames it to `dbfilename`), the `save` points checked by the cron against
 // the keyspace's dirty counter (Redis's server.dirty), LASTSAVE, INFO persistence's rdb_* fields,
 // -MISCONF while the last background save failed (stop-writes-on-bgsave-error), the save before
-// SHUTDOWN / SIGTERM and after FLUSHALL when save points are set, and loading dump.rdb at start
-// when appendonly is no. Owned by Persistence; event-loop thread only.
+// SHUTDOWN / SIGTERM and after FLUSHALL when save points are set, loading dump.rdb at start
+// when appendonly is no, and DEBUG RELOAD's load. Owned by Persistence; event-loop thread only.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +21,9 @@ class Server;
 
 class RdbSnapshots {
  public:
+  // Loads one FUNCTION library of the file; false with the reason.
+  using LibraryLoader = std::function<bool(std::string_view code, std::string& error)>;
+
   explicit RdbSnapshots(Server& server);
   ~RdbSnapshots();
   RdbSnapshots(const RdbSnapshots&) = delete;
@@ -28,7 +31,15 @@ class RdbSnapshots {
 
   // Start-up (appendonly no): loads `dbfilename` from `dir` when it exists. `loadLibrary` loads a
   // FUNCTION library. False (reason and offset logged) when the node must not start.
-  bool loadAtStart(const std::function<bool(std::string_view, std::string&)>& loadLibrary);
+  bool loadAtStart(const LibraryLoader& loadLibrary);
+  // DEBUG RELOAD's load (Redis's rdbLoad after its optional save and flush): `dbfilename` into
+  // the keyspace as it is; `replaceExisting` (MERGE): a key already there is replaced, else it
+  // fails the load. False: logged.
+  bool reload(const LibraryLoader& loadLibrary, bool replaceExisting);
+  // rdb_changes_since_last_save (Redis's server.dirty), and setting it (a DEBUG RELOAD's flush
+  // and load are no changes).
+  uint64_t changesSinceSave() const;
+  void setChangesSinceSave(uint64_t changes);
 
   // The save of SHUTDOWN / FLUSHALL: writes the file now. False: logged.
   bool save();
@@ -59,6 +70,9 @@ class RdbSnapshots {
 
  private:
   std::string path() const;
+  // Loads `dbfilename` into the keyspace, logging what goes wrong; `atStart`: a missing file is
+  // an empty dataset, and failures are fatal.
+  bool load(const LibraryLoader& loadLibrary, bool replaceExisting, bool atStart);
   // Writes temp-<pid>.rdb, fsyncs, renames into place. `log`: false in the child.
   bool writeFile(const rdb::FileSaveOptions& opts, bool log) const;
   bool startBgsave();

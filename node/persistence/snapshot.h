@@ -1,6 +1,6 @@
 // A dataset snapshot as RESP commands: the AOF rewrite's new base file (written by the forked
-// child), DEBUG RELOAD, and the replication full sync all use it. Replaying the output through
-// the command table recreates every live key with its value and expiry:
+// child) and the replication full sync use it (DEBUG RELOAD goes through an RDB file). Replaying
+// the output through the command table recreates every live key with its value and expiry:
 //
 //   SET k v | RPUSH k e1..e64 | SADD k m1..m64 | HSET k f1 v1..f64 v64 | ZADD k s1 m1..  then
 //   PEXPIREAT k <ms>   (big containers take several commands of at most 64 elements)

@@ -306,6 +306,35 @@ TEST_SUITE("rdb_file") {
     CHECK(r.error.find("duplicated key 'dup'") != std::string::npos);
   }
 
+  TEST_CASE("replaceExisting (DEBUG RELOAD MERGE): the file's keys replace those already there") {
+    Keyspace ks;
+    ks.setNow(kNow);
+    ks.set("kept", Value::string("mine"));
+    ks.set("clash", Value::string("mine"));
+    ks.setExpireAt(ks.find("clash"), kNow + 5000);
+    const std::string file = handMade([](rdb::Writer& w) {
+      w.byte(rdb::kTypeString);
+      w.string("clash");
+      w.string("theirs");
+      w.byte(rdb::kTypeString);
+      w.string("new");
+      w.string("v");
+    });
+    rdb::FileLoadResult r = loadInto(ks, file);
+    CHECK_FALSE(r.ok);  // without it: a duplicate
+    CHECK(r.error.find("duplicated key 'clash'") != std::string::npos);
+    rdb::FileLoadOptions o;
+    o.replaceExisting = true;
+    r = rdb::loadFile(file, ks, o);
+    REQUIRE_MESSAGE(r.ok, r.error);
+    CHECK(r.keysLoaded == 2);
+    CHECK(ks.size() == 3);
+    char scratch[24];
+    CHECK(ks.find("clash")->stringView(scratch) == "theirs");
+    CHECK_FALSE(ks.find("clash")->hasExpire());
+    CHECK(ks.find("kept")->stringView(scratch) == "mine");
+  }
+
   TEST_CASE("IDLE and FREQ, EXPIRETIME in seconds, AUX and RESIZEDB are read") {
     Keyspace ks;
     ks.setLruClock(100000);

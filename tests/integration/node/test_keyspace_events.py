@@ -5,8 +5,9 @@
 # order (checked every 100 commands, so a divergence names a short window). Runs with "KEA", a
 # narrow set ("Ex$") and "KEAmn" (keymiss and new too). Then explicit cases: lazy and active expiry,
 # eviction, keymiss and INFO's keyspace_hits/misses per command, MULTI/EXEC and Lua scripts,
-# CONFIG SET/GET of the option (canonical rendering, Redis's error for a bad letter), and a
-# replica hearing the events of what its master sends it. Needs STRATA_NODE_BIN (CTest sets it).
+# CONFIG SET/GET of the option (canonical rendering, Redis's error for a bad letter), DEBUG
+# RELOAD and its options (no events, the same data), and a replica hearing the events of what
+# its master sends it. Needs STRATA_NODE_BIN (CTest sets it).
 # ctest-timeout: 300
 import os
 import random
@@ -17,6 +18,7 @@ import unittest
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from harness.datasets import fill as fill_every_type, snapshot  # noqa: E402
 from harness.differential import DifferentialCase, node_bin  # noqa: E402
 from harness.procs import wait_until  # noqa: E402
 from harness.resp import RespConn, RespError  # noqa: E402
@@ -270,6 +272,53 @@ class Explicit(ServersCase):
                 got[name] = (after[0] - before[0], after[1] - before[1], misses)
             with self.subTest(cmd=cmd):
                 self.assertEqual(got["node"], got["redis"])
+
+
+class DebugReload(ServersCase):
+    """DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE] saves, flushes and loads an RDB file as Redis:
+    the same replies and data, no keyspace event at all (not even `new`), the save's counters."""
+
+    classes = "KEAmn"
+
+    @classmethod
+    def setUpClass(cls):
+        cls.node_args = ("--notify-keyspace-events", cls.classes)
+        cls.redis_args = cls.node_args + ("--enable-debug-command", "yes")
+        super(ServersCase, cls).setUpClass()
+
+    def state(self, c):
+        keys = sorted(c.call("KEYS", "*"))
+        info = dict(line.split(b":", 1) for line in c.call("INFO", "persistence").split(b"\r\n")
+                    if b":" in line)
+        return ([(k, snapshot(c, k)) for k in keys], c.call("FUNCTION", "LIST"),
+                info[b"rdb_changes_since_last_save"], info[b"rdb_last_load_keys_loaded"])
+
+    def test_reload_variants(self):
+        conns = self.pair()
+        for c, _ in conns.values():
+            c.call("FUNCTION", "FLUSH")
+        fill_every_type(conns["redis"][0])
+        fill_every_type(conns["node"][0])
+        lib = "#!lua name=mylib\nredis.register_function('f', function(keys, args) return 1 end)"
+        self.both(conns, "FUNCTION", "LOAD", lib)
+        self.events(conns)
+        steps = [["DEBUG", "RELOAD"],
+                 ["SET", "added", "1"], ["DEBUG", "RELOAD", "NOSAVE"],  # `added` is gone
+                 ["SET", "added", "2"], ["DEL", "int"],
+                 ["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH"],  # mylib is there: refused
+                 ["DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE"],  # int back, added kept
+                 ["DEBUG", "RELOAD", "NOSAVE", "BOGUS"], ["DEBUG", "RELOAD", "merge", "noflush"]]
+        for cmd in steps:
+            with self.subTest(cmd=cmd):
+                self.both(conns, *cmd)
+                got = {name: self.state(c) for name, (c, _) in conns.items()}
+                self.assertEqual(got["node"][0], got["redis"][0])
+                self.assertEqual(got["node"][1:], got["redis"][1:])
+                heard = self.events(conns)
+                if cmd[0] == "DEBUG":
+                    self.assertEqual(heard, [])
+        for c, _ in conns.values():
+            c.call("FUNCTION", "FLUSH")
 
 
 class ConfigOption(DifferentialCase):
