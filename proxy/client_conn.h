@@ -115,10 +115,13 @@ class ClientConn {
 
   // Multi-key split and fan-out (commands/multikey.cpp, commands/fanout.cpp).
   bool trySplit(Request* r, const Args& args, std::string_view name, const CommandInfo* info);
-  // Sends `args` to every master and merges the replies with `aggregate`. `dedicated`: each on a
+  // Where fanOut sends a command: every master on the shared links; every master, each on a
   // leased connection, never behind the shared links' pipelines (SCRIPT KILL / FUNCTION KILL
-  // must reach a node whose shared link waits for the very script to kill).
-  void fanOut(Request* r, const Args& args, Aggregator aggregate, bool dedicated = false);
+  // must reach a node whose shared link waits for the very script to kill); or every node,
+  // masters and replicas (CONFIG SET: a replica promoted later must have it too).
+  enum class FanOutTo : uint8_t { kMasters, kMastersDedicated, kEveryNode };
+  // Sends `args` to the nodes of `to` and merges the replies with `aggregate`.
+  void fanOut(Request* r, const Args& args, Aggregator aggregate, FanOutTo to = FanOutTo::kMasters);
   void cmdScan(Request* r, const Args& args);
   void cmdInfo(Request* r, const Args& args);
   Request* addChild(Request* parent, int slot, const Args& args);

@@ -152,7 +152,7 @@ std::shared_ptr<CommandTable> CommandTable::fromCommandReply(const resp::Value& 
       "del",        "unlink",     "exists",      "touch",        "monitor",      "sync",
       "psync",      "replicaof",  "slaveof",     "shutdown",     "debug",        "cluster",
       "failover",   "save",       "bgsave",      "bgrewriteaof", "migrate",      "restore-asking",
-      "acl"};
+      "acl",        "config"};
   auto oneKeyAt1 = [](const CommandInfo& c) {
     if (c.keySpecs.size() != 1) return false;
     const KeySpec& k = c.keySpecs[0];

@@ -33,6 +33,7 @@ void Request::resetForReuse() {
   retries = 0;
   slot = -1;
   shardIndex = -1;
+  replicaIndex = -1;
   tag = 0;
   writeSeq = 0;
   childBytes = 0;

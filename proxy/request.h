@@ -56,6 +56,7 @@ struct Request {
   uint8_t retries = 0;
   int slot = -1;          // -1: keyless
   int shardIndex = -1;    // fan-out children: the shard they target
+  int replicaIndex = -1;  // with shardIndex: that shard's replica (-1: its master)
   int64_t tag = 0;        // command-specific scratch (e.g. SCAN shard index, key count)
   uint64_t writeSeq = 0;  // a write: its number among its client's writes (WAIT follows the
                           // shared link that carries the latest one); 0 for other requests

@@ -114,7 +114,9 @@ std::shared_ptr<SlotMap> SlotMap::fromClusterShards(const resp::Value& reply, st
           master = addr;
           haveMaster = true;
         }
-      } else if (!health || health->str == "online") {
+      } else if (!health || health->str != "fail") {
+        // Online, or still loading its first sync: either may be promoted, so either gets
+        // CONFIG SET (its only use besides the refresh's candidates).
         replicas.push_back(addr);
       }
     }

@@ -29,7 +29,7 @@ struct Address {
 
 struct Shard {
   Address master;
-  std::vector<Address> replicas;
+  std::vector<Address> replicas;  // not failed: online or loading (CONFIG SET reaches them)
 };
 
 class SlotMap {

@@ -253,9 +253,15 @@ void Worker::route(Request* r) {
   if (r->slot >= 0) {
     target = slotMap_->masterFor(static_cast<uint16_t>(r->slot));
   } else if (r->shardIndex >= 0) {
-    // A fan-out child targets one shard (if the map shrank meanwhile, the shard is gone).
+    // A fan-out child targets one node of a shard, its master or one of its replicas (if the
+    // map shrank meanwhile, the node is gone: retried, then failed at the deadline).
     if (static_cast<size_t>(r->shardIndex) < slotMap_->shards().size()) {
-      target = &slotMap_->shards()[r->shardIndex].master;
+      const Shard& shard = slotMap_->shards()[r->shardIndex];
+      if (r->replicaIndex < 0) {
+        target = &shard.master;
+      } else if (static_cast<size_t>(r->replicaIndex) < shard.replicas.size()) {
+        target = &shard.replicas[r->replicaIndex];
+      }
     }
   } else if (!slotMap_->shards().empty()) {
     const auto& shards = slotMap_->shards();

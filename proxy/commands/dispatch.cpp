@@ -93,7 +93,8 @@ void ClientConn::dispatch(Request* r, const Args& args) {
   if (handleTransaction(r, args, name, info)) return;
 
   if (info && !info->arityOk(args.size())) {
-    replyError(r, "ERR wrong number of arguments for '" + name + "' command");
+    // info->name: a subcommand's full name, as Redis ("config|set").
+    replyError(r, "ERR wrong number of arguments for '" + info->name + "' command");
     return;
   }
   if (refused(name)) {
@@ -113,7 +114,7 @@ void ClientConn::dispatch(Request* r, const Args& args) {
     if (sub == "load") return fanOut(r, args, aggregateFirstReply);
     if (sub == "flush") return fanOut(r, args, aggregateAllOk);
     if (sub == "exists") return fanOut(r, args, aggregateAndIntegers);
-    if (sub == "kill") return fanOut(r, args, aggregateKill, /*dedicated=*/true);
+    if (sub == "kill") return fanOut(r, args, aggregateKill, FanOutTo::kMastersDedicated);
   }
   // Subscribers are spread over the masters (Redis Cluster broadcasts PUBLISH): PUBSUB counts and
   // lists them all.
@@ -131,7 +132,15 @@ void ClientConn::dispatch(Request* r, const Args& args) {
     if (sub == "delete" || sub == "flush" || sub == "restore") {
       return fanOut(r, args, aggregateAllOk);
     }
-    if (sub == "kill") return fanOut(r, args, aggregateKill, /*dedicated=*/true);
+    if (sub == "kill") return fanOut(r, args, aggregateKill, FanOutTo::kMastersDedicated);
+  }
+  // Settings belong to every node: a replica promoted later must have them too. CONFIG GET
+  // reads one master, HELP is the node's (Redis's text): keyless, below.
+  if (name == "config" && args.size() >= 2) {
+    std::string sub = config::toLower(args[1]);
+    if (sub == "set" || sub == "resetstat" || sub == "rewrite") {
+      return fanOut(r, args, aggregateAllOk, FanOutTo::kEveryNode);
+    }
   }
   if (name == "wait") {
     // WAIT counts replicas that acknowledged the writes made on the connection it runs on, so it

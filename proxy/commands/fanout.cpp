@@ -1,6 +1,7 @@
 // Commands sent to every master and merged: DBSIZE, KEYS, FLUSHALL/FLUSHDB, RANDOMKEY,
 // SCRIPT LOAD/FLUSH/EXISTS/KILL, FUNCTION LOAD/DELETE/FLUSH/RESTORE/KILL, PUBSUB
-// CHANNELS/NUMSUB/NUMPAT/SHARDCHANNELS/SHARDNUMSUB (aggregators.h), SCAN
+// CHANNELS/NUMSUB/NUMPAT/SHARDCHANNELS/SHARDNUMSUB (aggregators.h); to every node, replicas
+// too: CONFIG SET/RESETSTAT/REWRITE; SCAN
 // with a composite cursor, and INFO with the proxy's own section. The merged reply of KEYS is
 // bounded by max-fanout-reply-bytes.
 //
@@ -61,7 +62,7 @@ void aggregateScan(Request& parent) {
 
 }  // namespace
 
-void ClientConn::fanOut(Request* r, const Args& args, Aggregator aggregate, bool dedicated) {
+void ClientConn::fanOut(Request* r, const Args& args, Aggregator aggregate, FanOutTo to) {
   const auto& shards = worker_.slotMap().shards();
   if (shards.empty()) {
     worker_.fail(r, errors::kClusterDown);
@@ -71,7 +72,13 @@ void ClientConn::fanOut(Request* r, const Args& args, Aggregator aggregate, bool
   for (size_t i = 0; i < shards.size(); ++i) {
     Request* child = addChild(r, -1, args);
     child->shardIndex = static_cast<int>(i);
-    child->exclusive = dedicated;
+    child->exclusive = to == FanOutTo::kMastersDedicated;
+    if (to != FanOutTo::kEveryNode) continue;
+    for (size_t j = 0; j < shards[i].replicas.size(); ++j) {
+      Request* replicaChild = addChild(r, -1, args);
+      replicaChild->shardIndex = static_cast<int>(i);
+      replicaChild->replicaIndex = static_cast<int>(j);
+    }
   }
   std::vector<Request*> children = r->children;
   ++r->pendingChildren;

@@ -94,7 +94,7 @@ void checkChangedCluster(const SlotMap& map) {
   CHECK(map.coveredSlots() == 16384 - 2);
   REQUIRE(map.shards().size() == 3);
   CHECK(map.shards()[0].master == kM1);
-  CHECK(map.shards()[0].replicas.empty());  // 27104 is down: not a read target
+  CHECK(map.shards()[0].replicas.empty());  // 27104 failed: not a node to reach
   CHECK(map.shards()[1].replicas == std::vector<Address>{kR2});
   CHECK(map.shards()[2].replicas == std::vector<Address>{kR3});
   CHECK(*map.masterFor(99) == kM1);
@@ -305,6 +305,23 @@ TEST_SUITE("proxy.slot_map") {
     CHECK(map->shards()[0].master == addr("10.1", 7000));
     CHECK(map->coveredSlots() == 16384);
     CHECK(map->allNodes() == std::vector<Address>{addr("10.1", 7000)});
+  }
+
+  TEST_CASE("CLUSTER SHARDS: a replica still loading its first sync is kept, a failed one not") {
+    // Either healthy one may be promoted: both get CONFIG SET (fanned out to every node).
+    auto map = shardsMap(parseReply(
+        "*1\r\n"
+        "*4\r\n$5\r\nslots\r\n*2\r\n:0\r\n:16383\r\n$5\r\nnodes\r\n*4\r\n"
+        "*6\r\n$4\r\nport\r\n:7000\r\n$2\r\nip\r\n$4\r\n10.1\r\n$4\r\nrole\r\n$6\r\nmaster\r\n"
+        "*8\r\n$4\r\nport\r\n:7001\r\n$2\r\nip\r\n$4\r\n10.1\r\n$4\r\nrole\r\n$7\r\nreplica\r\n"
+        "$6\r\nhealth\r\n$7\r\nloading\r\n"
+        "*8\r\n$4\r\nport\r\n:7002\r\n$2\r\nip\r\n$4\r\n10.1\r\n$4\r\nrole\r\n$7\r\nreplica\r\n"
+        "$6\r\nhealth\r\n$4\r\nfail\r\n"
+        "*8\r\n$4\r\nport\r\n:7003\r\n$2\r\nip\r\n$4\r\n10.1\r\n$4\r\nrole\r\n$7\r\nreplica\r\n"
+        "$6\r\nhealth\r\n$6\r\nonline\r\n"));
+    REQUIRE(map->shards().size() == 1);
+    CHECK(map->shards()[0].replicas ==
+          std::vector<Address>{addr("10.1", 7001), addr("10.1", 7003)});
   }
 
   TEST_CASE("CLUSTER SHARDS: tls-port is used when there is no plain port") {

@@ -59,6 +59,13 @@ class Target:
             return [self.standalone.port]
         return [m.port for m in self.cluster.masters()]
 
+    def all_servers(self) -> list:
+        """Ports of every server: the standalone one, or every node of the cluster (replicas
+        too)."""
+        if self.standalone is not None:
+            return [self.standalone.port]
+        return [n.port for n in self.cluster.nodes]
+
     def client(self, **kw) -> redis.Redis:
         """A plain single-node redis-py client for the endpoint (decoded str replies)."""
         kw.setdefault("decode_responses", True)

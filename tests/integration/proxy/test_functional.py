@@ -536,6 +536,103 @@ class Functions(TargetTestCase):
                         script)
 
 
+class Config(TargetTestCase):
+    """CONFIG SET / RESETSTAT / REWRITE reach every node, masters and replicas (a replica promoted
+    later keeps the setting); GET and HELP are one node's answer."""
+
+    HELP = ["CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
+            "HELP",
+            "    Prints this help."]
+
+    def node(self, port):
+        n = redis.Redis(host="127.0.0.1", port=port, decode_responses=True, socket_timeout=10)
+        self.addCleanup(n.close)
+        return n
+
+    def test_set_reaches_every_node_and_expiries_of_every_master_are_heard(self):
+        c = self.raw()
+        self.addCleanup(lambda: self.raw().call("CONFIG", "SET", "notify-keyspace-events", ""))
+        # What Spring Session sends at start, through whatever endpoint the application has.
+        self.assertEqual(c.call("CONFIG", "SET", "notify-keyspace-events", "Ex"), "OK")
+        for port in self.t.all_servers():
+            self.assertEqual(self.node(port).config_get("notify-keyspace-events"),
+                             {"notify-keyspace-events": "xE"}, f"node {port}")
+        self.assertEqual(c.call("CONFIG", "GET", "notify-keyspace-events"),
+                         [b"notify-keyspace-events", b"xE"])
+
+        events = self.raw()
+        pattern = b"__keyevent@0__:expired"
+        self.assertEqual(events.call("PSUBSCRIBE", pattern), [b"psubscribe", pattern, 1])
+        keys = self.keys_on_every_master()
+        for k in keys:
+            self.assertEqual(c.call("SET", k, "v", "PX", 50), "OK")
+        got = [events.read(timeout=10) for _ in keys]
+        self.assertEqual(sorted(got), sorted([b"pmessage", pattern, pattern, k.encode()]
+                                             for k in keys))
+
+        self.assertEqual(c.call("CONFIG", "SET", "notify-keyspace-events", ""), "OK")
+        for port in self.t.all_servers():
+            self.assertEqual(self.node(port).config_get("notify-keyspace-events"),
+                             {"notify-keyspace-events": ""}, f"node {port}")
+
+    def test_errors_are_redis_errors(self):
+        c = self.raw()
+        self.assertEqual(c.call("CONFIG", "SET", "no-such-option", "1"), RespError(
+            "ERR Unknown option or number of arguments for CONFIG SET - 'no-such-option'"))
+        self.assertEqual(c.call("CONFIG", "SET", "maxmemory", "abc"), RespError(
+            "ERR CONFIG SET failed (possibly related to argument 'maxmemory') - argument must be "
+            "a memory value"))
+        self.assertEqual(c.call("CONFIG", "SET", "maxmemory"),
+                         RespError("ERR wrong number of arguments for 'config|set' command"))
+        self.assertEqual(c.call("CONFIG", "RESETSTAT", "x"),
+                         RespError("ERR wrong number of arguments for 'config|resetstat' command"))
+        self.assertEqual(c.call("CONFIG"),
+                         RespError("ERR wrong number of arguments for 'config' command"))
+        self.assertEqual(c.call("CONFIG", "NOSUCH"),
+                         RespError("ERR unknown subcommand 'NOSUCH'. Try CONFIG HELP."))
+
+    def test_help_get_rewrite(self):
+        c = self.raw()
+        self.assertEqual(c.call("CONFIG", "HELP"), self.HELP)
+        self.assertEqual(c.call("CONFIG", "GET", "maxmemory-polic*"),
+                         [b"maxmemory-policy", b"noeviction"])
+        # Every node answers alike (all with or all without a config file): so does the endpoint.
+        direct = RespConn("127.0.0.1", self.t.all_servers()[0])
+        self.addCleanup(direct.close)
+        want = direct.call("CONFIG", "REWRITE")
+        self.assertEqual(c.call("CONFIG", "REWRITE"), want)
+
+    def test_resetstat_reaches_every_node(self):
+        k = self.k()
+        self.assertIs(self.r.set(k, "v"), True)
+        self.assertEqual(self.r.get(k), "v")
+        hit = self.t.data_servers()[:1]  # standalone: its one server
+        if self.t.is_proxy:  # k's master, and every replica of it, read there directly
+            master = self.t.cluster.master_for_key(k).port
+            replicas = self.t.cluster.replicas_of(master)
+            self.assertTrue(replicas, "the cluster has replicas")
+            hit = [master]
+            for replica in replicas:
+                conn = RespConn("127.0.0.1", replica.port)
+                self.addCleanup(conn.close)
+                self.assertEqual(conn.call("READONLY"), "OK")
+                self.wait_until(lambda: conn.call("GET", k) == b"v", 10, "the replica to have k")
+                hit.append(replica.port)
+        for port in hit:
+            self.assertGreater(self.node(port).info("stats")["keyspace_hits"], 0, f"node {port}")
+        self.assertEqual(self.raw().call("CONFIG", "RESETSTAT"), "OK")
+        for port in self.t.all_servers():
+            self.assertEqual(self.node(port).info("stats")["keyspace_hits"], 0, f"node {port}")
+
+
 class Connection(TargetTestCase):
     """Commands the proxy answers itself."""
 
