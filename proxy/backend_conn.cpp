@@ -61,7 +61,8 @@ bool BackendConn::connect() {
   }
   net::UniqueFd fd(::socket(sa.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!fd) {
-    close(std::string("socket: ") + strerror(errno));
+    // Out of descriptors (EMFILE) here, not a node failure: the node is not backed off.
+    close(std::string("socket: ") + strerror(errno), /*failure=*/false);
     return false;
   }
   net::setNoDelay(fd.get());

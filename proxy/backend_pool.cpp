@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "proxy/open_files_reserve.h"
 #include "proxy/worker.h"
 
 namespace strata::proxy {
@@ -26,7 +27,11 @@ BackendConn* BackendPool::fresh(const Address& address, BackendConn::Mode mode, 
   } else {
     leased_.push_back(std::move(conn));
   }
-  if (!raw->connect()) {
+  // A connect that fails at once closes the connection: keep its reason for leaseFailure().
+  raw->setCloseHandler([this](std::string_view why) { connectFailure_ = why; });
+  const bool connecting = raw->connect();
+  if (!raw->closed()) raw->setCloseHandler(nullptr);
+  if (!connecting) {
     // Closed already: a shared link is swept by collect(); a lease must be ended here or it
     // would stay in leased_ for good.
     if (mode == BackendConn::Mode::kExclusive) release(raw, false);
@@ -63,6 +68,7 @@ BackendConn* BackendPool::lease(const Address& address, bool resp3) {
     while (!it->second.empty()) {
       auto conn = std::move(it->second.back());
       it->second.pop_back();
+      --idleCount_;
       if (conn->closed()) {
         graveyard_.push_back(std::move(conn));
         continue;
@@ -72,8 +78,18 @@ BackendConn* BackendPool::lease(const Address& address, bool resp3) {
       return raw;
     }
   }
-  if (isDown(address)) return nullptr;
-  return fresh(address, BackendConn::Mode::kExclusive, resp3);
+  if (isDown(address)) {
+    leaseFailure_ = "ERR proxy: cannot open a dedicated connection to " + address.str() +
+                    " (the node failed recently; retrying it after a backoff)";
+    return nullptr;
+  }
+  connectFailure_.clear();
+  BackendConn* conn = fresh(address, BackendConn::Mode::kExclusive, resp3);
+  if (!conn) {
+    leaseFailure_ = "ERR proxy: cannot open a dedicated connection to " + address.str() + " (" +
+                    (connectFailure_.empty() ? "connect failed" : connectFailure_) + ")";
+  }
+  return conn;
 }
 
 void BackendPool::release(BackendConn* conn, bool clean) {
@@ -85,8 +101,10 @@ void BackendPool::release(BackendConn* conn, bool clean) {
   conn->setPushHandler(nullptr);
   conn->setCloseHandler(nullptr);
   auto& idle = idle_[Key(conn->address(), conn->resp3())];
-  if (clean && !conn->closed() && conn->pendingCount() == 0 && idle.size() < kMaxIdlePerNode) {
+  if (clean && !conn->closed() && conn->pendingCount() == 0 && idle.size() < kMaxIdlePerNode &&
+      idleCount_ < static_cast<size_t>(kMaxIdleLeasesPerWorker)) {
     idle.push_back(std::move(owned));
+    ++idleCount_;
   } else {
     if (!conn->closed()) conn->close("lease ended", false);
     graveyard_.push_back(std::move(owned));
@@ -135,6 +153,8 @@ void BackendPool::collect() {
   for (auto* pool : {&shared_, &idle_}) {
     for (auto& [addr, list] : *pool) buryClosed(list);
   }
+  idleCount_ = 0;
+  for (const auto& [addr, list] : idle_) idleCount_ += list.size();
   graveyard_.clear();
 }
 

@@ -8,6 +8,7 @@
 
 #include <map>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "proxy/backend_conn.h"
@@ -24,8 +25,13 @@ class BackendPool {
   // The shared connection with BackendConn::id() `id` if it is still open, else nullptr (never
   // connects). A scan of every shared link: for WAIT, not the request path.
   BackendConn* findShared(uint64_t id);
-  // A dedicated connection (from the idle cache or new). Give it back with release().
+  // A dedicated connection (from the idle cache or new). Give it back with release(). nullptr
+  // when none can be opened now (the node failed recently, or socket()/connect() failed, e.g.
+  // EMFILE): leaseFailure() then says why, and the caller answers its client at once.
   BackendConn* lease(const Address& address, bool resp3);
+  // The error for the client whose lease() just failed (no '-', no CRLF): "ERR proxy: cannot
+  // open a dedicated connection to <node> (<why>)".
+  const std::string& leaseFailure() const { return leaseFailure_; }
   // Ends a lease: a clean connection returns to the idle cache, otherwise it is closed.
   void release(BackendConn* conn, bool clean);
 
@@ -73,6 +79,9 @@ class BackendPool {
   std::vector<std::unique_ptr<BackendConn>> graveyard_;
   std::map<Address, Backoff> down_;
   bool needsCollect_ = false;
+  size_t idleCount_ = 0;  // connections in idle_ (kMaxIdleLeases bounds it: reserved descriptors)
+  std::string leaseFailure_;
+  std::string connectFailure_;  // why the latest fresh() connect failed at once
 };
 
 }  // namespace strata::proxy

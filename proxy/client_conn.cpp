@@ -198,6 +198,7 @@ void ClientConn::onRequestDone(Request* r) {
                                 !r->reply.empty() && r->reply[0] == '-');
   if (r == unanswered_) moveDoneReplies();
   checkOutputLimit();
+  onBlockingDone(r);
 }
 
 bool ClientConn::takeReply(Request* r, const char* data, size_t len) {
@@ -210,6 +211,7 @@ bool ClientConn::takeReply(Request* r, const char* data, size_t len) {
   moveDoneReplies();  // replies that completed earlier behind this one
   worker_.markDirty(this);
   checkOutputLimit();
+  onBlockingDone(r);
   return true;
 }
 
@@ -316,6 +318,8 @@ void ClientConn::close(std::string_view why) {
   resetTransaction();
   releasePinned(false);
   dropPubSub();
+  blockingRunning_ = nullptr;
+  blockingQueued_.clear();  // still in the queue below: discarded with it
   // Orphan everything still queued: backends finish and free what they hold.
   for (Request* r = head_; r;) {
     Request* next = r->nextInClient;

@@ -128,6 +128,14 @@ class ClientConn {
 
   // Blocking commands and transactions (commands/exclusive.cpp).
   void runBlocking(Request* r, const Args& args, const CommandInfo* info, int slot);
+  // Sends a blocking command on a dedicated link; its deadline starts now.
+  void startBlocking(Request* r);
+  // `r` was just answered: if it was the running blocking command, starts the next queued one.
+  void onBlockingDone(Request* r) {
+    if (r == blockingRunning_) [[unlikely]]
+      startNextBlocking();
+  }
+  void startNextBlocking();
   bool handleTransaction(Request* r, const Args& args, std::string_view name,
                          const CommandInfo* info);
   void cmdExec(Request* r);
@@ -214,6 +222,12 @@ class ClientConn {
   // confirmations and messages are still delivered.
   enum class ReplyMode : uint8_t { kOn, kOff, kSkipNext };
   ReplyMode replyMode_ = ReplyMode::kOn;
+
+  // Blocking commands run one at a time, as on one Redis connection (a blocked client runs
+  // nothing else): so a client holds at most one dedicated link for them, the one its
+  // descriptor budget counts (open_files_reserve.h). The others wait here, in order.
+  Request* blockingRunning_ = nullptr;
+  std::deque<Request*> blockingQueued_;
 
   // Transaction state: MULTI queues commands locally; EXEC ships them to one node.
   bool inMulti_ = false;

@@ -77,12 +77,14 @@ void Server::publishSettings() {
 
 bool Server::fitMaxclients() {
   const int64_t reserve = openFilesReserve(settings_);
-  const int64_t allowed = net::adjustOpenFilesLimit(settings_.maxclients, reserve);
+  const int64_t allowed = net::adjustOpenFilesLimit(settings_.maxclients, reserve, kFdsPerClient);
   if (allowed <= 0) {
     spdlog::critical(
-        "not enough open files: maxclients {} needs {} descriptors besides the clients' ({} "
-        "workers, backend-connections {}); raise 'ulimit -n' (LimitNOFILE= in a systemd unit)",
-        settings_.maxclients, reserve, settings_.threads, settings_.backendConnections);
+        "not enough open files: maxclients {} needs {} descriptors per client (its socket and a "
+        "dedicated backend link) and {} besides ({} workers, backend-connections {}); raise "
+        "'ulimit -n' (LimitNOFILE= in a systemd unit)",
+        settings_.maxclients, kFdsPerClient, reserve, settings_.threads,
+        settings_.backendConnections);
     return false;
   }
   effectiveMaxclients_ = static_cast<int>(allowed);

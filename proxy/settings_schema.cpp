@@ -84,9 +84,10 @@ config::Schema<ProxySettings> build() {
             "Worker threads, each with its own event loop (0: one per core)");
   s.integer("maxclients", &S::maxclients, 10000, Range{1, 1000000}, kReloadable,
             "Most client connections at once; more are answered with an error and closed. "
-            "Needs maxclients + 32 + threads x (4 + 32 x backend-connections) open files: the "
-            "proxy raises its limit, or lowers maxclients to fit with a warning (INFO proxy shows "
-            "the value in force) and exits if even the reserve does not fit");
+            "Needs 2 x maxclients (each client's socket and one dedicated backend link) + 32 + "
+            "threads x (20 + 32 x backend-connections) open files: the proxy raises its limit, or "
+            "lowers maxclients to fit with a warning (INFO proxy shows the value in force) and "
+            "exits if even the reserve does not fit");
   s.integer("timeout", &S::timeout, 0, Range{0, 31536000}, kReloadable,
             "Close clients idle for this many seconds (0: never)");
   s.integer("tcp-keepalive", &S::tcpKeepalive, 300, Range{0, 86400}, kReloadable,

@@ -296,7 +296,9 @@ void Worker::sendTo(Request* r, const Address& address) {
 void Worker::sendExclusive(Request* r, const Address& address) {
   BackendConn* conn = backends_.lease(address, r->resp3);
   if (!conn) {
-    retryLater(r);
+    // No descriptor (EMFILE), a refused connect, a node that failed just now: say so at once.
+    // Retrying would leave a BLPOP ... 0 (no deadline) waiting for good on a link it never gets.
+    fail(r, backends_.leaseFailure());
     return;
   }
   r->lease = conn;

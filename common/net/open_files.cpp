@@ -24,15 +24,16 @@ rlim_t openFilesCeiling() {
 
 }  // namespace
 
-int64_t adjustOpenFilesLimit(int64_t maxclients, int64_t reserve) {
-  const rlim_t maxfiles = static_cast<rlim_t>(maxclients + reserve);
+int64_t adjustOpenFilesLimit(int64_t maxclients, int64_t reserve, int64_t fdsPerClient) {
+  fdsPerClient = std::max<int64_t>(fdsPerClient, 1);
+  const rlim_t maxfiles = static_cast<rlim_t>(maxclients * fdsPerClient + reserve);
   struct rlimit limit {};
   if (getrlimit(RLIMIT_NOFILE, &limit) == -1) {
     spdlog::warn(
         "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max "
         "clients configuration accordingly.",
         strerror(errno));
-    return 1024 - reserve;
+    return (1024 - reserve) / fdsPerClient;
   }
   const rlim_t oldlimit = limit.rlim_cur;
   if (oldlimit >= maxfiles) return maxclients;
@@ -62,14 +63,14 @@ int64_t adjustOpenFilesLimit(int64_t maxclients, int64_t reserve) {
                  static_cast<unsigned long long>(oldlimit));
     return maxclients;
   }
-  if (bestlimit <= static_cast<rlim_t>(reserve)) {
+  if (static_cast<int64_t>(bestlimit) - reserve < fdsPerClient) {  // not even one client
     spdlog::warn(
         "Your current 'ulimit -n' of {} is not enough for the server to start. Please increase "
         "your open file limit to at least {}. Exiting.",
         static_cast<unsigned long long>(oldlimit), static_cast<unsigned long long>(maxfiles));
-    return static_cast<int64_t>(bestlimit) - reserve;
+    return (static_cast<int64_t>(bestlimit) - reserve) / fdsPerClient;
   }
-  const int64_t allowed = static_cast<int64_t>(bestlimit) - reserve;
+  const int64_t allowed = (static_cast<int64_t>(bestlimit) - reserve) / fdsPerClient;
   spdlog::warn("You requested maxclients of {} requiring at least {} max file descriptors.",
                maxclients, static_cast<unsigned long long>(maxfiles));
   spdlog::warn("Server can't set maximum open files to {} because of OS error: {}.",

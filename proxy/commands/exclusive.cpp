@@ -3,7 +3,10 @@
 // Blocking commands (BLPOP, BRPOP, BLMOVE, BLMPOP, BZPOPMIN/MAX, BZMPOP, XREAD/XREADGROUP BLOCK)
 // run on a leased connection so they never stall the shared pipelines; the request's deadline is
 // the command's own timeout plus request-timeout (none for timeout 0), and a client that
-// disconnects closes the lease, which ends the command on the node.
+// disconnects closes the lease, which ends the command on the node. A client's blocking commands
+// run one at a time (a pipelined second one starts when the first is answered, as on one Redis
+// connection), so each client holds at most one such link; when none can be opened (EMFILE, a
+// refused connect) the command is answered with the reason at once.
 //
 // Transactions: MULTI is answered by the proxy and the commands are queued locally (+QUEUED);
 // they must all hash to one slot (the WATCHed keys' slot too). EXEC ships MULTI, the commands and
@@ -11,6 +14,7 @@
 // pins a leased connection to the watched keys' node until EXEC, DISCARD or UNWATCH.
 #include <strings.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -59,15 +63,36 @@ double blockingTimeoutSeconds(std::string_view name, const Args& args) {
 
 void ClientConn::runBlocking(Request* r, const Args& args, const CommandInfo* info, int slot) {
   double timeout = blockingTimeoutSeconds(info->name, args);
-  if (timeout == 0) {
-    r->deadline = Clock::time_point::max();
-  } else if (timeout > 0) {
-    r->deadline = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000)) +
-                  std::chrono::milliseconds(worker_.settings().requestTimeoutMs);
-  }
+  // The command's timeout in ms (0: none), or -1 when it cannot be read (the node will say).
+  r->tag = timeout < 0    ? -1
+           : timeout == 0 ? 0
+                          : std::max<int64_t>(1, static_cast<int64_t>(std::ceil(timeout * 1000)));
   r->slot = slot;
   r->exclusive = true;
+  if (blockingRunning_) {
+    blockingQueued_.push_back(r);  // after the running one, as on one Redis connection
+    return;
+  }
+  startBlocking(r);
+}
+
+void ClientConn::startBlocking(Request* r) {
+  const auto margin = std::chrono::milliseconds(worker_.settings().requestTimeoutMs);
+  if (r->tag == 0) {
+    r->deadline = Clock::time_point::max();
+  } else {
+    r->deadline = Clock::now() + std::chrono::milliseconds(std::max<int64_t>(r->tag, 0)) + margin;
+  }
+  blockingRunning_ = r;
   worker_.route(r);
+}
+
+void ClientConn::startNextBlocking() {
+  blockingRunning_ = nullptr;
+  if (closed_ || blockingQueued_.empty()) return;
+  Request* next = blockingQueued_.front();
+  blockingQueued_.pop_front();
+  startBlocking(next);
 }
 
 void ClientConn::resetTransaction() {
@@ -120,9 +145,9 @@ bool ClientConn::handleTransaction(Request* r, const Args& args, std::string_vie
     if (watchSlot_ >= 0 && slot != watchSlot_) return replyError(r, errors::kCrossSlot), true;
     if (!pinned_) {
       const Address* owner = worker_.slotMap().masterFor(static_cast<uint16_t>(slot));
-      pinned_ =
-          owner ? worker_.backends().lease(*owner, protocol_ == resp::Protocol::kResp3) : nullptr;
-      if (!pinned_) return replyError(r, errors::kClusterDownUnbound), true;
+      if (!owner) return replyError(r, errors::kClusterDownUnbound), true;
+      pinned_ = worker_.backends().lease(*owner, protocol_ == resp::Protocol::kResp3);
+      if (!pinned_) return replyError(r, worker_.backends().leaseFailure()), true;
       pinned_->setCloseHandler([this](std::string_view) {
         pinned_ = nullptr;
         watchBroken_ = true;
@@ -199,10 +224,15 @@ void ClientConn::cmdExec(Request* r) {
     } else if (!map.shards().empty()) {
       owner = &map.shards().front().master;
     }
-    conn = owner ? worker_.backends().lease(*owner, protocol_ == resp::Protocol::kResp3) : nullptr;
-    if (!conn) {
+    if (!owner) {
       resetTransaction();
       replyError(r, multiSlot_ >= 0 ? errors::kClusterDownUnbound : errors::kClusterDown);
+      return;
+    }
+    conn = worker_.backends().lease(*owner, protocol_ == resp::Protocol::kResp3);
+    if (!conn) {
+      resetTransaction();
+      replyError(r, worker_.backends().leaseFailure());
       return;
     }
   }

@@ -39,8 +39,7 @@ BackendConn* ClientConn::leaseSubscriber(const Address* node) {
     conn = worker_.backends().lease(*node, resp3);
   } else {
     for (const auto& shard : worker_.slotMap().shards()) {
-      if (worker_.backends().isDown(shard.master)) continue;
-      conn = worker_.backends().lease(shard.master, resp3);
+      conn = worker_.backends().lease(shard.master, resp3);  // a down node: nullptr at once
       if (conn) break;
     }
   }
@@ -104,7 +103,11 @@ bool ClientConn::handlePubSub(Request* r, const Args& args, std::string_view nam
 
   if (name == "subscribe" || name == "psubscribe") {
     if (!subConn_) subConn_ = leaseSubscriber(nullptr);
-    if (!subConn_) return replyError(r, errors::kClusterDown), true;
+    if (!subConn_) {
+      const bool noMaster = worker_.slotMap().shards().empty();
+      return replyError(r, noMaster ? errors::kClusterDown : worker_.backends().leaseFailure()),
+             true;
+    }
     auto& set = name == "subscribe" ? channels_ : patterns_;
     for (size_t i = 1; i < args.size(); ++i) set.emplace(args[i]);
     expectFrames(r, subConn_, static_cast<int>(args.size() - 1));
@@ -146,7 +149,7 @@ bool ClientConn::handlePubSub(Request* r, const Args& args, std::string_view nam
     if (!conn) conn = leaseSubscriber(owner);
     if (!conn) {
       shardSubConns_.erase(*owner);
-      return replyError(r, errors::kClusterDownUnbound), true;
+      return replyError(r, worker_.backends().leaseFailure()), true;
     }
     for (size_t i = 1; i < args.size(); ++i) shardChannelNode_[std::string(args[i])] = *owner;
     expectFrames(r, conn, static_cast<int>(args.size() - 1),

@@ -1,7 +1,8 @@
 // net::adjustOpenFilesLimit (common/net/open_files.h): a limit that already fits changes nothing;
 // a low one is raised when the hard limit allows it, else maxclients is lowered to what fits, or
-// to <= 0 when not even the reserve fits. Each case that lowers RLIMIT_NOFILE runs in a forked
-// child, so this process keeps its own limits; the child reports through a pipe.
+// to <= 0 when not even the reserve (and one client) fits; with several descriptors per client
+// (the proxy's 2) each client counts that many. Each case that lowers RLIMIT_NOFILE runs in a
+// forked child, so this process keeps its own limits; the child reports through a pipe.
 #include "common/net/open_files.h"
 
 #include <doctest/doctest.h>
@@ -54,11 +55,12 @@ bool mayRaiseHardLimit() {
 
 // Sets RLIMIT_NOFILE to soft/hard, calls adjustOpenFilesLimit and reports
 // "<returned> <soft after> <hard after>".
-std::string adjustUnder(rlim_t soft, rlim_t hard, int64_t maxclients, int64_t reserve) {
+std::string adjustUnder(rlim_t soft, rlim_t hard, int64_t maxclients, int64_t reserve,
+                        int64_t fdsPerClient = 1) {
   return inChild([=] {
     rlimit limit{soft, hard};
     if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return std::string("setrlimit failed");
-    int64_t allowed = adjustOpenFilesLimit(maxclients, reserve);
+    int64_t allowed = adjustOpenFilesLimit(maxclients, reserve, fdsPerClient);
     getrlimit(RLIMIT_NOFILE, &limit);
     return std::to_string(allowed) + " " + std::to_string(limit.rlim_cur) + " " +
            std::to_string(limit.rlim_max);
@@ -95,5 +97,13 @@ TEST_SUITE("common.net.open_files") {
     const bool privileged = mayRaiseHardLimit();
     CHECK(adjustUnder(64, 64, 1000, 64) == (privileged ? "1000 1064 1064" : "0 64 64"));
     CHECK(adjustUnder(48, 48, 10, 100) == (privileged ? "10 110 110" : "-52 48 48"));
+  }
+
+  TEST_CASE("several descriptors per client (the proxy: its socket and a dedicated link)") {
+    CHECK(adjustUnder(64, 512, 100, 32, 2) == "100 232 232");
+    const bool privileged = mayRaiseHardLimit();
+    // (101 - 32) / 2 = 34 clients fit; one descriptor past the reserve is not even one client.
+    CHECK(adjustUnder(101, 101, 1000, 32, 2) == (privileged ? "1000 2032 2032" : "34 101 101"));
+    CHECK(adjustUnder(33, 33, 10, 32, 2) == (privileged ? "10 52 52" : "0 33 33"));
   }
 }

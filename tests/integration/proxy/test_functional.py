@@ -850,6 +850,26 @@ class Blocking(TargetTestCase):
         self.assertEqual(bg.result(), (k, "v"))
         self.assertEqual(self.r.exists(k), 0)
 
+    def test_pipelined_blocking_commands_run_one_at_a_time(self):
+        # As on one Redis connection, a client's second BLPOP waits for its first: an element
+        # pushed to the second's list meanwhile stays there (through the proxy, the client holds
+        # one dedicated link at a time, the one its descriptor budget counts).
+        first, second = self.keys_on_every_master()[:2] if self.t.is_proxy else (self.k("a"),
+                                                                                  self.k("b"))
+        c = self.raw(20)
+        c.send("BLPOP", first, 0)
+        c.send("BLPOP", second, 0)
+        c.send("PING")
+        time.sleep(0.3)
+        self.assertEqual(self.r.lpush(second, "s"), 1)
+        time.sleep(0.3)
+        self.assertEqual(self.r.llen(second), 1, "the second BLPOP ran before the first ended")
+        self.assertEqual(self.r.lpush(first, "f"), 1)
+        self.assertEqual(c.read(), [first.encode(), b"f"])
+        self.assertEqual(c.read(), [second.encode(), b"s"])
+        self.assertEqual(c.read(), "PONG")
+        self.assertEqual(self.r.exists(first, second), 0)
+
     def test_brpop(self):
         k = self.tag("k")
         self.r.rpush(k, "a", "b")

@@ -8,13 +8,14 @@
 # ctest-targets: proxy
 # ctest-timeout: 300
 import os
+import re
 import sys
 import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from harness import Proxy, RedisCluster  # noqa: E402
+from harness import Proxy, RedisCluster, RespConn  # noqa: E402
 from harness.hostile import HostileChecks  # noqa: E402
 from harness.runner import main  # noqa: E402
 
@@ -31,6 +32,11 @@ class ProxyHostile(HostileChecks, unittest.TestCase):
             cls.cluster.stop()
             raise
         cls.port = cls.proxy.port
+        # The maxclients in force: lowered to fit RLIMIT_NOFILE (2 descriptors a client, its
+        # socket and a dedicated backend link) when the hard limit is below about 20k.
+        with RespConn("127.0.0.1", cls.port) as c:
+            info = c.call("INFO", "proxy").decode()
+        cls.max_clients = int(re.search(r"\r\nmaxclients:(\d+)\r\n", info).group(1))
 
     def flooder_gone(self, name):
         # The proxy's CLIENT LIST shows its own worker's clients: count limit closes instead.

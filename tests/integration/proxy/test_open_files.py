@@ -1,9 +1,11 @@
 # The proxy's maxclients against its open-files limit, and accept() out of descriptors, against a
 # real 3-master Redis 7 cluster:
-#   (a) started under `prlimit --nofile=150:150` with maxclients 100000 (threads 2,
-#       backend-connections 1: a reserve of 32 + 2 x (4 + 32) = 104): the log carries Redis's
-#       warnings, INFO proxy shows maxclients 46; the 47th client gets "-ERR max number of clients
-#       reached" while the others are served; once some leave, new clients are served again;
+#   (a) started under `prlimit --nofile=300:300` with maxclients 100000 (threads 2,
+#       backend-connections 1: 2 descriptors per client, its socket and a dedicated backend link,
+#       and a reserve of 32 + 2 x (4 + 32 + 16) = 136): the log carries Redis's warnings, INFO
+#       proxy shows maxclients 82; the 83rd client gets "-ERR max number of clients reached"
+#       while the others are served; once some leave, new clients are served again; and all 82
+#       can wait in BLPOP at once (each on a dedicated link) and are all woken;
 #   (b) under `prlimit --nofile=80:80` (below the reserve) it refuses to start: exit status 1 and a
 #       message saying how many descriptors it needs;
 #   (c) SIGHUP with a new maxclients in the file: lowered to what fits with the warning, or taken
@@ -12,7 +14,12 @@
 #       descriptor: a new client waits in the backlog (accept() fails with EMFILE), the proxy does
 #       not spin (its CPU time stays far below the wall time), established clients are served,
 #       strata_proxy_errors_total{kind="accept"} counts it, and once a client leaves the waiting
-#       one is accepted and served.
+#       one is accepted and served;
+#   (e) the same limit, then blocking commands, WATCH and SUBSCRIBE that need a dedicated link the
+#       proxy cannot open: each is answered at once with "-ERR proxy: cannot open a dedicated
+#       connection to <node> (socket: Too many open files)" (before, a BLPOP ... 0 retried for
+#       good: the client hung), the established clients are served, and once the limit is
+#       restored blocking commands work again.
 # A process with CAP_SYS_RESOURCE (root on most machines) may raise any hard limit, so the proxy
 # runs with that capability dropped from its bounding set (setpriv, util-linux): the limit binds
 # for everyone and nothing is skipped.
@@ -21,8 +28,10 @@
 # ctest-timeout: 300
 import os
 import re
+import resource
 import select
 import signal
+import socket
 import subprocess
 import sys
 import unittest
@@ -40,7 +49,12 @@ from harness.runner import main  # noqa: E402
 HOST = "127.0.0.1"
 CLUSTER = None
 MAXCLIENTS_ERROR = RespError("ERR max number of clients reached")
-RESERVE = 32 + 2 * (4 + 2 * 1 * 16)  # proxy/open_files_reserve.h: threads 2, backend-connections 1
+# proxy/open_files_reserve.h: threads 2, backend-connections 1, 16 idle dedicated links a worker.
+RESERVE = 32 + 2 * (4 + 2 * 1 * 16 + 16)
+PER_CLIENT = 2  # its socket and one dedicated backend link
+NOFILE = 300
+LEASE_ERROR = "ERR proxy: cannot open a dedicated connection to 127.0.0.1:"
+
 
 
 def setUpModule():  # noqa: N802
@@ -106,14 +120,14 @@ class Conns:
 
 class StartUnderLowLimit(unittest.TestCase):
     def test_maxclients_lowered_to_fit(self):
-        proxy = limited_proxy(150, "--maxclients", "100000")
+        proxy = limited_proxy(NOFILE, "--maxclients", "100000")
         self.addCleanup(proxy.stop)
-        allowed = 150 - RESERVE
+        allowed = (NOFILE - RESERVE) // PER_CLIENT
         log = log_text(proxy)
-        self.assertIn(f"You requested maxclients of 100000 requiring at least {100000 + RESERVE} "
-                      "max file descriptors.", log)
+        self.assertIn(f"You requested maxclients of 100000 requiring at least "
+                      f"{100000 * PER_CLIENT + RESERVE} max file descriptors.", log)
         self.assertIn("Server can't set maximum open files to", log)
-        self.assertIn(f"Current maximum open files is 150. maxclients has been reduced to "
+        self.assertIn(f"Current maximum open files is {NOFILE}. maxclients has been reduced to "
                       f"{allowed} to compensate for low ulimit.", log)
         self.assertIn(f"maxclients {allowed}", log)  # the "proxy ready" line
 
@@ -145,6 +159,31 @@ class StartUnderLowLimit(unittest.TestCase):
         self.assertEqual(conns.new().read(), MAXCLIENTS_ERROR)
         self.assertTrue(proxy.proc.alive())
 
+    def test_every_client_can_block_at_once(self):
+        # The budget counts a dedicated link per client: maxclients clients all in BLPOP fit.
+        proxy = limited_proxy(NOFILE, "--maxclients", "100000")
+        self.addCleanup(proxy.stop)
+        allowed = (NOFILE - RESERVE) // PER_CLIENT
+        conns = Conns(self, proxy.port)
+        probe = conns.new()
+        wait_until(lambda: info_field(probe, "connected_clients") == 1, 10,
+                   "the start-up client to leave")
+        key = "fdlimit:queue"
+        master = CLUSTER.master_for_key(key).client()
+        self.addCleanup(master.close)
+        waiters = [conns.new() for _ in range(allowed - 1)]
+        for c in waiters:
+            c.send("BLPOP", key, 30)
+        wait_until(lambda: master.info("clients")["blocked_clients"] == len(waiters), 20,
+                   f"{len(waiters)} clients blocked on the master")
+        # RPUSH answers the length before the waiters take their elements.
+        self.assertEqual(probe.call("RPUSH", key, *[f"v{i}" for i in range(len(waiters))]),
+                         len(waiters))
+        got = sorted(c.read(timeout=10)[1] for c in waiters)
+        self.assertEqual(got, sorted(f"v{i}".encode() for i in range(len(waiters))))
+        self.assertNotIn("cannot open a dedicated connection", log_text(proxy))
+        self.assertTrue(proxy.proc.alive())
+
     def test_refuses_to_start_below_the_reserve(self):
         port, metrics_port = allocate_ports(2)
         self.addCleanup(release_ports, [port, metrics_port])
@@ -157,8 +196,10 @@ class StartUnderLowLimit(unittest.TestCase):
         out = done.stdout.decode(errors="replace")
         self.assertEqual(done.returncode, 1, out)
         self.assertIn("Your current 'ulimit -n' of 80 is not enough for the server to start. "
-                      f"Please increase your open file limit to at least {10 + RESERVE}.", out)
-        self.assertIn(f"maxclients 10 needs {RESERVE} descriptors besides the clients'", out)
+                      f"Please increase your open file limit to at least "
+                      f"{10 * PER_CLIENT + RESERVE}.", out)
+        self.assertIn(f"maxclients 10 needs {PER_CLIENT} descriptors per client (its socket and a "
+                      f"dedicated backend link) and {RESERVE} besides", out)
 
     def test_sighup_fits_a_new_maxclients(self):
         conf = os.path.join(make_temp_dir("conf"), "proxy.toml")
@@ -175,7 +216,7 @@ class StartUnderLowLimit(unittest.TestCase):
                        "the proxy to log 'configuration reloaded'")
 
         write_conf(10)
-        proxy = limited_proxy(150, config_file=conf)
+        proxy = limited_proxy(NOFILE, config_file=conf)
         self.addCleanup(proxy.stop)
         probe = Conns(self, proxy.port).new()
         self.assertEqual(info_field(probe, "maxclients"), 10)
@@ -183,8 +224,9 @@ class StartUnderLowLimit(unittest.TestCase):
 
         write_conf(1000)
         reload()
-        self.assertIn(f"maxclients has been reduced to {150 - RESERVE}", log_text(proxy))
-        self.assertEqual(info_field(probe, "maxclients"), 150 - RESERVE)
+        allowed = (NOFILE - RESERVE) // PER_CLIENT
+        self.assertIn(f"maxclients has been reduced to {allowed}", log_text(proxy))
+        self.assertEqual(info_field(probe, "maxclients"), allowed)
 
         write_conf(20)
         reload()
@@ -229,6 +271,60 @@ class AcceptOutOfDescriptors(unittest.TestCase):
         self.assertIn("pausing accepts for 100 ms", log_text(proxy))
         self.assertGreaterEqual(metric(proxy, "strata_proxy_errors_total", 'kind="accept"'), 1)
         self.assertTrue(proxy.proc.alive())
+
+
+class DedicatedLinkOutOfDescriptors(unittest.TestCase):
+    def test_a_link_that_cannot_be_opened_is_a_clear_error_at_once(self):
+        proxy = Proxy(seeds(), extra_args=["--slot-refresh-interval", "3600000"]).start()
+        self.addCleanup(proxy.stop)
+        pid = proxy.proc.pid
+        conns = Conns(self, proxy.port)
+        served = conns.new()
+        self.assertEqual(served.call("SET", "{fdlimit}:d", "1"), "OK")
+        wait_until(lambda: info_field(served, "connected_clients") == 1, 10,
+                   "the start-up client to leave")
+        blockers = [conns.new() for _ in range(8)]
+        for c in blockers:
+            self.assertEqual(c.call("PING"), "PONG")
+        watcher, subscriber = conns.new(), conns.new()
+        self.assertEqual(watcher.call("PING"), "PONG")
+        self.assertEqual(subscriber.call("PING"), "PONG")
+
+        # No descriptor left but the holes below the highest one: a few links may take those.
+        restore = limit_to_open_descriptors(pid)
+        self.addCleanup(restore)
+        limit = resource.prlimit(pid, resource.RLIMIT_NOFILE)[0]
+        holes = limit - len(os.listdir(f"/proc/{pid}/fd"))
+        self.assertLess(holes, len(blockers) - 2, "too many free descriptors below the limit")
+        for i, c in enumerate(blockers):
+            c.send("BLPOP", f"fdlimit:empty:{i}", 0)  # before: retried for good, the client hung
+        errors = 0
+        for c in blockers:
+            try:
+                reply = c.read(timeout=2)
+            except socket.timeout:
+                continue  # it got a descriptor (a hole) and blocks on its node, as it should
+            self.assertIsInstance(reply, RespError, reply)
+            self.assertTrue(str(reply).startswith(LEASE_ERROR), reply)
+            self.assertIn("Too many open files", str(reply))
+            errors += 1
+        self.assertGreaterEqual(errors, len(blockers) - holes)
+
+        for c, cmd in ((watcher, ("WATCH", "fdlimit:w")), (subscriber, ("SUBSCRIBE", "fdch"))):
+            reply = c.call(*cmd)
+            self.assertIsInstance(reply, RespError, cmd)
+            self.assertTrue(str(reply).startswith(LEASE_ERROR), reply)
+            self.assertEqual(c.call("PING"), "PONG")  # the connection is fine
+        # The shared links are untouched: established clients are served (on the link they have:
+        # one to another node would need a descriptor too).
+        self.assertEqual(served.call("GET", "{fdlimit}:d"), b"1")
+        self.assertEqual(served.call("INCR", "{fdlimit}:n"), 1)
+        self.assertTrue(proxy.proc.alive())
+
+        restore()
+        self.assertIsNone(conns.new().call("BLPOP", "fdlimit:empty:x", "0.2"))
+        self.assertEqual(watcher.call("WATCH", "fdlimit:w"), "OK")
+        self.assertEqual(subscriber.call("SUBSCRIBE", "fdch"), [b"subscribe", b"fdch", 1])
 
 
 if __name__ == "__main__":
