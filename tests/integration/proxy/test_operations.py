@@ -7,6 +7,8 @@
 #   (c) limits: --maxclients, --timeout (idle clients), --client-query-buffer-limit,
 #       --client-output-buffer-limit (a client that pipelines without reading) close only the
 #       offending client; a malformed request gets the Redis protocol error and the proxy goes on;
+#       CONFIG SET with a replica stopped (SIGSTOP) gets the fan-out's timeout error at the
+#       request deadline, and succeeds on every node once it runs again;
 #   (d) SIGTERM with requests in flight (a BLPOP with a 2 s timeout): they are answered, then
 #       the proxy exits 0 and leaves no process behind.
 # Every process (cluster nodes, proxies, prometheus) is stopped even on failure.
@@ -324,6 +326,35 @@ class ClientLeavesWhileBlocked(ProxyCase):
             self.assertEqual([c.read() for _ in keys], ["OK"] * len(keys))
             self.assertEqual([c.read() for _ in keys], [k.encode() for k in keys])
         self.assertTrue(self.proxy.proc.alive())
+
+
+class ConfigSetWithANodeStopped(ProxyCase):
+    """CONFIG SET goes to every node, replicas too: one that does not answer gives the fan-out's
+    usual timeout error at the request deadline, and the proxy goes on."""
+    args = ("--request-timeout", "1000")
+
+    def config_set(self, c, value):
+        return c.call("CONFIG", "SET", "notify-keyspace-events", value)
+
+    def test_a_stopped_replica_is_a_timeout_error(self):
+        c = self.raw()
+        self.addCleanup(lambda: self.config_set(self.raw(), ""))
+        self.assertEqual(self.config_set(c, "Ex"), "OK")
+        replica = CLUSTER.replicas_of(CLUSTER.masters()[0].port)[0]
+        os.kill(replica.proc.pid, signal.SIGSTOP)
+        self.addCleanup(os.kill, replica.proc.pid, signal.SIGCONT)
+        started = time.monotonic()
+        reply = self.config_set(c, "")
+        self.assertIsInstance(reply, RespError)
+        self.assertTrue(str(reply).startswith("ERR proxy: request timed out"), reply)
+        self.assertLess(time.monotonic() - started, 5)
+        self.assert_serving()
+        os.kill(replica.proc.pid, signal.SIGCONT)
+        wait_until(lambda: self.config_set(c, "") == "OK", 20, "CONFIG SET to succeed again")
+        for n in CLUSTER.nodes:
+            with n.client() as node:
+                self.assertEqual(node.config_get("notify-keyspace-events"),
+                                 {"notify-keyspace-events": ""}, n)
 
 
 # ---- (d) SIGTERM drain --------------------------------------------------------------------------
