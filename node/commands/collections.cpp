@@ -140,7 +140,9 @@ bool blockTimeoutOrReply(CommandContext& ctx, std::string_view s, int64_t& deadl
     ctx.w.error("ERR timeout is out of range");
     return false;
   }
-  deadline = static_cast<int64_t>(ms);
+  // Rounded up, as Redis 7.0 (ceill): 0.001 s is 0.99999... ms in binary and must not truncate
+  // to 0, which means "block forever" (BullMQ's BZPOPMIN marker 0.001 hung until its watchdog).
+  deadline = static_cast<int64_t>(std::ceil(ms));
   if (deadline > 0) deadline += ctx.server.now();
   return true;
 }

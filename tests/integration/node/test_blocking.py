@@ -63,6 +63,17 @@ class Blocking(unittest.TestCase):
             self.assertIs(a.call("BRPOPLPUSH", "none", "dst", "0.1"), NULL)
         self.each(check)
 
+    def test_sub_millisecond_timeouts_end(self):
+        # 0.001 s is 0.99999... ms in binary: rounded up as Redis does, never 0 (block forever).
+        # BullMQ's workers send BZPOPMIN <marker> 0.001.
+        def check(port):
+            a = RespConn(HOST, port)
+            for cmd in (("BZPOPMIN", "none", "0.001"), ("BLPOP", "none", "0.0005"),
+                        ("BRPOP", "none", "0.001"), ("BLMOVE", "none", "d", "LEFT", "LEFT", "0.001")):
+                a.send(*cmd)
+                self.assertIsNone(a.read(timeout=2), cmd)
+        self.each(check)
+
     def test_fifo_and_pipeline_resumes(self):
         def check(port):
             first, second, pusher = (RespConn(HOST, port) for _ in range(3))
