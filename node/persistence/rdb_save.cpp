@@ -144,7 +144,8 @@ void saveZSet(const ZSetObject& z, Writer& w) {
 
 // rdbSaveObjectType: the type byte of the encoding the value has.
 uint8_t objectType(const Entry& e) {
-  const Object* o = e.object();
+  // A string's value bytes are not an Object pointer: object() only for the other types.
+  const Object* o = e.type() == ValueType::kString ? nullptr : e.object();
   switch (e.type()) {
     case ValueType::kString:
       return kTypeString;
